@@ -1,0 +1,82 @@
+import type { Readable } from 'node:stream';
+
+/** What one shell command gave back. Output is stdout and stderr merged, as a terminal shows them. */
+export interface ExecResult {
+  /** The command as given. */
+  command: string;
+  /** Exit status; -1 while the command is still running (see `running`). 128+N when killed by signal N. */
+  exitCode: number;
+  /** stdout and stderr merged in arrival order, capped (head and tail kept, a notice in between). */
+  output: string;
+  durationMs: number;
+  /** The hard timeout expired and the command was interrupted (Ctrl-C, then killed). */
+  timedOut: boolean;
+  /** Part of the output was cut to respect the cap. */
+  truncated: boolean;
+  /** The command has not finished: it waits for input or has produced no new output for a while. */
+  running: boolean;
+  /** Something the shell layer did on the caller's behalf (killed the command, restarted the shell). */
+  notice?: string;
+}
+
+export interface RunOptions {
+  /** Hard limit: the command is interrupted (Ctrl-C, then SIGKILL) after this many ms. @default 120000 */
+  timeoutMs?: number;
+  /**
+   * Return early with `running: true` when no new output arrived for this many ms, leaving the
+   * command running (like a terminal the agent looks away from). @default undefined (wait until done)
+   */
+  idleMs?: number;
+  /** Called with each chunk of output as it arrives. */
+  onOutput?: (chunk: string) => void;
+}
+
+/** One file to put into a sandbox. Paths are absolute, or relative to the sandbox's workdir. */
+export interface FileEntry {
+  path: string;
+  content: string | Uint8Array;
+  /** Unix permission bits. @default 0o644 */
+  mode?: number;
+}
+
+/** A place where an agent's commands run: a container, or a directory on the host. */
+export interface Sandbox extends AsyncDisposable {
+  readonly id: string;
+  /** The working directory where the workspace lives (for example /workspace). */
+  readonly workdir: string;
+  readonly closed: boolean;
+
+  /** Run a command in the persistent shell: cwd and exported variables carry over between calls. */
+  exec(command: string, options?: RunOptions): Promise<ExecResult>;
+  /** Send text to the command that is still running (a newline is not added). */
+  sendInput(text: string, options?: RunOptions): Promise<ExecResult>;
+  /** Send a control key (C-c, C-d, C-z) to the running command and collect what follows. */
+  sendKey(key: 'C-c' | 'C-d' | 'C-z', options?: RunOptions): Promise<ExecResult>;
+  /** Collect more output of a still running command, waiting up to `idleMs` for news. */
+  poll(options?: RunOptions): Promise<ExecResult>;
+  /** Run a command outside the shell session, in a fresh process (no state carried over). */
+  execDetached(argv: string[], options?: { timeoutMs?: number; cwd?: string }): Promise<ExecResult>;
+
+  writeFiles(files: FileEntry[]): Promise<void>;
+  readFile(path: string): Promise<Buffer>;
+  /** Copy a host directory's contents into `dest` (default: workdir). */
+  copyIn(hostDir: string, dest?: string): Promise<void>;
+  /** A tar stream of `path` (file or directory) inside the sandbox. */
+  archiveOut(path: string): Promise<Readable>;
+  /** Copy `path` inside the sandbox to `hostDir` on the host. */
+  copyOut(path: string, hostDir: string): Promise<void>;
+
+  /** Kill every process but the sandbox's own and empty the workdir and temp dirs, for reuse. */
+  wipe(): Promise<void>;
+  /** Whether the sandbox still answers (its container runs, its shell is alive). */
+  isAlive(): Promise<boolean>;
+  /** Release every resource. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Makes sandboxes of one kind. */
+export interface SandboxProvider extends AsyncDisposable {
+  readonly name: string;
+  create(options?: { workdir?: string }): Promise<Sandbox>;
+  close(): Promise<void>;
+}

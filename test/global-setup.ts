@@ -1,0 +1,2 @@
+// Placeholder until the sandbox layer lands: integration setup is added there.
+export default async function setup(): Promise<void> {}
