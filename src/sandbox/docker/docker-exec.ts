@@ -1,0 +1,87 @@
+import type Docker from 'dockerode';
+import { PassThrough, type Duplex } from 'node:stream';
+import type { ShellTransport } from '../shell-transport.js';
+
+export interface ExecOutcome {
+  exitCode: number;
+  output: string;
+}
+
+/**
+ * Run argv in the container as a fresh process, merging stdout and stderr; killed after timeoutMs
+ * by coreutils' `timeout` (0: no limit, for scripts that must not have a parent they could kill).
+ */
+export async function dockerExec(
+  container: Docker.Container,
+  argv: string[],
+  options: { timeoutMs: number; cwd?: string; env?: string[] },
+): Promise<ExecOutcome> {
+  const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
+  const exec = await container.exec({
+    Cmd: options.timeoutMs > 0 ? ['timeout', '-s', 'KILL', String(seconds), ...argv] : argv,
+    AttachStdout: true,
+    AttachStderr: true,
+    WorkingDir: options.cwd,
+    Env: options.env,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const sink = new PassThrough();
+  const chunks: Buffer[] = [];
+  sink.on('data', (c: Buffer) => chunks.push(c));
+  container.modem.demuxStream(stream, sink, sink);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', reject);
+  });
+  // The exit code can lag the end of the stream by a moment.
+  let info = await exec.inspect();
+  for (let i = 0; info.Running && i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    info = await exec.inspect();
+  }
+  return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+}
+
+/** Start argv on a TTY in the container and return the raw, bidirectional stream as a transport. */
+export async function openTtyExec(
+  container: Docker.Container,
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<ShellTransport> {
+  const exec = await container.exec({
+    Cmd: argv,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: true,
+    WorkingDir: cwd,
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+  const closeListeners: Array<() => void> = [];
+  let ended = false;
+  const onEnd = (): void => {
+    if (ended) return;
+    ended = true;
+    for (const l of closeListeners) l();
+  };
+  stream.on('end', onEnd);
+  stream.on('close', onEnd);
+  stream.on('error', onEnd);
+  return {
+    write: (data) => {
+      if (!ended) stream.write(data);
+    },
+    onData: (listener) => stream.on('data', listener),
+    onClose: (listener) => closeListeners.push(listener),
+    close: async () => {
+      if (!ended) {
+        // End of input makes bash exit; destroying the socket stops the exec either way.
+        stream.end();
+        stream.destroy();
+      }
+    },
+  };
+}

@@ -1,0 +1,127 @@
+import type Docker from 'dockerode';
+import createDebug from 'debug';
+import { z } from 'zod';
+import { SandboxError } from '../../errors.js';
+import { DEFAULT_IMAGE, IMAGE_WORKDIR } from '../../image/default-image.js';
+import { parseOptions } from '../../options.js';
+import { ownerLabels } from '../owner.js';
+import type { SandboxProvider } from '../types.js';
+import { connectDocker } from './docker-client.js';
+import { DockerSandbox } from './docker-sandbox.js';
+import { reapOnce } from './reaper.js';
+
+const log = createDebug('hybrid-gym:sandbox');
+
+// PID 1 of every sandbox: immune to `kill -9 -1` from inside, and it reaps orphaned processes.
+const KEEPER = ['bash', '-c', 'trap "exit 0" TERM INT; while :; do sleep 2147483647 & wait $!; done'];
+
+export const DockerProviderOptionsSchema = z.object({
+  /** Image of the sandboxes. @default DEFAULT_IMAGE (build it with `hybrid-gym image build`) */
+  image: z.string().min(1).default(DEFAULT_IMAGE),
+  /** Docker network mode. @default 'none' (no network at all) */
+  network: z.string().min(1).default('none'),
+  /** Memory limit in bytes (swap included). @default 2 GiB */
+  memoryBytes: z.number().int().min(8 * 1024 * 1024).default(2 * 1024 ** 3),
+  /** CPU limit in cores. @default 1 */
+  cpus: z.number().positive().default(1),
+  /** Maximum number of processes. @default 512 */
+  pidsLimit: z.number().int().positive().default(512),
+  /** Working directory inside the container. @default '/workspace' */
+  workdir: z.string().startsWith('/').default(IMAGE_WORKDIR),
+  /** Extra environment variables for commands. @default {} */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Extra container labels. @default {} */
+  labels: z.record(z.string(), z.string()).default({}),
+  /** Default hard timeout of a shell command, ms. @default 120000 */
+  commandTimeoutMs: z.number().int().positive().default(120_000),
+  /** Characters of output kept from the head and from the tail of each command. @default 50000 */
+  keepChars: z.number().int().positive().default(50_000),
+  /** A dockerode client to use instead of one made from DOCKER_HOST. */
+  docker: z.custom<Docker>((v) => typeof v === 'object' && v !== null).optional(),
+});
+
+export type DockerProviderOptions = z.input<typeof DockerProviderOptionsSchema>;
+
+/** Makes sandboxes as containers of the local (or DOCKER_HOST) engine. */
+export class DockerProvider implements SandboxProvider {
+  readonly name = 'docker';
+  private readonly live = new Set<DockerSandbox>();
+  private isClosed = false;
+
+  private constructor(
+    readonly docker: Docker,
+    readonly options: z.output<typeof DockerProviderOptionsSchema>,
+  ) {}
+
+  /** Connect to the engine, check the image, and remove containers left by dead processes. */
+  static async start(options: DockerProviderOptions = {}): Promise<DockerProvider> {
+    const opts = parseOptions(DockerProviderOptionsSchema, options, 'docker sandbox options');
+    const docker = await connectDocker(opts.docker);
+    await reapOnce(docker);
+    try {
+      await docker.getImage(opts.image).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) {
+        throw new SandboxError(
+          `The image ${opts.image} is not on this engine. Build it with \`npx hybrid-gym image build\`.`,
+        );
+      }
+      throw err;
+    }
+    return new DockerProvider(docker, opts);
+  }
+
+  async create(options: { workdir?: string } = {}): Promise<DockerSandbox> {
+    if (this.isClosed) throw new SandboxError('The docker provider is closed');
+    const o = this.options;
+    const workdir = options.workdir ?? o.workdir;
+    let container: Docker.Container | undefined;
+    try {
+      container = await this.docker.createContainer({
+        Image: o.image,
+        Cmd: KEEPER,
+        WorkingDir: workdir,
+        Labels: { ...o.labels, ...ownerLabels() },
+        Env: Object.entries(o.env).map(([k, v]) => `${k}=${v}`),
+        NetworkDisabled: o.network === 'none',
+        StopTimeout: 1,
+        HostConfig: {
+          NetworkMode: o.network,
+          Memory: o.memoryBytes,
+          MemorySwap: o.memoryBytes,
+          NanoCpus: Math.round(o.cpus * 1e9),
+          PidsLimit: o.pidsLimit,
+          SecurityOpt: ['no-new-privileges'],
+        },
+      });
+      await container.start();
+      const sandbox = new DockerSandbox(
+        container,
+        { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars },
+        (s) => this.live.delete(s),
+      );
+      this.live.add(sandbox);
+      await sandbox.openShell();
+      log('sandbox %s ready', container.id.slice(0, 12));
+      return sandbox;
+    } catch (err) {
+      await container?.remove({ force: true }).catch(() => {});
+      if (err instanceof SandboxError) throw err;
+      throw new SandboxError(`Could not start a sandbox from ${o.image}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Sandboxes made by this provider and not yet closed. */
+  get size(): number {
+    return this.live.size;
+  }
+
+  async close(): Promise<void> {
+    this.isClosed = true;
+    await Promise.all([...this.live].map((s) => s.close()));
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,197 @@
+import { spawn } from 'node:child_process';
+import { cp, mkdir, readFile, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { execa } from 'execa';
+import { ClosedError, SandboxError } from '../../errors.js';
+import { ShellSession } from '../shell-session.js';
+import { killSessionScript, type ShellHost, type ShellTransport } from '../shell-transport.js';
+import { packDirectory, packFiles } from '../tar.js';
+import type { ExecResult, FileEntry, RunOptions, Sandbox } from '../types.js';
+
+export interface LocalSandboxSettings {
+  env: Record<string, string>;
+  commandTimeoutMs: number;
+  keepChars: number;
+}
+
+/** A pseudo-terminal on the host through util-linux `script`, which Node lacks natively. */
+function openScriptShell(argv: string[], env: Record<string, string>, cwd: string): Promise<ShellTransport> {
+  const child = spawn('script', ['-qfec', argv.join(' '), '/dev/null'], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+  const closeListeners: Array<() => void> = [];
+  let ended = false;
+  const onEnd = (): void => {
+    if (ended) return;
+    ended = true;
+    for (const l of closeListeners) l();
+  };
+  child.on('exit', onEnd);
+  child.on('error', onEnd);
+  child.stdin.on('error', () => {});
+  return Promise.resolve({
+    write: (data) => {
+      if (!ended) child.stdin.write(data);
+    },
+    onData: (listener) => child.stdout.on('data', listener),
+    onClose: (listener) => closeListeners.push(listener),
+    close: async () => {
+      if (!ended) child.kill('SIGKILL');
+    },
+  });
+}
+
+const hostShell: ShellHost = {
+  openShell: openScriptShell,
+  runScript: async (script, timeoutMs) => {
+    const r = await execa('sh', ['-c', script], { timeout: timeoutMs, reject: false, all: true });
+    return { exitCode: r.exitCode ?? -1, output: r.all ?? '' };
+  },
+};
+
+/**
+ * A temporary directory on the host with a persistent bash. For development and machines without
+ * a container engine: it is NOT a security boundary (commands run as you, with your network).
+ */
+export class LocalSandbox implements Sandbox {
+  readonly id: string;
+  private shell: ShellSession | null = null;
+  private closing: Promise<void> | null = null;
+
+  constructor(
+    readonly workdir: string,
+    private readonly settings: LocalSandboxSettings,
+    private readonly onClose: (s: LocalSandbox) => void,
+  ) {
+    this.id = `local-${basename(dirname(workdir))}`;
+  }
+
+  get closed(): boolean {
+    return this.closing !== null;
+  }
+
+  async openShell(): Promise<void> {
+    this.shell = await ShellSession.open(hostShell, {
+      cwd: this.workdir,
+      env: this.settings.env,
+      timeoutMs: this.settings.commandTimeoutMs,
+      keepChars: this.settings.keepChars,
+    });
+  }
+
+  private session(): ShellSession {
+    if (this.closing) throw new ClosedError(`Sandbox ${this.id}`);
+    if (!this.shell) throw new SandboxError('The sandbox has no shell', { sandboxId: this.id });
+    return this.shell;
+  }
+
+  get shellBusy(): boolean {
+    return this.shell?.busy ?? false;
+  }
+
+  exec(command: string, options?: RunOptions): Promise<ExecResult> {
+    return this.session().run(command, options);
+  }
+  sendInput(text: string, options?: RunOptions): Promise<ExecResult> {
+    return this.session().sendInput(text, options);
+  }
+  sendKey(key: 'C-c' | 'C-d' | 'C-z', options?: RunOptions): Promise<ExecResult> {
+    return this.session().sendKey(key, options);
+  }
+  poll(options?: RunOptions): Promise<ExecResult> {
+    return this.session().poll(options);
+  }
+
+  async execDetached(argv: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<ExecResult> {
+    this.session();
+    const [file, ...args] = argv;
+    if (!file) throw new SandboxError('execDetached needs a command', { sandboxId: this.id });
+    const r = await execa(file, args, {
+      cwd: options.cwd ?? this.workdir,
+      env: this.settings.env,
+      timeout: options.timeoutMs ?? this.settings.commandTimeoutMs,
+      reject: false,
+      all: true,
+    });
+    return {
+      command: argv.join(' '),
+      exitCode: r.exitCode ?? (r.timedOut ? 137 : -1),
+      output: r.all ?? '',
+      durationMs: r.durationMs,
+      timedOut: r.timedOut,
+      truncated: false,
+      running: false,
+    };
+  }
+
+  private abs(p: string): string {
+    return isAbsolute(p) ? p : join(this.workdir, p);
+  }
+
+  async writeFiles(files: FileEntry[]): Promise<void> {
+    this.session();
+    for (const f of files) {
+      const target = this.abs(f.path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, f.content);
+      await chmod(target, f.mode ?? 0o644);
+    }
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    this.session();
+    return readFile(this.abs(path));
+  }
+
+  async copyIn(hostDir: string, dest?: string): Promise<void> {
+    this.session();
+    await cp(hostDir, this.abs(dest ?? this.workdir), { recursive: true, verbatimSymlinks: true });
+  }
+
+  async archiveOut(path: string): Promise<Readable> {
+    this.session();
+    const abs = resolve(this.abs(path));
+    const st = await stat(abs);
+    // Same shape as the engine's archives: the entry's own name first, then its contents.
+    if (st.isDirectory()) return packDirectory(abs, basename(abs));
+    return packFiles([{ path: basename(abs), content: await readFile(abs), mode: st.mode & 0o7777 }]);
+  }
+
+  async copyOut(path: string, hostDir: string): Promise<void> {
+    this.session();
+    const abs = this.abs(path);
+    await cp(abs, join(hostDir, basename(abs)), { recursive: true, verbatimSymlinks: true });
+  }
+
+  async wipe(): Promise<void> {
+    const shell = this.session();
+    const pid = shell.shellPid;
+    await shell.close();
+    this.shell = null;
+    await hostShell.runScript(killSessionScript(pid), 5_000).catch(() => {});
+    for (const name of await readdir(this.workdir)) await rm(join(this.workdir, name), { recursive: true, force: true });
+    await this.openShell();
+  }
+
+  async isAlive(): Promise<boolean> {
+    return !this.closing && !(this.shell?.closed ?? true);
+  }
+
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closing = (async () => {
+        await this.shell?.close().catch(() => {});
+        await rm(dirname(this.workdir), { recursive: true, force: true });
+        this.onClose(this);
+      })();
+    }
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,106 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, readdir, readlink, symlink, chmod } from 'node:fs/promises';
+import { dirname, join, posix, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import type { FileEntry } from './types.js';
+
+/** A tar stream of in-memory files; `path`s are taken relative to `/` (leading slashes removed). */
+export function packFiles(files: FileEntry[]): Readable {
+  const pack = tar.pack();
+  for (const f of files) {
+    const content = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : Buffer.from(f.content);
+    pack.entry({ name: stripRoot(f.path), mode: f.mode ?? 0o644, mtime: new Date(0) }, content);
+  }
+  pack.finalize();
+  return pack as unknown as Readable;
+}
+
+/** A tar stream of a host directory's contents placed under `prefix` (symlinks kept as links). */
+export function packDirectory(dir: string, prefix: string): Readable {
+  const pack = tar.pack();
+  const root = stripRoot(prefix);
+  const walk = async (rel: string): Promise<void> => {
+    const names = (await readdir(join(dir, rel))).sort();
+    for (const name of names) {
+      const childRel = rel ? `${rel}/${name}` : name;
+      const abs = join(dir, ...childRel.split('/'));
+      const st = await lstat(abs);
+      const name_ = root ? posix.join(root, childRel) : childRel;
+      const mode = st.mode & 0o7777;
+      if (st.isDirectory()) {
+        pack.entry({ name: name_, type: 'directory', mode });
+        await walk(childRel);
+      } else if (st.isSymbolicLink()) {
+        pack.entry({ name: name_, type: 'symlink', linkname: await readlink(abs), mode });
+      } else if (st.isFile()) {
+        await new Promise<void>((ok, fail) => {
+          const entry = pack.entry({ name: name_, size: st.size, mode, mtime: st.mtime }, (err) =>
+            err ? fail(err) : ok(),
+          );
+          createReadStream(abs).on('error', fail).pipe(entry);
+        });
+      }
+    }
+  };
+  if (root) pack.entry({ name: root, type: 'directory', mode: 0o755 });
+  walk('')
+    .then(() => pack.finalize())
+    .catch((err: Error) => pack.destroy(err));
+  return pack as unknown as Readable;
+}
+
+/** Extract a tar stream into `dest`, refusing entries that would escape it. */
+export async function extractTar(stream: Readable, dest: string): Promise<void> {
+  const root = resolve(dest);
+  await mkdir(root, { recursive: true });
+  const extract = tar.extract();
+  const done = (async () => {
+    for await (const entry of extract) {
+      const header = entry.header;
+      const target = resolve(root, header.name);
+      if (target !== root && !target.startsWith(root + sep)) {
+        entry.resume();
+        throw new Error(`tar entry escapes the destination: ${header.name}`);
+      }
+      if (header.type === 'directory') {
+        await mkdir(target, { recursive: true });
+        entry.resume();
+      } else if (header.type === 'symlink') {
+        await mkdir(dirname(target), { recursive: true });
+        await symlink(header.linkname ?? '', target).catch(() => {});
+        entry.resume();
+      } else if (header.type === 'file') {
+        await mkdir(dirname(target), { recursive: true });
+        await pipeline(entry, createWriteStream(target));
+        if (header.mode) await chmod(target, header.mode & 0o7777);
+      } else {
+        entry.resume();
+      }
+    }
+  })();
+  stream.pipe(extract);
+  await done;
+}
+
+/** Read the first regular file of a tar stream into memory. */
+export async function readFirstFile(stream: Readable): Promise<Buffer | undefined> {
+  const extract = tar.extract();
+  stream.pipe(extract);
+  let found: Buffer | undefined;
+  for await (const entry of extract) {
+    if (found === undefined && entry.header.type === 'file') {
+      const chunks: Buffer[] = [];
+      for await (const c of entry) chunks.push(c as Buffer);
+      found = Buffer.concat(chunks);
+    } else {
+      entry.resume();
+    }
+  }
+  return found;
+}
+
+function stripRoot(p: string): string {
+  return p.replace(/^\/+/, '').replace(/\/+$/, '');
+}
