@@ -45,6 +45,8 @@ export interface Sandbox extends AsyncDisposable {
   /** The working directory where the workspace lives (for example /workspace). */
   readonly workdir: string;
   readonly closed: boolean;
+  /** A shell command is still running (it returned with `running: true`). */
+  readonly shellBusy: boolean;
 
   /** Run a command in the persistent shell: cwd and exported variables carry over between calls. */
   exec(command: string, options?: RunOptions): Promise<ExecResult>;

@@ -1,0 +1,143 @@
+import path from 'node:path';
+import createDebug from 'debug';
+import type Docker from 'dockerode';
+import { z } from 'zod';
+import { EngineUnavailableError, ImageBuildError, ValidationError } from '../errors.js';
+import { readDebianMirror } from './debian-mirror.js';
+import { buildWithDebootstrap } from './debootstrap-build.js';
+import { BASE_IMAGE, DEFAULT_IMAGE, imageExists } from './default-image.js';
+import { buildWithDockerfile, tryPull } from './dockerfile-build.js';
+import { dockerAssetsDir } from './package-root.js';
+
+const debug = createDebug('hybrid-gym:image');
+
+const optionsSchema = z.object({
+  tag: z.string().min(1).default(DEFAULT_IMAGE),
+  method: z.enum(['auto', 'dockerfile', 'debootstrap']).default('auto'),
+  force: z.boolean().default(false),
+  onProgress: z.custom<(line: string) => void>((v) => typeof v === 'function', 'expected a function').optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'expected an AbortSignal').optional(),
+  mirror: z.url().optional(),
+  docker: z.custom<Docker>((v) => typeof v === 'object' && v !== null && 'getImage' in v, 'expected a dockerode client').optional(),
+});
+
+/** Options of {@link buildDefaultImage}. */
+export interface BuildDefaultImageOptions {
+  /** Tag to build. @default DEFAULT_IMAGE */
+  tag?: string;
+  /**
+   * `auto`: reuse the tag if present, else docker/Dockerfile when its base image is present or can
+   * be pulled, else the offline debootstrap recipe. The others force one recipe.
+   * @default 'auto'
+   */
+  method?: 'auto' | 'dockerfile' | 'debootstrap';
+  /** Rebuild even when the tag exists. @default false */
+  force?: boolean;
+  /** Receives each progress line (the CLI prints them on stderr). */
+  onProgress?: (line: string) => void;
+  /** Aborts the build; temporary files are removed. */
+  signal?: AbortSignal;
+  /** Debian mirror for debootstrap. @default the host's apt mirror, else http://deb.debian.org/debian */
+  mirror?: string;
+  /** Engine client. @default new Docker() (honours DOCKER_HOST) */
+  docker?: Docker;
+}
+
+/** What {@link buildDefaultImage} did. */
+export interface BuildDefaultImageResult {
+  tag: string;
+  /** `cached`: the tag already existed and nothing was built. */
+  method: 'cached' | 'dockerfile' | 'debootstrap';
+  durationMs: number;
+}
+
+/**
+ * Makes sure the default sandbox image exists, building it if needed, and says which way it went
+ * (in the result and as a progress line). Throws {@link ImageBuildError} when no recipe works.
+ */
+export async function buildDefaultImage(input: BuildDefaultImageOptions = {}): Promise<BuildDefaultImageResult> {
+  const parsed = optionsSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationError(
+      'buildDefaultImage options',
+      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
+  }
+  const options = parsed.data;
+  const started = performance.now();
+  const progress = (line: string) => {
+    debug('%s', line);
+    options.onProgress?.(line);
+  };
+  const docker = options.docker ?? (await defaultDocker());
+  const { tag, signal } = options;
+  const step = { docker, onProgress: progress, signal };
+  const done = (method: BuildDefaultImageResult['method']): BuildDefaultImageResult => {
+    const durationMs = Math.round(performance.now() - started);
+    progress(`image ${tag}: ${method === 'cached' ? 'already present' : `built with ${method}`} (${formatMs(durationMs)})`);
+    return { tag, method, durationMs };
+  };
+
+  signal?.throwIfAborted();
+  if (!options.force && (await engineCall(docker, () => imageExists(docker, tag)))) return done('cached');
+
+  const assets = dockerAssetsDir();
+  const debootstrap = async () => {
+    await buildWithDebootstrap({
+      ...step,
+      tag,
+      mirror: options.mirror ?? readDebianMirror(),
+      setupScript: path.join(assets, 'setup.sh'),
+    });
+    return done('debootstrap');
+  };
+
+  if (options.method === 'debootstrap') return debootstrap();
+  if (options.method === 'dockerfile') {
+    await buildWithDockerfile(assets, tag, step);
+    return done('dockerfile');
+  }
+
+  const baseReady = (await engineCall(docker, () => imageExists(docker, BASE_IMAGE))) || (await tryPull(BASE_IMAGE, step));
+  if (baseReady) {
+    try {
+      await buildWithDockerfile(assets, tag, step);
+      return done('dockerfile');
+    } catch (error) {
+      signal?.throwIfAborted();
+      // The Dockerfile's apt/pip steps need network in the build container; the offline recipe does not.
+      progress(`build: the Dockerfile build failed, falling back to debootstrap (${(error as Error).message.split('\n')[0]})`);
+    }
+  } else {
+    progress(`image ${tag}: ${BASE_IMAGE} is not available, building offline with debootstrap`);
+  }
+  return debootstrap();
+}
+
+async function defaultDocker(): Promise<Docker> {
+  const { default: DockerClient } = await import('dockerode');
+  return new DockerClient();
+}
+
+/** A failing first call (other than "no such image") means there is no usable engine. */
+async function engineCall<T>(docker: Docker, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ETIMEDOUT') {
+      throw new EngineUnavailableError(engineEndpoint(docker), error);
+    }
+    throw new ImageBuildError(`The Docker engine failed to answer: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function engineEndpoint(docker: Docker): string {
+  const modem = docker.modem as { socketPath?: unknown; host?: unknown; port?: unknown; protocol?: unknown };
+  if (typeof modem.socketPath === 'string') return `unix://${modem.socketPath}`;
+  return `${String(modem.protocol ?? 'http')}://${String(modem.host)}:${String(modem.port ?? '')}`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 10_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import createDebug from 'debug';
+import type Docker from 'dockerode';
+import { execa } from 'execa';
+import { ImageBuildError } from '../errors.js';
+import { DEBIAN_SUITE } from './debian-mirror.js';
+import { IMAGE_ENV, IMAGE_WORKDIR } from './default-image.js';
+import { eventLines, followEngineStream, splitTag } from './engine-stream.js';
+import { abortError, runLogged } from './run-logged.js';
+
+const debug = createDebug('hybrid-gym:image');
+
+/** Debian packages of the offline image, on top of debootstrap's minbase (which has coreutils). */
+export const DEBOOTSTRAP_PACKAGES: readonly string[] = [
+  'bash',
+  'ca-certificates',
+  'git',
+  'procps',
+  'python3',
+  'python3-pytest',
+];
+
+const POLICY_RC_D = 'usr/sbin/policy-rc.d';
+const PATH_ENV = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface DebootstrapBuildOptions {
+  docker: Docker;
+  tag: string;
+  mirror: string;
+  /** docker/setup.sh: the configuration shared with the Dockerfile. */
+  setupScript: string;
+  onProgress: (line: string) => void;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Builds the image without any registry: debootstrap a minimal bookworm, run the shared setup in a
+ * chroot, then stream the tree into `docker import`. Needs root (debootstrap chowns and chroots).
+ */
+export async function buildWithDebootstrap(options: DebootstrapBuildOptions): Promise<void> {
+  await checkPrerequisites();
+  const { onProgress, signal } = options;
+  const root = await mkdtemp(path.join(tmpdir(), 'hybrid-gym-rootfs-'));
+  debug('rootfs in %s', root);
+  try {
+    await blockServiceStarts(root);
+    onProgress(`debootstrap: ${DEBIAN_SUITE} (minbase + ${DEBOOTSTRAP_PACKAGES.join(', ')}) from ${options.mirror}`);
+    await runLogged(
+      'debootstrap',
+      'debootstrap',
+      [
+        '--variant=minbase',
+        `--include=${DEBOOTSTRAP_PACKAGES.join(',')}`,
+        '--components=main',
+        DEBIAN_SUITE,
+        root,
+        options.mirror,
+      ],
+      { onLine: onProgress, signal },
+    );
+    await runLogged('setup', 'chroot', [root, '/bin/sh', '-s'], {
+      onLine: onProgress,
+      signal,
+      inputFile: options.setupScript,
+      env: { PATH: PATH_ENV, HOME: '/root', ...IMAGE_ENV },
+    });
+    await finishRootfs(root);
+    await importRootfs(options, root);
+  } finally {
+    await removeRootfs(root);
+  }
+}
+
+/** `docker import` changes: what a Dockerfile would set after FROM. */
+export function importChanges(): string[] {
+  return [
+    `ENV PATH=${PATH_ENV}`,
+    ...Object.entries(IMAGE_ENV).map(([k, v]) => `ENV ${k}=${v}`),
+    `WORKDIR ${IMAGE_WORKDIR}`,
+    'CMD ["bash"]',
+  ];
+}
+
+async function checkPrerequisites(): Promise<void> {
+  if (process.platform !== 'linux') {
+    throw new ImageBuildError(
+      'The offline image build (debootstrap) only runs on Linux. Build from docker/Dockerfile instead ' +
+        "(method 'dockerfile'), which needs access to a registry with python:3.11-slim-bookworm.",
+    );
+  }
+  if (process.getuid?.() !== 0) {
+    throw new ImageBuildError(
+      'The offline image build (debootstrap) must run as root. Run it once with sudo ' +
+        '(`sudo npx hybrid-gym image build`), or build from docker/Dockerfile where a registry is ' +
+        "reachable (`hybrid-gym image build --method dockerfile`, or method 'dockerfile').",
+    );
+  }
+  for (const tool of ['debootstrap', 'tar', 'chroot']) {
+    const found = await execa('sh', ['-c', `command -v ${tool}`], { reject: false });
+    if (found.exitCode !== 0) {
+      throw new ImageBuildError(
+        `The offline image build needs \`${tool}\`, which is not installed` +
+          (tool === 'debootstrap' ? ' (Debian/Ubuntu: `apt-get install -y debootstrap`).' : '.'),
+      );
+    }
+  }
+}
+
+/** Removes what belongs to the build host, not the image; the engine provides /dev and /etc/hosts at run time. */
+async function finishRootfs(root: string): Promise<void> {
+  // Never recurse into anything still mounted from the host.
+  await unmountUnder(root);
+  await rm(path.join(root, POLICY_RC_D), { force: true });
+  await rm(path.join(root, 'dev'), { recursive: true, force: true });
+  await execa('mkdir', ['-m', '755', path.join(root, 'dev')]);
+  for (const file of ['etc/resolv.conf', 'etc/hosts']) await rm(path.join(root, file), { force: true });
+  await writeFile(path.join(root, 'etc/hostname'), 'sandbox\n');
+  if (!existsSync(path.join(root, IMAGE_WORKDIR))) {
+    throw new ImageBuildError(`The setup step did not create ${IMAGE_WORKDIR} in the image.`);
+  }
+}
+
+async function importRootfs(options: DebootstrapBuildOptions, root: string): Promise<void> {
+  const { docker, tag, onProgress, signal } = options;
+  onProgress(`import: docker import of the root file system as ${tag}`);
+  const tar = execa('tar', ['--numeric-owner', '--xattrs', '-C', root, '-c', '.'], {
+    stdout: 'pipe',
+    buffer: { stdout: false, stderr: true },
+    cancelSignal: signal,
+  });
+  const { repo, tag: version } = splitTag(tag);
+  try {
+    const response = await docker.importImage(tar.stdout, {
+      repo,
+      tag: version,
+      changes: importChanges(),
+      abortSignal: signal,
+    } as object);
+    const events = await followEngineStream(docker, response, 'docker import', (event) => {
+      for (const line of eventLines(event)) onProgress(`import: ${line}`);
+    });
+    await tar;
+    debug('imported %s: %o', tag, events.at(-1));
+  } catch (error) {
+    tar.kill();
+    await tar.catch(() => undefined);
+    if (signal?.aborted) throw abortError(signal, error);
+    if (error instanceof ImageBuildError) throw error;
+    throw new ImageBuildError(`docker import of ${tag} failed: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Maintainer scripts run in the chroot with the host's /proc: a policy-rc.d that refuses every
+ * service start keeps them (procps' sysctl, hwclock) from touching the host. Removed afterwards.
+ */
+async function blockServiceStarts(root: string): Promise<void> {
+  await mkdir(path.join(root, path.dirname(POLICY_RC_D)), { recursive: true });
+  await writeFile(path.join(root, POLICY_RC_D), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+}
+
+/** Removes the temporary tree, first detaching anything debootstrap left mounted in it (proc, sys). */
+async function removeRootfs(root: string): Promise<void> {
+  try {
+    await unmountUnder(root);
+    await rm(root, { recursive: true, force: true });
+    debug('removed %s', root);
+  } catch (error) {
+    debug('could not remove %s: %o', root, error);
+  }
+}
+
+async function unmountUnder(root: string): Promise<void> {
+  const mounts = (await readFile('/proc/self/mounts', 'utf8'))
+    .split('\n')
+    .map((line) => line.split(' ')[1]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => m !== undefined && (m === root || m.startsWith(`${root}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const mount of mounts) {
+    debug('unmounting %s', mount);
+    await execa('umount', ['-l', mount], { reject: false });
+  }
+}

@@ -1,0 +1,58 @@
+import { execa } from 'execa';
+import { ImageBuildError } from '../errors.js';
+
+/** Options of one logged subprocess. */
+export interface RunLoggedOptions {
+  /** Each stdout/stderr line, prefixed, as it arrives. */
+  onLine: (line: string) => void;
+  signal?: AbortSignal | undefined;
+  /** Feeds this file to stdin. */
+  inputFile?: string | undefined;
+  env?: Record<string, string> | undefined;
+}
+
+const TAIL_LINES = 40;
+
+/**
+ * Runs a build step, streaming its output line by line without keeping it (debootstrap prints a
+ * line per package); on failure the error carries the last lines, which say what went wrong.
+ */
+export async function runLogged(
+  step: string,
+  file: string,
+  args: readonly string[],
+  options: RunLoggedOptions,
+): Promise<void> {
+  const tail: string[] = [];
+  const onLine = function* (line: unknown) {
+    const text = String(line);
+    tail.push(text);
+    if (tail.length > TAIL_LINES) tail.shift();
+    options.onLine(`${step}: ${text}`);
+  };
+  try {
+    await execa(file, args, {
+      stdin: options.inputFile ? { file: options.inputFile } : 'ignore',
+      stdout: onLine,
+      stderr: onLine,
+      cancelSignal: options.signal,
+      forceKillAfterDelay: 5_000,
+      env: options.env,
+      extendEnv: options.env === undefined,
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw abortError(options.signal, error);
+    const e = error as { shortMessage?: string; message?: string };
+    throw new ImageBuildError(
+      `${step} failed: ${e.shortMessage ?? e.message ?? String(error)}\n${tail.join('\n')}`,
+      { cause: error },
+    );
+  }
+}
+
+/** The error an aborted build rejects with: the signal's reason when it is an Error. */
+export function abortError(signal: AbortSignal, cause?: unknown): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  return new ImageBuildError('The image build was aborted.', { cause: cause ?? reason });
+}
