@@ -37,12 +37,6 @@ export class CappedOutput {
     return this.dropped > 0 || this.tail.length > this.tailChars;
   }
 
-  /** Drop one trailing newline (the shell's marker is preceded by one it printed itself). */
-  dropTrailingNewline(): void {
-    if (this.tail.endsWith('\n')) this.tail = this.tail.slice(0, -1);
-    else if (this.tail.length === 0 && this.head.endsWith('\n')) this.head = this.head.slice(0, -1);
-  }
-
   toString(): string {
     let tail = this.tail;
     let dropped = this.dropped;

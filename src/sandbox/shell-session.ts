@@ -21,6 +21,7 @@ export interface ShellSessionOptions {
 
 const KEYS = { 'C-c': '\x03', 'C-d': '\x04', 'C-z': '\x1a' } as const;
 const GRACE_AFTER_INTERRUPT_MS = 1000;
+const FORK_FAILED = /fork: (retry: )?Resource temporarily unavailable/;
 const MARKER_END = /^(-?\d+)__\r?\n/;
 const GRACE_AFTER_KILL_MS = 2000;
 
@@ -241,6 +242,9 @@ export class ShellSession {
       if (r.exitCode === 137 && !r.timedOut && !r.notice) {
         result.notice = 'The command was killed by SIGKILL (exit 137); the usual cause is the sandbox memory limit.';
       }
+    }
+    if (!result.notice && FORK_FAILED.test(result.output)) {
+      result.notice = 'The sandbox reached its process limit: processes could not be started. Kill runaway processes.';
     } else {
       // The next call reports only what arrives after this one.
       r.output = new CappedOutput(this.keep, this.keep);
@@ -314,8 +318,8 @@ export class ShellSession {
         const before = text.slice(0, at);
         this.carry = '';
         if (r) {
-          this.emit(r, before);
-          r.output.dropTrailingNewline();
+          // The marker is printed after a newline of its own; that newline is not the command's.
+          this.emit(r, before.endsWith('\n') ? before.slice(0, -1) : before);
           r.exitCode = Number.isFinite(code) ? code : -1;
           r.waiter?.(null);
         }
@@ -325,9 +329,13 @@ export class ShellSession {
         return;
       }
     }
-    // Keep enough of the end unsent that a marker split across chunks is still recognised.
-    const hold = Math.min(text.length, this.marker.length + 16);
-    const keepFrom = at >= 0 ? at : text.length - hold;
+    // Hold back only what may be the start of a marker (it always follows a newline), so output streams.
+    let keepFrom: number;
+    if (at >= 0) keepFrom = at > 0 && text[at - 1] === '\n' ? at - 1 : at;
+    else {
+      const nl = text.lastIndexOf('\n');
+      keepFrom = nl >= 0 && `\n${this.marker}`.startsWith(text.slice(nl, nl + this.marker.length + 1)) ? nl : text.length;
+    }
     this.carry = text.slice(keepFrom);
     text = text.slice(0, keepFrom);
     if (r && text.length > 0) this.emit(r, text);

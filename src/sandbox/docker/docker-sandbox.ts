@@ -156,10 +156,17 @@ export class DockerSandbox implements Sandbox {
     const w = this.workdir;
     // kill -1 spares the calling shell and PID 1 (the keeper that holds the container up).
     const script =
-      `kill -9 -1 2>/dev/null; sleep 0.05; kill -9 -1 2>/dev/null; ` +
+      `for i in 1 2 3 4 5; do kill -9 -1 2>/dev/null; sleep 0.02; done; ` +
       `find ${w} /tmp /var/tmp /dev/shm /root -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null; ` +
       `mkdir -p ${w}; exit 0`;
-    const out = await this.guard('wipe', () => dockerExec(this.container, ['sh', '-c', script], { timeoutMs: 0 }));
+    const clean = () => this.guard('wipe', () => dockerExec(this.container, ['sh', '-c', script], { timeoutMs: 0 }));
+    let out = await clean();
+    if (out.exitCode !== 0) {
+      // No process can start (a fork bomb holds every pid): a restart kills them all, files stay.
+      log('wipe of %s failed (%s), restarting the container', this.id.slice(0, 12), out.output.trim());
+      await this.guard('restart', () => this.container.restart({ t: 0 }));
+      out = await clean();
+    }
     if (out.exitCode !== 0) throw new SandboxError(`wipe failed: ${out.output}`, { sandboxId: this.id });
     await this.guard('openShell', () => this.openShell());
   }

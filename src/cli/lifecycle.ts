@@ -1,0 +1,23 @@
+/** Resources the CLI must close when the user presses Ctrl-C or the process is told to stop. */
+const closers = new Set<() => Promise<void>>();
+let installed = false;
+
+/** Register `close`; the returned function unregisters it. */
+export function closeOnExit(close: () => Promise<void>): () => void {
+  install();
+  closers.add(close);
+  return () => closers.delete(close);
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\nhybrid-gym: ${signal}, closing sandboxes...\n`);
+      // A second signal while closing exits at once.
+      process.once(signal, () => process.exit(130));
+      void Promise.allSettled([...closers].map((c) => c())).then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    });
+  }
+}

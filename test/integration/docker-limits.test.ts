@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { dockerReady } from './helpers.js';
+
+describe.runIf(dockerReady())('docker sandbox: resource limits', () => {
+  let provider: DockerProvider;
+
+  beforeAll(async () => {
+    provider = await DockerProvider.start({ memoryBytes: 256 * 1024 ** 2, pidsLimit: 64 });
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  it('contains a memory hog and reports it, and the sandbox keeps working', async () => {
+    const s = await provider.create();
+    const r = await s.exec(`python3 -c "a=[]\nwhile True: a.append(bytearray(10**7))"`, { timeoutMs: 60_000 });
+    expect(r.exitCode).toBe(137);
+    expect(r.notice).toMatch(/memory limit/);
+    expect((await s.exec('echo alive')).output).toBe('alive\n');
+    await s.close();
+  });
+
+  it('contains a fork bomb and reports it; the provider keeps working', async () => {
+    const s = await provider.create();
+    await s.exec(':(){ :|:& };:', { timeoutMs: 5_000 });
+    const r = await s.exec('echo probe; ls /proc | grep -c "^[0-9]"', { timeoutMs: 20_000 });
+    expect(r.notice).toMatch(/process limit/);
+    // The bomb stays inside its own pids cgroup: a new sandbox starts and works.
+    const other = await provider.create();
+    expect((await other.exec('echo fine')).output).toBe('fine\n');
+    // And wiping kills it, so a pooled sandbox would come back usable.
+    await s.wipe();
+    expect((await s.exec('echo clean')).output).toBe('clean\n');
+    await Promise.all([s.close(), other.close()]);
+  });
+
+  it('applies the configured limits to the container', async () => {
+    const s = await provider.create();
+    const info = await provider.docker.getContainer(s.id).inspect();
+    expect(info.HostConfig.NetworkMode).toBe('none');
+    expect(info.HostConfig.Memory).toBe(256 * 1024 ** 2);
+    expect(info.HostConfig.PidsLimit).toBe(64);
+    expect(info.HostConfig.NanoCpus).toBe(1e9);
+    expect(info.Config.Labels['hybrid-gym.pid']).toBe(String(process.pid));
+    await s.close();
+  });
+});

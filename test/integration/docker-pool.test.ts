@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { SandboxPool } from '../../src/sandbox/pool.js';
+import { dockerReady } from './helpers.js';
+
+describe.runIf(dockerReady())('docker sandboxes: parallel use and the pool', () => {
+  let provider: DockerProvider;
+
+  beforeAll(async () => {
+    provider = await DockerProvider.start();
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  it('runs 8 sandboxes in parallel, each isolated from the others', async () => {
+    const sandboxes = await Promise.all(Array.from({ length: 8 }, () => provider.create()));
+    const outputs = await Promise.all(
+      sandboxes.map(async (s, i) => {
+        await s.exec(`echo ${i} > /workspace/me && export ME=${i}`);
+        return (await s.exec('cat /workspace/me; echo $ME; ls /workspace')).output;
+      }),
+    );
+    expect(outputs).toEqual(sandboxes.map((_, i) => `${i}\n${i}\nme\n`));
+    expect(new Set(sandboxes.map((s) => s.id)).size).toBe(8);
+    await Promise.all(sandboxes.map((s) => s.close()));
+    expect(provider.size).toBe(0);
+  });
+
+  it('hands a returned sandbox out again wiped: no files, no processes, fresh shell', async () => {
+    const pool = new SandboxPool(provider, { warm: 1 });
+    await pool.fill();
+    const first = await pool.acquire();
+    await first.exec('echo secret > /workspace/answer; echo tmp > /tmp/t; cd /tmp; export LEAK=1');
+    await first.exec('sleep 1000 &');
+    await pool.release(first);
+
+    const seen = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const s = await pool.acquire();
+      seen.add(s.id);
+      const r = await s.exec('ls -A /workspace /tmp; pwd; echo "[$LEAK]"; pgrep -c sleep || true');
+      expect(r.output).toBe('/tmp:\n\n/workspace:\n/workspace\n[]\n1\n');
+      await pool.release(s);
+    }
+    expect(seen.has(first.id)).toBe(true);
+    await pool.close();
+    expect(first.closed).toBe(true);
+  });
+
+  it('close() is safe to call twice and works with await using', async () => {
+    const s = await provider.create();
+    await s.close();
+    await s.close();
+    await expect(s.exec('true')).rejects.toThrow(/closed/);
+    {
+      await using scoped = await provider.create();
+      expect((await scoped.exec('echo scoped')).output).toBe('scoped\n');
+    }
+    expect(provider.size).toBe(0);
+  });
+});

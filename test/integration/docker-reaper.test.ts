@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { dockerReady } from './helpers.js';
+
+const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
+
+// A separate process that takes 3 sandboxes and waits to be killed.
+const holder = `
+const { DockerProvider } = await import(${JSON.stringify(dist)});
+const p = await DockerProvider.start();
+for (let i = 0; i < 3; i++) await p.create();
+process.stdout.write('ready\\n');
+setInterval(() => {}, 1000);
+`;
+
+describe.runIf(dockerReady())('the reaper', () => {
+  it('removes the sandboxes of a process killed with SIGKILL when the next provider starts', async () => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', holder], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [line] = (await once(child.stdout, 'data')) as [Buffer];
+    expect(line.toString()).toBe('ready\n');
+    const pid = String(child.pid);
+
+    const probe = await DockerProvider.start();
+    const mine = async () =>
+      (await probe.docker.listContainers({ all: true, filters: { label: [`hybrid-gym.pid=${pid}`] } })).length;
+    expect(await mine()).toBe(3);
+
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    // The owner is dead but nothing has reaped yet.
+    expect(await mine()).toBe(3);
+
+    const next = await DockerProvider.start();
+    expect(await mine()).toBe(0);
+    await Promise.all([probe.close(), next.close()]);
+  });
+});
