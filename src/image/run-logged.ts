@@ -12,6 +12,7 @@ export interface RunLoggedOptions {
 }
 
 const TAIL_LINES = 40;
+const KILL_GRACE_MS = 3_000;
 
 /**
  * Runs a build step, streaming its output line by line without keeping it (debootstrap prints a
@@ -30,16 +31,20 @@ export async function runLogged(
     if (tail.length > TAIL_LINES) tail.shift();
     options.onLine(`${step}: ${text}`);
   };
+  const subprocess = execa(file, args, {
+    stdin: options.inputFile ? { file: options.inputFile } : 'ignore',
+    stdout: onLine,
+    stderr: onLine,
+    // Its own process group, so an abort reaches debootstrap's dpkg and maintainer scripts too.
+    detached: true,
+    env: options.env,
+    extendEnv: options.env === undefined,
+  });
+  const stop = () => killGroup(subprocess.pid);
+  options.signal?.addEventListener('abort', stop, { once: true });
   try {
-    await execa(file, args, {
-      stdin: options.inputFile ? { file: options.inputFile } : 'ignore',
-      stdout: onLine,
-      stderr: onLine,
-      cancelSignal: options.signal,
-      forceKillAfterDelay: 5_000,
-      env: options.env,
-      extendEnv: options.env === undefined,
-    });
+    if (options.signal?.aborted) stop();
+    await subprocess;
   } catch (error) {
     if (options.signal?.aborted) throw abortError(options.signal, error);
     const e = error as { shortMessage?: string; message?: string };
@@ -47,7 +52,23 @@ export async function runLogged(
       `${step} failed: ${e.shortMessage ?? e.message ?? String(error)}\n${tail.join('\n')}`,
       { cause: error },
     );
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
   }
+}
+
+/** SIGTERM to the whole group, SIGKILL to what is left after a grace period. */
+function killGroup(pid: number | undefined): void {
+  if (pid === undefined) return;
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, name);
+    } catch {
+      // The group is gone already.
+    }
+  };
+  signal('SIGTERM');
+  setTimeout(() => signal('SIGKILL'), KILL_GRACE_MS).unref();
 }
 
 /** The error an aborted build rejects with: the signal's reason when it is an Error. */
