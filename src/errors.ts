@@ -65,3 +65,35 @@ export class ImageBuildError extends HybridGymError {
     super('IMAGE_BUILD', message, options);
   }
 }
+
+/** `make()` got an id that no environment is registered under. */
+export class EnvNotFoundError extends HybridGymError {
+  readonly envId: string;
+  readonly suggestion: string | undefined;
+  constructor(envId: string, suggestion: string | undefined, known: readonly string[]) {
+    super(
+      'ENV_NOT_FOUND',
+      `No environment is registered as "${envId}".` +
+        (suggestion ? ` Did you mean "${suggestion}"?` : '') +
+        ` Registered: ${known.join(', ') || '(none)'}.`,
+    );
+    this.envId = envId;
+    this.suggestion = suggestion;
+  }
+}
+
+/** A program called the env out of order (step before reset, step after the episode ended). */
+export class EnvOrderError extends HybridGymError {
+  constructor(message: string) {
+    super('ENV_ORDER', message);
+  }
+}
+
+/** An instance id that the env does not have. */
+export class InstanceNotFoundError extends HybridGymError {
+  readonly instanceId: string;
+  constructor(instanceId: string, known: number) {
+    super('INSTANCE_NOT_FOUND', `No instance "${instanceId}" among the ${known} this env has.`);
+    this.instanceId = instanceId;
+  }
+}

@@ -22,3 +22,56 @@ export { createProvider, type SandboxKind } from './sandbox/create-provider.js';
 
 export { DEFAULT_IMAGE, buildDefaultImage } from './image/index.js';
 export type { BuildDefaultImageOptions, BuildDefaultImageResult } from './image/index.js';
+
+export {
+  EnvNotFoundError,
+  EnvOrderError,
+  InstanceNotFoundError,
+} from './errors.js';
+
+// Environments
+export type { Env, EnvEvents, ResetOptions, ResetInfo, StepResult, StepInfo, Truncation } from './env/types.js';
+export { make, register, registeredEnvs, registeredTask, type EnvFactory } from './env/registry.js';
+export { MakeOptionsSchema, type MakeOptions } from './env/make-options.js';
+export { TaskEnv } from './env/task-env.js';
+export { Wrapper, TimeLimit, OrderEnforcing, type TimeLimitOptions } from './env/wrappers.js';
+
+// Tasks
+export {
+  defineTask,
+  parseInstance,
+  taskEnvId,
+  BaseInstanceSchema,
+  type BaseInstance,
+  type TaskDefinition,
+  type TaskContext,
+  type GenerateOptions,
+  type VerifyResult,
+} from './tasks/define-task.js';
+export { readInstances, writeInstances, toJsonl, parseJsonl } from './tasks/instances-io.js';
+
+// Workspaces
+export { loadRepoFiles, diffFiles, type WorkspaceFiles } from './workspace/files.js';
+export { installWorkspace, readWorkspace } from './workspace/sandbox-workspace.js';
+
+// Tools
+export type { Action, Observation, ToolContext, ToolOutcome } from './tools/types.js';
+export {
+  runAction,
+  toolSchemas,
+  toolDefinition,
+  parseOpenAIToolCall,
+  parseAnthropicToolUse,
+  parseTextToolCall,
+  parseTextToolCalls,
+  TOOL_NAMES,
+  type OpenAITool,
+  type AnthropicTool,
+  type ParsedAction,
+  type ParsedActions,
+} from './tools/index.js';
+
+// Agents and rollouts
+export type { Agent, AgentContext } from './agents/agent.js';
+export { NoopAgent, ScriptedAgent, OracleAgent } from './agents/simple-agents.js';
+export { runEpisode, type Episode } from './rollout/run-episode.js';

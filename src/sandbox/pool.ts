@@ -19,7 +19,7 @@ export interface SandboxPoolOptions {
 export class SandboxPool implements AsyncDisposable {
   private readonly idle: Sandbox[] = [];
   private readonly out = new Set<Sandbox>();
-  private readonly waiting: Array<(s: Sandbox) => void> = [];
+  private readonly waiting: Array<{ resolve: (s: Sandbox) => void; reject: (e: unknown) => void }> = [];
   private pending = 0;
   private isClosed = false;
   private readonly warm: number;
@@ -52,6 +52,8 @@ export class SandboxPool implements AsyncDisposable {
     } catch (err) {
       this.pending--;
       log('could not start a warm sandbox: %O', err);
+      // Someone may be waiting for exactly this sandbox: tell them instead of leaving them hanging.
+      this.waiting.shift()?.reject(err);
     }
   }
 
@@ -63,7 +65,7 @@ export class SandboxPool implements AsyncDisposable {
     const waiter = this.waiting.shift();
     if (waiter) {
       this.out.add(s);
-      waiter(s);
+      waiter.resolve(s);
     } else {
       this.idle.push(s);
     }
@@ -78,7 +80,10 @@ export class SandboxPool implements AsyncDisposable {
       this.refill();
       return s;
     }
-    if (this.total >= this.max) return new Promise<Sandbox>((resolve) => this.waiting.push(resolve));
+    // A sandbox being started or wiped arrives sooner than a new one; beyond `max`, wait anyway.
+    if (this.pending > this.waiting.length || this.total >= this.max) {
+      return new Promise<Sandbox>((resolve, reject) => this.waiting.push({ resolve, reject }));
+    }
     this.pending++;
     try {
       const fresh = await this.provider.create();

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { SandboxPool } from '../sandbox/pool.js';
+
+export const MakeOptionsSchema = z.object({
+  /** Generate instances from this repository (when `instances` is not given). */
+  repo: z.string().min(1).optional(),
+  /** Instances: an array, or the path of a .jsonl file written by `hybrid-gym generate`. */
+  instances: z.union([z.string().min(1), z.array(z.unknown()).min(1)]).optional(),
+  /** Generator options (seed, n, and the task's own) used with `repo`. @default {} */
+  generate: z.record(z.string(), z.unknown()).default({}),
+  /** Where episodes run. @default 'docker' */
+  sandbox: z.enum(['docker', 'local']).default('docker'),
+  /** Options of the sandbox provider (image, memoryBytes, cpus, pidsLimit, ...). @default {} */
+  sandboxOptions: z.record(z.string(), z.unknown()).default({}),
+  /** A pool to share between envs; the env then does not close it. */
+  pool: z.instanceof(SandboxPool).optional(),
+  /** Warm sandboxes kept ready for the next reset. @default 1 */
+  warm: z.number().int().min(0).default(1),
+  /** Steps per episode before it is truncated. @default 50 */
+  maxSteps: z.number().int().positive().default(50),
+  /** Wall-clock seconds per episode before it is truncated. @default 1800 */
+  maxSeconds: z.number().positive().default(1800),
+  /** Tool settings: observation cap, bash idle return, default bash timeout. @default {} */
+  tools: z
+    .object({
+      maxObservationChars: z.number().int().positive().optional(),
+      bashIdleSeconds: z.number().positive().optional(),
+      bashTimeoutSeconds: z.number().positive().optional(),
+    })
+    .default({}),
+});
+
+export type MakeOptions = z.input<typeof MakeOptionsSchema>;
+export type ParsedMakeOptions = z.output<typeof MakeOptionsSchema>;

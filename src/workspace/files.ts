@@ -1,0 +1,53 @@
+import { readdir, readFile, lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A repository as files: path relative to the root with `/` separators, mapped to its bytes. */
+export type WorkspaceFiles = Map<string, Buffer>;
+
+/** Directory names never copied into a workspace: history, caches, environments, build output. */
+export const IGNORED_DIRS: ReadonlySet<string> = new Set([
+  '.git', '.hg', '.svn', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', '.tox', '.nox',
+  'node_modules', '.venv', 'venv', '.eggs', '.idea', '.vscode',
+]);
+
+/** File names never copied: compiled Python and OS litter. */
+export function isIgnoredFile(name: string): boolean {
+  return name.endsWith('.pyc') || name.endsWith('.pyo') || name === '.DS_Store';
+}
+
+/** Read a repository into memory, in sorted order, skipping what `IGNORED_DIRS` names and symlinks. */
+export async function loadRepoFiles(root: string): Promise<WorkspaceFiles> {
+  const files: WorkspaceFiles = new Map();
+  const walk = async (rel: string): Promise<void> => {
+    const entries = (await readdir(join(root, rel), { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
+    for (const e of entries) {
+      const childRel = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        if (!IGNORED_DIRS.has(e.name) && !e.name.endsWith('.egg-info')) await walk(childRel);
+      } else if (e.isFile() && !isIgnoredFile(e.name)) {
+        files.set(childRel, await readFile(join(root, childRel)));
+      }
+    }
+  };
+  const st = await lstat(root);
+  if (!st.isDirectory()) throw new Error(`not a directory: ${root}`);
+  await walk('');
+  return files;
+}
+
+/** Paths whose content differs between two workspaces, with what happened to each. */
+export function diffFiles(
+  before: WorkspaceFiles,
+  after: WorkspaceFiles,
+): Array<{ path: string; change: 'added' | 'deleted' | 'modified' }> {
+  const out: Array<{ path: string; change: 'added' | 'deleted' | 'modified' }> = [];
+  for (const [path, content] of before) {
+    const now = after.get(path);
+    if (now === undefined) out.push({ path, change: 'deleted' });
+    else if (!now.equals(content)) out.push({ path, change: 'modified' });
+  }
+  for (const path of after.keys()) if (!before.has(path)) out.push({ path, change: 'added' });
+  return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
