@@ -2,6 +2,7 @@ import { dockerExec } from '../sandbox/docker/docker-exec.js';
 import type { DockerProvider } from '../sandbox/docker/docker-provider.js';
 import type { DockerSandbox } from '../sandbox/docker/docker-sandbox.js';
 import { SandboxPool } from '../sandbox/pool.js';
+import { benchEnvStep } from './env-bench.js';
 import { median, round3, sample } from './stats.js';
 
 export interface SandboxBenchResult {
@@ -13,6 +14,8 @@ export interface SandboxBenchResult {
   warmAcquireMs: number;
   /** Median ms to create and start a sandbox (container, shell) from nothing. */
   coldStartMs: number;
+  /** Median ms of `env.step` with a trivial bash command (the env's overhead over the shell). */
+  envStepMs: number;
 }
 
 export interface SandboxBenchOptions {
@@ -68,7 +71,17 @@ export async function benchSandbox(provider: DockerProvider, options: SandboxBen
     await pool.close();
   }
 
+  say(`bench: ${steps} env.step calls with a trivial bash command`);
+  const envPool = new SandboxPool(provider, { warm: 0 });
+  let envStepMs: number;
+  try {
+    ({ envStepMs } = await benchEnvStep(envPool, steps));
+  } finally {
+    await envPool.close();
+  }
+
   return {
+    envStepMs,
     shellStepMs: round3(median(shell)),
     dockerExecMs: round3(median(exec)),
     warmAcquireMs: round3(median(warm)),

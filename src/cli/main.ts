@@ -4,6 +4,7 @@ import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGc } from './commands/gc.js';
 import { registerImage } from './commands/image.js';
+import { registerTaskCommands } from './commands/task-commands.js';
 
 const program = new Command()
   .name('hybrid-gym')
@@ -11,6 +12,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerDemo(program);
+registerTaskCommands(program);
 registerImage(program);
 registerBench(program);
 registerGc(program);

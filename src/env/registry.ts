@@ -3,6 +3,7 @@ import { parseOptions } from '../options.js';
 import { createProvider } from '../sandbox/create-provider.js';
 import { SandboxPool } from '../sandbox/pool.js';
 import { parseInstance, taskEnvId, type BaseInstance, type TaskDefinition } from '../tasks/define-task.js';
+import { BUILTIN_TASKS } from '../tasks/builtin.js';
 import { readInstances } from '../tasks/instances-io.js';
 import { closest } from './closest.js';
 import { MakeOptionsSchema, type MakeOptions } from './make-options.js';
@@ -21,6 +22,9 @@ interface Entry {
 
 const registry = new Map<string, Entry>();
 
+// The built-in tasks come in through the same door as users' tasks.
+for (const task of BUILTIN_TASKS) register(task);
+
 /**
  * Register a task type (its env id is `hybrid-gym/<name>-v<version>`, or `<namespace>/...`) or a
  * factory under an id of your choosing. Registering an id twice replaces the first.
@@ -37,6 +41,15 @@ export function register(taskOrId: TaskDefinition<any> | string, factory?: EnvFa
   const id = taskEnvId(task);
   registry.set(id, { id, task, factory: (options) => makeTaskEnv(task, options, id) });
   return id;
+}
+
+/** The newest registered task type with this name (the `task` field of its instances). */
+export function taskByName(name: string): TaskDefinition<BaseInstance> | undefined {
+  let best: TaskDefinition<BaseInstance> | undefined;
+  for (const e of registry.values()) {
+    if (e.task?.name === name && (!best || e.task.version > best.version)) best = e.task;
+  }
+  return best;
 }
 
 /** Ids of every registered env, sorted. */

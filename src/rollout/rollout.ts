@@ -1,0 +1,102 @@
+import createDebug from 'debug';
+import type { Agent } from '../agents/agent.js';
+import { make } from '../env/registry.js';
+import type { Env } from '../env/types.js';
+import { createProvider, type SandboxKind } from '../sandbox/create-provider.js';
+import { SandboxPool } from '../sandbox/pool.js';
+import type { BaseInstance, TaskDefinition } from '../tasks/define-task.js';
+import { runEpisode, type Episode } from './run-episode.js';
+
+const log = createDebug('hybrid-gym:rollout');
+
+export interface RolloutOptions<I extends BaseInstance> {
+  task: TaskDefinition<I>;
+  instances: readonly I[];
+  /** Makes the agent for each env (agents may keep per-episode state). */
+  agent: (env: Env) => Agent;
+  /** Episodes run at once, each in its own sandbox. @default 1 */
+  concurrency?: number;
+  /** @default 'docker' */
+  sandbox?: SandboxKind;
+  sandboxOptions?: Record<string, unknown>;
+  maxSteps?: number;
+  maxSeconds?: number;
+  /** Called as each episode ends (in completion order). */
+  onEpisode?: (episode: EpisodeRecord, done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+/** An episode, or the reason it could not run. */
+export type EpisodeRecord = Episode | { instanceId: string; error: { code: string; message: string } };
+
+export interface RolloutSummary {
+  episodes: number;
+  /** Mean reward over the episodes that ran to a verdict (infrastructure failures excluded). */
+  meanReward: number;
+  successRate: number;
+  /** Episodes that ended on an infrastructure failure or could not start. */
+  errors: number;
+}
+
+export function isFailed(r: EpisodeRecord): r is { instanceId: string; error: { code: string; message: string } } {
+  return 'error' in r;
+}
+
+/** Run every instance once with `concurrency` envs sharing one warm pool; results in input order. */
+export async function rollout<I extends BaseInstance>(
+  options: RolloutOptions<I>,
+): Promise<{ episodes: EpisodeRecord[]; summary: RolloutSummary }> {
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, options.instances.length));
+  const provider = await createProvider(options.sandbox ?? 'docker', (options.sandboxOptions ?? {}) as never);
+  const pool = new SandboxPool(provider, { warm: concurrency });
+  const results: EpisodeRecord[] = new Array(options.instances.length);
+  let next = 0;
+  let done = 0;
+  try {
+    await pool.fill();
+    const worker = async (): Promise<void> => {
+      const env = await make(options.task, {
+        instances: [...options.instances],
+        pool,
+        maxSteps: options.maxSteps,
+        maxSeconds: options.maxSeconds,
+      });
+      const agent = options.agent(env);
+      try {
+        while (next < options.instances.length && !options.signal?.aborted) {
+          const index = next++;
+          const instance = options.instances[index]!;
+          let record: EpisodeRecord;
+          try {
+            record = await runEpisode(env, agent, { options: { instanceId: instance.id } });
+          } catch (err) {
+            log('episode %s failed: %O', instance.id, err);
+            const e = err as Error & { code?: string };
+            record = { instanceId: instance.id, error: { code: e.code ?? e.name, message: e.message } };
+          }
+          results[index] = record;
+          options.onEpisode?.(record, ++done, options.instances.length);
+        }
+      } finally {
+        await env.close();
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    await pool.close();
+    await provider.close();
+  }
+  const ran = results.filter((r) => r !== undefined);
+  return { episodes: ran, summary: summarize(ran) };
+}
+
+export function summarize(records: readonly EpisodeRecord[]): RolloutSummary {
+  const scored = records.filter((r): r is Episode => !isFailed(r) && !r.info.infraError);
+  const mean = (xs: number[]): number => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  return {
+    episodes: records.length,
+    meanReward: mean(scored.map((e) => e.reward)),
+    successRate: mean(scored.map((e) => (e.success ? 1 : 0))),
+    errors: records.length - scored.length,
+  };
+}

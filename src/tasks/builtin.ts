@@ -1,0 +1,9 @@
+import type { BaseInstance, TaskDefinition } from './define-task.js';
+
+/** The task types this package ships; each is registered as `hybrid-gym/<name>-v<version>`. */
+export const BUILTIN_TASKS: ReadonlyArray<TaskDefinition<any>> = [];
+
+/** A built-in or registered task by its name (the `task` field of its instances). */
+export function builtinTask(name: string): TaskDefinition<BaseInstance> | undefined {
+  return BUILTIN_TASKS.find((t) => t.name === name);
+}
