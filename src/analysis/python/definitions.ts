@@ -79,7 +79,7 @@ export function extractDefinitions(
       decorators: decorators.map((d) => text.slice(d.start, d.end).replace(/^@\s*/, '')),
       parameters: isClass ? [] : parseParameters(child(node, 'parameters'), text),
       bases: superclasses
-        ? superclasses.children.filter((c) => c.named && c.type !== 'comment').map((c) => text.slice(c.start, c.end))
+        ? superclasses.children.filter((c) => c.named && c.type !== 'comment' && c.type !== 'keyword_argument').map((c) => text.slice(c.start, c.end))
         : [],
       docstring,
       docstringOnly: docstring !== null && bodyStatements.length === 1 && docstringStatement(body) !== null,

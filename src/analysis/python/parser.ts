@@ -6,7 +6,7 @@ export interface PyNode {
   /** Offsets in UTF-16 code units of the source string. */
   start: number;
   end: number;
-  /** 0-based rows of the first and last character. */
+  /** 0-based rows of the first and last character (a final newline does not count). */
   row: number;
   endRow: number;
   named: boolean;
@@ -24,6 +24,8 @@ export interface ParsedSource {
 
 interface NativeCursor {
   nodeType: string;
+  nodeTypeId: number;
+  currentFieldId: number;
   nodeIsNamed: boolean;
   startIndex: number;
   endIndex: number;
@@ -62,22 +64,64 @@ const CHUNK = 64 * 1024;
 export function parsePython(text: string): ParsedSource {
   // A chunked reader avoids the binding's default of re-slicing the whole remaining string per read.
   const tree = getParser().parse((index: number) => (index < text.length ? text.slice(index, index + CHUNK) : null));
-  return { text, root: convert(tree.walk()), hasErrors: tree.rootNode.hasError };
+  const root = convert(tree.walk(), text);
+  return { text, root, hasErrors: tree.rootNode.hasError || legacySeen };
 }
 
+/** Python 2 statements tree-sitter accepts but Python 3 rejects; set by the last convert(). */
+let legacySeen = false;
+const LEGACY = new Set(['print_statement', 'exec_statement']);
+const legacyIds = new Set<number>();
+
+// Type and field names by numeric id, learnt once: ids are cheaper to read through the binding.
+const typeNames: string[] = [];
+const typeNamed: boolean[] = [];
+const fieldNames: (string | null)[] = [];
+
 /** Copies the tree iteratively: deeply nested expressions must not overflow the JS stack. */
-function convert(c: NativeCursor): PyNode {
-  const make = (parent: PyNode | null): PyNode => ({
-    type: c.nodeType,
-    start: c.startIndex,
-    end: c.endIndex,
-    row: c.startPosition.row,
-    endRow: c.endPosition.row,
-    named: c.nodeIsNamed,
-    field: c.currentFieldName || null,
-    children: [],
-    parent,
-  });
+function convert(c: NativeCursor, text: string): PyNode {
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  let row = 0;
+  // Pre-order start offsets never decrease, so the start row only moves forward.
+  const rowAt = (index: number): number => {
+    while (row + 1 < lineStarts.length && (lineStarts[row + 1] as number) <= index) row++;
+    return row;
+  };
+  const endRowAt = (index: number, from: number): number => {
+    let lo = from;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((lineStarts[mid] as number) <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const make = (parent: PyNode | null): PyNode => {
+    const id = c.nodeTypeId;
+    let type = typeNames[id];
+    if (type === undefined) {
+      type = c.nodeType;
+      typeNames[id] = type;
+      typeNamed[id] = c.nodeIsNamed;
+      if (LEGACY.has(type)) legacyIds.add(id);
+    }
+    if (legacyIds.has(id)) legacySeen = true;
+    const fid = parent ? c.currentFieldId : 0;
+    let field = fid ? fieldNames[fid] : null;
+    if (field === undefined) {
+      field = c.currentFieldName || null;
+      fieldNames[fid] = field;
+    }
+    const start = c.startIndex;
+    const end = c.endIndex;
+    const startRow = rowAt(start);
+    // A node ending exactly at a line start (after a newline) still ends on the previous row.
+    const endRow = end > start ? endRowAt(end - 1, startRow) : startRow;
+    return { type, start, end, row: startRow, endRow, named: typeNamed[id] ?? true, field, children: [], parent };
+  };
+  legacySeen = false;
   const root = make(null);
   let current = root;
   if (!c.gotoFirstChild()) return root;
@@ -96,8 +140,8 @@ function convert(c: NativeCursor): PyNode {
 }
 
 /** The 1-based last line of a node (a node ending right after a newline ends on the line before). */
-export function endLineOf(node: PyNode, text: string): number {
-  return node.end > node.start && text.charCodeAt(node.end - 1) === 10 ? node.endRow : node.endRow + 1;
+export function endLineOf(node: PyNode, _text?: string): number {
+  return node.endRow + 1;
 }
 
 export function textOf(node: PyNode, text: string): string {
@@ -114,6 +158,5 @@ export function namedChildren(node: PyNode): PyNode[] {
 
 /** True when tree-sitter found a syntax error anywhere in the source. */
 export function hasSyntaxErrors(source: string): boolean {
-  return getParser().parse((index: number) => (index < source.length ? source.slice(index, index + CHUNK) : null))
-    .rootNode.hasError;
+  return parsePython(source).hasErrors;
 }
