@@ -5,6 +5,8 @@ export default defineConfig([
     // The library: ESM and CJS with declarations.
     entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
     format: ['esm', 'cjs'],
+    // One shared chunk for both entries, so . and ./testing share classes in CJS too.
+    splitting: true,
     dts: true,
     sourcemap: true,
     clean: true,

@@ -5,6 +5,8 @@ import type { Action, Observation } from '../tools/types.js';
 export interface AgentContext {
   /** Steps taken before this one. */
   step: number;
+  /** The task prompt: the first observation of the episode. */
+  prompt: string;
   /** The reset info (instance id, workdir). */
   info: ResetInfo;
   /** Every action so far with what it produced. */

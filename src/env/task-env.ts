@@ -71,7 +71,13 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     await this.releaseEpisode();
     if (options.seed !== undefined) this.rng = seededRandom(options.seed);
     const instance = this.pick(options);
-    const sandbox = await this.pool.acquire();
+    let sandbox: Sandbox;
+    try {
+      sandbox = await this.pool.acquire();
+    } catch (err) {
+      this.emit('error', { error: err as Error, phase: 'reset' });
+      throw err;
+    }
     try {
       await installWorkspace(sandbox, await this.task.workspace(instance));
     } catch (err) {
@@ -100,6 +106,7 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     const ep = this.requireEpisode();
     ep.steps++;
     let outcome;
+    const started = Date.now();
     try {
       outcome = await runAction(action, {
         sandbox: ep.sandbox,
@@ -110,8 +117,9 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       return this.announce(ep, action, await this.endForInfra(ep, err as Error));
     }
     const { observation } = outcome;
-    if (observation.tool === 'bash') {
-      this.emit('exec', { command: describeCommand(action), exitCode: observation.exitCode, durationMs: 0 });
+    // Only commands that reached the shell: a rejected bash action has no exit code.
+    if (observation.tool === 'bash' && observation.exitCode !== undefined) {
+      this.emit('exec', { command: describeCommand(action), exitCode: observation.exitCode, durationMs: Date.now() - started });
     }
     const result = outcome.finished
       ? await this.finishEpisode(ep, observation, false, undefined, outcome.message)

@@ -24,7 +24,7 @@ export async function runEpisode(env: Env, agent: Agent, reset: ResetOptions = {
   const history: Array<{ action: Action; result: StepResult }> = [];
   let observation = first;
   for (;;) {
-    const action = await agent.act(observation, { step: history.length, info, history });
+    const action = await agent.act(observation, { step: history.length, prompt: first.text, info, history });
     const result = await env.step(action);
     history.push({ action, result });
     observation = result.observation;

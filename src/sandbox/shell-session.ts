@@ -243,8 +243,9 @@ export class ShellSession {
         result.notice = 'The command was killed by SIGKILL (exit 137); the usual cause is the sandbox memory limit.';
       }
     }
-    if (!result.notice && FORK_FAILED.test(result.output)) {
-      result.notice = 'The sandbox reached its process limit: processes could not be started. Kill runaway processes.';
+    if (FORK_FAILED.test(result.output)) {
+      const limit = 'The sandbox reached its process limit: processes could not be started. Kill runaway processes.';
+      result.notice = result.notice ? `${result.notice} ${limit}` : limit;
     } else {
       // The next call reports only what arrives after this one.
       r.output = new CappedOutput(this.keep, this.keep);

@@ -1,4 +1,4 @@
-import { EnvOrderError, HybridGymError } from '../errors.js';
+import { HybridGymError } from '../errors.js';
 import type { Env, StepResult } from '../env/types.js';
 import type { Observation } from '../tools/types.js';
 
@@ -42,11 +42,13 @@ export async function checkEnv(env: Env, options: CheckEnvOptions = {}): Promise
     }
   };
 
+  // A local sandbox's workdir is a fresh temporary path: compare prompts with it factored out.
+  const normalize = (text: string, workdir: unknown): string => (typeof workdir === 'string' && workdir ? text.split(workdir).join('<workdir>') : text);
   let firstPrompt = '';
   let firstInstance = '';
   await check('reset returns a prompt and info', async () => {
     const { observation, info } = await env.reset({ seed });
-    firstPrompt = observation.text;
+    firstPrompt = normalize(observation.text, info?.workdir);
     firstInstance = String(info?.instanceId);
     return badObservation(observation) ?? (typeof info?.instanceId === 'string' ? undefined : 'info.instanceId is not a string');
   });
@@ -72,13 +74,14 @@ export async function checkEnv(env: Env, options: CheckEnvOptions = {}): Promise
       await env.step({ tool: 'think', input: { thought: 'x' } });
       return 'no error was thrown';
     } catch (err) {
-      return err instanceof EnvOrderError ? undefined : `threw ${(err as Error).name} instead`;
+      // By code, not instanceof: the ESM and CJS builds each have their own copy of the class.
+      return (err as { code?: unknown }).code === 'ENV_ORDER' ? undefined : `threw ${(err as Error).name} instead`;
     }
   });
   await check('the same seed gives the same instance and prompt', async () => {
     const { observation, info } = await env.reset({ seed });
     if (info.instanceId !== firstInstance) return `instance ${info.instanceId} != ${firstInstance}`;
-    return observation.text === firstPrompt ? undefined : 'the prompt differs';
+    return normalize(observation.text, info.workdir) === firstPrompt ? undefined : 'the prompt differs';
   });
   await check('end() truncates and says why', async () => {
     const r = await env.end('steps');
