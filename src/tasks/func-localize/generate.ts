@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import { z } from 'zod';
+import { indexRepo, type AnalyzedRepo } from '../../analysis/index.js';
+import type { Definition } from '../../analysis/types.js';
+import { seededRandom } from '../../env/seeded-random.js';
+import { parseOptions } from '../../options.js';
+import { describeFromDocstring, type DescribeHook } from './describe.js';
+import { maskable } from './mask.js';
+import type { FuncLocalizeInstance, FuncLocalizeTarget } from './schema.js';
+import { maskedWorkspace, leaksAnswer } from './workspace.js';
+
+export const FuncLocalizeOptionsSchema = z.object({
+  repo: z.string().min(1),
+  /** @default 0 */
+  seed: z.number().int().default(0),
+  /** Most instances per repository. @default 50 */
+  n: z.number().int().positive().default(50),
+  /** Most targets taken from one file (over all instances). @default 2 */
+  perFile: z.number().int().positive().default(2),
+  /** Targets per instance: 1, or 2–3 for multi-target instances (from different files where possible). @default 1 */
+  targets: z.number().int().min(1).max(3).default(1),
+  /** Show the target's name in the prompt (the paper's default). @default true */
+  showName: z.boolean().default(true),
+  /** Add structural details (parameters, return, in-repo calls, decorators) as in the paper's masked variant. @default false */
+  details: z.boolean().default(false),
+  /** Include definitions in test files (tests/, test_*.py, *_test.py, conftest.py). @default false */
+  includeTests: z.boolean().default(false),
+  /** Docstrings with fewer words make poor descriptions and are skipped. @default 3 */
+  minDocstringWords: z.number().int().min(0).default(3),
+  /** Describe targets with an LLM instead of deriving the text from the docstring. */
+  describe: z.custom<DescribeHook>((v) => typeof v === 'function').optional(),
+});
+export type FuncLocalizeOptions = z.input<typeof FuncLocalizeOptionsSchema>;
+
+const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$/;
+
+/** Every function, method and class whose docstring can be removed and described. */
+export function candidates(index: AnalyzedRepo, o: { includeTests: boolean; minDocstringWords: number }, sources: Map<string, string>): Definition[] {
+  return index.definitions.filter((d) => {
+    if (!d.docstring || d.qualname.includes('<locals>')) return false;
+    if (!o.includeTests && TEST_FILE.test(d.file)) return false;
+    const file = index.file(d.file);
+    if (!file || file.hasErrors || file.encoding !== 'utf-8') return false;
+    if (d.docstring.cleaned.split(/\s+/).filter(Boolean).length < o.minDocstringWords) return false;
+    const text = sources.get(d.file);
+    // A byte-order mark would shift the analysis' offsets against the text read here.
+    return text !== undefined && text.charCodeAt(0) !== 0xfeff && maskable(d, text);
+  });
+}
+
+/** Seeded generation of func-localize instances from a repository. Same inputs, same bytes out. */
+export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<FuncLocalizeInstance[]> {
+  const o = parseOptions(FuncLocalizeOptionsSchema, input, 'func-localize generator options');
+  const repoPath = resolve(o.repo);
+  const index = await indexRepo(repoPath);
+  const { files } = await maskedWorkspace(repoPath, []);
+  const sources = new Map([...files].filter(([p]) => p.endsWith('.py')).map(([p, b]) => [p, b.toString('utf8')]));
+  const pool = candidates(index, o, sources);
+  const rng = seededRandom(o.seed);
+  shuffle(pool, rng);
+
+  const perFile = new Map<string, number>();
+  const used = new Set<string>();
+  const instances: FuncLocalizeInstance[] = [];
+  for (let i = 0; i < pool.length && instances.length < o.n; i++) {
+    const first = pool[i]!;
+    if (used.has(first.id) || (perFile.get(first.file) ?? 0) >= o.perFile) continue;
+    const group = [first];
+    // Further targets come from other files first, then from the same file.
+    for (const preferOther of [true, false]) {
+      for (let j = i + 1; j < pool.length && group.length < o.targets; j++) {
+        const c = pool[j]!;
+        if (used.has(c.id) || group.includes(c) || (perFile.get(c.file) ?? 0) >= o.perFile) continue;
+        if (preferOther && group.some((g) => g.file === c.file)) continue;
+        if (group.some((g) => overlaps(g, c))) continue;
+        group.push(c);
+      }
+    }
+    if (group.length < o.targets) continue;
+    const targets = group.map((d) => toTarget(d, index, o.details, sources));
+    const { files: masked } = await maskedWorkspace(repoPath, targets, files);
+    if (leaksAnswer(masked, targets)) continue;
+    for (const d of group) {
+      used.add(d.id);
+      perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
+    }
+    const paragraphs = await Promise.all(
+      group.map((d, k) =>
+        o.describe
+          ? o.describe({ target: targets[k]!, docstring: d.docstring!.cleaned, showName: o.showName })
+          : describeFromDocstring(targets[k]!, d.docstring!.cleaned, o.showName),
+      ),
+    );
+    instances.push({
+      id: instanceId(basename(repoPath), o.seed, targets, o.showName),
+      task: 'func-localize',
+      repo: { path: repoPath, name: basename(repoPath) },
+      seed: o.seed,
+      targets,
+      description: paragraphs.length === 1 ? paragraphs[0]! : paragraphs.map((p, k) => `Target ${k + 1}:\n${p}`).join('\n\n'),
+      showName: o.showName,
+    });
+  }
+  return instances;
+}
+
+function toTarget(d: Definition, index: AnalyzedRepo, withDetails: boolean, sources: Map<string, string>): FuncLocalizeTarget {
+  const doc = d.docstring!;
+  const target: FuncLocalizeTarget = {
+    file: d.file,
+    name: d.name,
+    qualname: d.qualname,
+    kind: d.kind,
+    line: d.line,
+    endLine: d.endLine,
+    docstring: { line: doc.line, endLine: doc.endLine, text: doc.literal },
+  };
+  if (withDetails) {
+    target.details = {
+      parameters: d.parameters.map((p) => (p.kind === 'var-positional' ? `*${p.name}` : p.kind === 'var-keyword' ? `**${p.name}` : p.name)),
+      returnsValue: /\breturn\s+[^\s#]/.test(sources.get(d.file)?.slice(d.startIndex, d.endIndex) ?? ''),
+      calls: [...new Set(index.callees(d).filter((c) => c.id !== d.id).map((c) => c.qualname))].sort(),
+      decorators: d.decorators,
+    };
+  }
+  return target;
+}
+
+function overlaps(a: Definition, b: Definition): boolean {
+  return a.file === b.file && a.line <= b.endLine && b.line <= a.endLine;
+}
+
+function shuffle<T>(xs: T[], rng: () => number): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+  }
+}
+
+function instanceId(repo: string, seed: number, targets: FuncLocalizeTarget[], showName: boolean): string {
+  const key = JSON.stringify([repo, seed, showName, targets.map((t) => [t.file, t.qualname, t.line])]);
+  const slug = targets[0]!.name.replace(/[^A-Za-z0-9_]/g, '').slice(0, 24);
+  return `func-localize-${repo.replace(/[^A-Za-z0-9_.-]/g, '')}-${slug}-${createHash('sha256').update(key).digest('hex').slice(0, 10)}`;
+}

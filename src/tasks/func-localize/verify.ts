@@ -1,0 +1,97 @@
+import { hasSyntaxErrors, parsePythonSource, stripDocstringsAndComments } from '../../analysis/index.js';
+import type { Definition } from '../../analysis/types.js';
+import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
+import type { VerifyResult } from '../define-task.js';
+import type { FuncLocalizeInstance } from './schema.js';
+import { funcLocalizeWorkspace } from './workspace.js';
+
+export interface Violation {
+  file: string;
+  line?: number;
+  problem: string;
+}
+
+/**
+ * Success when every target (found again by qualified name) has a docstring and every other
+ * difference from the masked workspace is a comment: code is compared as syntax trees without
+ * docstrings and comments, so moved lines and reformatted docstrings do not matter.
+ */
+export async function verifyFuncLocalize(instance: FuncLocalizeInstance, final: WorkspaceFiles): Promise<VerifyResult> {
+  const masked = await funcLocalizeWorkspace(instance);
+  const targetKeys = new Set(instance.targets.map((t) => `${t.file}::${t.qualname}`));
+  const violations: Violation[] = [];
+  for (const { path, change } of diffFiles(masked, final)) {
+    if (change === 'deleted') violations.push({ file: path, problem: 'file deleted' });
+    else if (change === 'added') {
+      const text = final.get(path)!.toString('utf8');
+      if (!path.endsWith('.py')) violations.push({ file: path, problem: 'new file (only docstrings and comments may change)' });
+      else if (hasSyntaxErrors(text) || codeOf(text) !== '') violations.push({ file: path, problem: 'new file with code' });
+    } else if (!path.endsWith('.py')) {
+      violations.push({ file: path, problem: 'a file that is not Python changed' });
+    } else {
+      violations.push(...comparePython(path, masked.get(path)!.toString('utf8'), final.get(path)!.toString('utf8'), targetKeys));
+    }
+  }
+
+  const targets = instance.targets.map((t) => {
+    const text = final.get(t.file)?.toString('utf8');
+    if (text === undefined) return { file: t.file, qualname: t.qualname, documented: false, reason: 'file missing' };
+    const defs = parsePythonSource(text, t.file).definitions.filter((d) => d.qualname === t.qualname);
+    const def = nearest(defs, t.line);
+    if (!def) return { file: t.file, qualname: t.qualname, documented: false, reason: 'definition not found' };
+    const documented = def.docstring !== null && def.docstring.cleaned.trim() !== '';
+    return documented
+      ? { file: t.file, qualname: t.qualname, documented, line: def.docstring!.line }
+      : { file: t.file, qualname: t.qualname, documented, line: def.line, reason: 'no docstring' };
+  });
+  const documented = targets.filter((t) => t.documented).length;
+  const reward = violations.length > 0 ? 0 : documented / targets.length;
+  return {
+    reward,
+    success: violations.length === 0 && documented === targets.length,
+    details: { targets, violations },
+  };
+}
+
+/** The code of a file as a syntax tree without docstrings and comments; a lone `pass` equals an empty body. */
+function codeOf(text: string): string {
+  return stripDocstringsAndComments(text).replace(/\{ pass \n \}/g, '{ }').trim();
+}
+
+function comparePython(file: string, before: string, after: string, targets: Set<string>): Violation[] {
+  if (hasSyntaxErrors(after)) return [{ file, line: firstDifferentLine(before, after), problem: 'the file is no longer valid Python' }];
+  const out: Violation[] = [];
+  if (codeOf(before) !== codeOf(after)) out.push({ file, line: firstDifferentLine(before, after), problem: 'code changed (only docstrings and comments may change)' });
+  const b = parsePythonSource(before, file);
+  const a = parsePythonSource(after, file);
+  if ((b.moduleDocstring?.literal ?? null) !== (a.moduleDocstring?.literal ?? null)) {
+    out.push({ file, line: a.moduleDocstring?.line ?? 1, problem: 'the module docstring changed' });
+  }
+  const beforeDocs = new Map(b.definitions.map((d) => [d.qualname, d.docstring?.literal ?? null]));
+  for (const d of a.definitions) {
+    if (targets.has(`${file}::${d.qualname}`)) continue;
+    const was = beforeDocs.get(d.qualname) ?? null;
+    const now = d.docstring?.literal ?? null;
+    if (was !== now) {
+      out.push({ file, line: d.docstring?.line ?? d.line, problem: `docstring of ${d.qualname} ${was === null ? 'added' : now === null ? 'removed' : 'changed'}, but it is not a target` });
+    }
+  }
+  return out;
+}
+
+function nearest(defs: Definition[], line: number): Definition | undefined {
+  return [...defs].sort((x, y) => Math.abs(x.line - line) - Math.abs(y.line - line))[0];
+}
+
+/** For reports only: the first line whose code differs, skipping blank and comment-only lines. */
+function firstDifferentLine(before: string, after: string): number {
+  const code = (text: string) =>
+    text
+      .split('\n')
+      .map((l, i) => ({ n: i + 1, l: l.trimEnd() }))
+      .filter((x) => x.l.trim() !== '' && !x.l.trim().startsWith('#'));
+  const b = code(before);
+  const a = code(after);
+  for (let i = 0; i < a.length; i++) if (a[i]!.l !== b[i]?.l) return a[i]!.n;
+  return a[a.length - 1]?.n ?? 1;
+}
