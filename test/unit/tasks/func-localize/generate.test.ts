@@ -1,0 +1,73 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { generateFuncLocalize } from '../../../../src/tasks/func-localize/generate.js';
+import { funcLocalizeWorkspace, literalBody } from '../../../../src/tasks/func-localize/workspace.js';
+import { toJsonl } from '../../../../src/tasks/instances-io.js';
+import { hasSyntaxErrors } from '../../../../src/analysis/index.js';
+
+const SHOP = fileURLToPath(new URL('../../../fixtures/func-localize/shop', import.meta.url));
+
+describe('func-localize generator', () => {
+  it('takes every documented function, method and class outside tests, seeded and reproducible', async () => {
+    const a = await generateFuncLocalize({ repo: SHOP, seed: 3, perFile: 10 });
+    const b = await generateFuncLocalize({ repo: SHOP, seed: 3, perFile: 10 });
+    expect(toJsonl(a)).toBe(toJsonl(b));
+    const names = a.map((i) => i.targets[0]!.qualname).sort();
+    expect(names).toEqual(['Cart', 'Cart.add', 'Cart.total', 'EmptyCartError', 'checkout', 'describe', 'percent_off']);
+    expect(a.every((i) => !i.targets[0]!.file.startsWith('tests/'))).toBe(true);
+    const other = await generateFuncLocalize({ repo: SHOP, seed: 4, perFile: 10 });
+    expect(other.map((i) => i.id)).not.toEqual(a.map((i) => i.id));
+    expect(other.map((i) => i.targets[0]!.qualname).sort()).toEqual(names);
+  });
+
+  it('includes test files on request and honours the per-file and per-repo caps', async () => {
+    const withTests = await generateFuncLocalize({ repo: SHOP, includeTests: true, perFile: 10 });
+    expect(withTests.some((i) => i.targets[0]!.file === 'tests/test_cart.py')).toBe(true);
+    const capped = await generateFuncLocalize({ repo: SHOP, perFile: 1 });
+    expect(new Set(capped.map((i) => i.targets[0]!.file)).size).toBe(capped.length);
+    expect(await generateFuncLocalize({ repo: SHOP, n: 2, perFile: 10 })).toHaveLength(2);
+  });
+
+  it('records the docstring literal exactly, prefixes and quotes included', async () => {
+    const all = await generateFuncLocalize({ repo: SHOP, perFile: 10 });
+    const total = all.find((i) => i.targets[0]!.qualname === 'Cart.total')!.targets[0]!;
+    expect(total.docstring).toEqual({ line: 15, endLine: 15, text: "r'''Compute the total price of all items in the cart, rounded up.'''" });
+    expect(total).toMatchObject({ file: 'pkg/cart.py', kind: 'method', line: 14, endLine: 16 });
+  });
+
+  it('masks a workspace that still parses, with a pass where the docstring was the whole body', async () => {
+    const all = await generateFuncLocalize({ repo: SHOP, perFile: 10 });
+    const err = all.find((i) => i.targets[0]!.qualname === 'EmptyCartError')!;
+    const files = await funcLocalizeWorkspace(err);
+    const cart = files.get('pkg/cart.py')!.toString();
+    expect(cart).toContain('class EmptyCartError(Exception):\n    pass\n');
+    for (const i of all) {
+      const ws = await funcLocalizeWorkspace(i);
+      const t = i.targets[0]!;
+      expect(hasSyntaxErrors(ws.get(t.file)!.toString())).toBe(false);
+      for (const content of ws.values()) expect(content.toString()).not.toContain(literalBody(t.docstring.text).trim());
+    }
+  });
+
+  it('hides the name in the description when asked, and adds structural details', async () => {
+    const [inst] = (await generateFuncLocalize({ repo: SHOP, perFile: 10, showName: false, details: true })).filter(
+      (i) => i.targets[0]!.qualname === 'checkout',
+    );
+    expect(inst!.showName).toBe(false);
+    expect(inst!.description).toContain('Check out a cart');
+    // `cart.total()` is a call on a parameter of unknown type: not resolved, so not listed.
+    expect(inst!.targets[0]!.details).toEqual({ parameters: ['cart'], returnsValue: true, calls: ['EmptyCartError'], decorators: [] });
+    const [cls] = (await generateFuncLocalize({ repo: SHOP, perFile: 10, showName: false })).filter((i) => i.targets[0]!.qualname === 'EmptyCartError');
+    expect(cls!.description).not.toMatch(/EmptyCartError/);
+  });
+
+  it('makes multi-target instances from different files where possible', async () => {
+    const multi = await generateFuncLocalize({ repo: SHOP, targets: 2, perFile: 10 });
+    expect(multi.length).toBeGreaterThan(0);
+    for (const i of multi) {
+      expect(i.targets).toHaveLength(2);
+      expect(i.description).toContain('Target 2:');
+    }
+    expect(multi.some((i) => i.targets[0]!.file !== i.targets[1]!.file)).toBe(true);
+  });
+});
