@@ -214,7 +214,8 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
   private async releaseEpisode(): Promise<void> {
     const ep = this.episode;
     this.episode = null;
-    if (ep) await this.pool.release(ep.sandbox);
+    // The wipe runs while the next episode starts on another warm sandbox.
+    if (ep) void this.pool.release(ep.sandbox).catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -25,20 +25,48 @@ const FORK_FAILED = /fork: (retry: )?Resource temporarily unavailable/;
 const MARKER_END = /^(-?\d+)__\r?\n/;
 const GRACE_AFTER_KILL_MS = 2000;
 
+function quoteChar(ch: string): string {
+  const c = ch.codePointAt(0)!;
+  if (ch === '\\') return '\\\\';
+  if (ch === "'") return "\\'";
+  if (ch === '\n') return '\\n';
+  if (ch === '\t') return '\\t';
+  if (ch === '\r') return '\\r';
+  if (c < 0x20 || c === 0x7f) return `\\x${c.toString(16).padStart(2, '0')}`;
+  return ch;
+}
+
 /** Quote text as a bash $'...' word, so any command (multi-line, heredocs, quotes) is one input line. */
 export function ansiCQuote(text: string): string {
   let out = "$'";
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === "'") out += "\\'";
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
+  for (const ch of text) out += quoteChar(ch);
   return out + "'";
+}
+
+// A terminal in canonical mode cuts input lines at 4095 bytes: stay well below.
+const MAX_LINE_BYTES = 3000;
+
+/**
+ * The input that makes bash eval `command`: one $'...' word, split into physical lines of at most
+ * MAX_LINE_BYTES joined by backslash-newline continuations, which bash reads as one command.
+ */
+export function evalInput(command: string): string {
+  const parts: string[] = [];
+  let cur = '';
+  let bytes = 0;
+  for (const ch of command) {
+    const q = quoteChar(ch);
+    const n = Buffer.byteLength(q);
+    if (bytes + n > MAX_LINE_BYTES) {
+      parts.push(cur);
+      cur = '';
+      bytes = 0;
+    }
+    cur += q;
+    bytes += n;
+  }
+  parts.push(cur);
+  return `eval ${parts.map((p) => `$'${p}'`).join('\\\n')}`;
 }
 
 interface Running {
@@ -142,7 +170,7 @@ export class ShellSession {
   async run(command: string, options: RunOptions = {}): Promise<ExecResult> {
     this.assertOpen();
     if (this.running) throw new ShellBusyError(this.running.command);
-    return this.begin(command, options, true, `eval ${ansiCQuote(command)}`);
+    return this.begin(command, options, true, evalInput(command));
   }
 
   /** Send raw text to the running command (or to the shell when idle) and collect what follows. */

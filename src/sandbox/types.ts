@@ -56,7 +56,10 @@ export interface Sandbox extends AsyncDisposable {
   sendKey(key: 'C-c' | 'C-d' | 'C-z', options?: RunOptions): Promise<ExecResult>;
   /** Collect more output of a still running command, waiting up to `idleMs` for news. */
   poll(options?: RunOptions): Promise<ExecResult>;
-  /** Run a command outside the shell session, in a fresh process (no state carried over). */
+  /**
+   * Run a command as a fresh process that carries no state over: in a subshell of the persistent
+   * shell when it is idle (well under a millisecond of overhead), else through a new process.
+   */
   execDetached(argv: string[], options?: { timeoutMs?: number; cwd?: string }): Promise<ExecResult>;
 
   writeFiles(files: FileEntry[]): Promise<void>;

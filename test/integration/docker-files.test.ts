@@ -53,6 +53,21 @@ describe.runIf(dockerReady())('docker sandbox: files', () => {
     expect(await readlink(join(out, 'repo', 'link.py'))).toBe('pkg/ü 名.py');
   });
 
+  it('moves small files through the idle shell and large ones through the engine, with the same result', async () => {
+    const small = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 256));
+    const large = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 256));
+    await sandbox.writeFiles([{ path: 'sizes/small.bin', content: small }]);
+    await sandbox.writeFiles([{ path: 'sizes/large.bin', content: large, mode: 0o600 }]);
+    expect(Buffer.compare(await sandbox.readFile('sizes/small.bin'), small)).toBe(0);
+    expect(Buffer.compare(await sandbox.readFile('sizes/large.bin'), large)).toBe(0);
+    expect((await sandbox.exec('stat -c %a /workspace/sizes/large.bin /workspace/sizes/small.bin')).output).toBe('600\n644\n');
+    // While the agent's command runs, file transfers do not touch its shell.
+    await sandbox.exec('sleep 5', { idleMs: 100 });
+    await sandbox.writeFiles([{ path: 'sizes/busy.txt', content: 'while busy' }]);
+    expect((await sandbox.readFile('sizes/busy.txt')).toString()).toBe('while busy');
+    expect((await sandbox.sendKey('C-c')).exitCode).toBe(130);
+  });
+
   it('names the path when a file is missing', async () => {
     await expect(sandbox.readFile('/nope/missing.txt')).rejects.toThrow(/missing\.txt/);
   });

@@ -34,6 +34,13 @@ describe.runIf(dockerReady())('docker sandbox: the persistent shell', () => {
     expect(r.output).toBe("it's $HOME\ntwo\n");
   });
 
+  it('runs a command far longer than a terminal line (a 100 KB heredoc)', async () => {
+    const body = Array.from({ length: 2000 }, (_, i) => `line ${i} ${'é'.repeat(20)} 'quote' "dq" \\ $x`).join('\n');
+    const r = await sandbox.exec(`cat > /tmp/long.txt <<'EOF'\n${body}\nEOF\nwc -l < /tmp/long.txt`, { timeoutMs: 20_000 });
+    expect(r).toMatchObject({ exitCode: 0, output: '2000\n', timedOut: false });
+    expect((await sandbox.readFile('/tmp/long.txt')).toString()).toBe(`${body}\n`);
+  });
+
   it('interrupts `sleep 600` at the timeout and the next command works', async () => {
     const started = Date.now();
     const r = await sandbox.exec('sleep 600', { timeoutMs: 2_000 });

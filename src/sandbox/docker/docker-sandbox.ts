@@ -4,6 +4,8 @@ import { posix } from 'node:path';
 import createDebug from 'debug';
 import { ClosedError, SandboxError } from '../../errors.js';
 import { ShellSession } from '../shell-session.js';
+import { runInSubshell } from '../subshell.js';
+import { readSmallFile, writeSmallFiles } from './shell-files.js';
 import type { ShellHost } from '../shell-transport.js';
 import { extractTar, packDirectory, packFiles, readFirstFile } from '../tar.js';
 import type { ExecResult, FileEntry, RunOptions, Sandbox } from '../types.js';
@@ -97,6 +99,8 @@ export class DockerSandbox implements Sandbox {
     this.session();
     const started = Date.now();
     const timeoutMs = options.timeoutMs ?? this.settings.commandTimeoutMs;
+    const quick = await this.guard('execDetached', () => runInSubshell(this.shell, argv, options.cwd ?? this.workdir, timeoutMs));
+    if (quick) return quick;
     const out = await this.guard('execDetached', () =>
       dockerExec(this.container, argv, { timeoutMs, cwd: options.cwd ?? this.workdir }),
     );
@@ -119,12 +123,15 @@ export class DockerSandbox implements Sandbox {
   async writeFiles(files: FileEntry[]): Promise<void> {
     this.session();
     const entries = files.map((f) => ({ ...f, path: this.abs(f.path) }));
+    if (await this.guard('writeFiles', () => writeSmallFiles(this.shell, entries))) return;
     await this.guard('writeFiles', () => this.container.putArchive(packFiles(entries), { path: '/' }));
   }
 
   async readFile(path: string): Promise<Buffer> {
     this.session();
     const abs = this.abs(path);
+    const small = await this.guard('readFile', () => readSmallFile(this.shell, abs));
+    if (small) return small;
     const data = await this.guard('readFile', async () =>
       readFirstFile((await this.container.getArchive({ path: abs })) as Readable),
     );

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { ClosedError, SandboxError } from '../../errors.js';
 import { ShellSession } from '../shell-session.js';
+import { runInSubshell } from '../subshell.js';
 import { killSessionScript, type ShellHost, type ShellTransport } from '../shell-transport.js';
 import { packDirectory, packFiles } from '../tar.js';
 import type { ExecResult, FileEntry, RunOptions, Sandbox } from '../types.js';
@@ -107,6 +108,8 @@ export class LocalSandbox implements Sandbox {
 
   async execDetached(argv: string[], options: { timeoutMs?: number; cwd?: string } = {}): Promise<ExecResult> {
     this.session();
+    const quick = await runInSubshell(this.shell, argv, options.cwd ?? this.workdir, options.timeoutMs ?? this.settings.commandTimeoutMs);
+    if (quick) return quick;
     const [file, ...args] = argv;
     if (!file) throw new SandboxError('execDetached needs a command', { sandboxId: this.id });
     const r = await execa(file, args, {

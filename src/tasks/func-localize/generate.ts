@@ -73,7 +73,7 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
         const c = pool[j]!;
         if (used.has(c.id) || group.includes(c) || (perFile.get(c.file) ?? 0) >= o.perFile) continue;
         if (preferOther && group.some((g) => g.file === c.file)) continue;
-        if (group.some((g) => overlaps(g, c))) continue;
+        if (group.some((g) => overlaps(g, c) || (g.file === c.file && g.qualname === c.qualname))) continue;
         group.push(c);
       }
     }

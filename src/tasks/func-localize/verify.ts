@@ -67,10 +67,15 @@ function comparePython(file: string, before: string, after: string, targets: Set
   if ((b.moduleDocstring?.literal ?? null) !== (a.moduleDocstring?.literal ?? null)) {
     out.push({ file, line: a.moduleDocstring?.line ?? 1, problem: 'the module docstring changed' });
   }
-  const beforeDocs = new Map(b.definitions.map((d) => [d.qualname, d.docstring?.literal ?? null]));
+  // Redefinitions share a qualname (typing.overload stubs): pair them by their order of appearance.
+  const beforeDocs = new Map<string, Array<string | null>>();
+  for (const d of b.definitions) beforeDocs.set(d.qualname, [...(beforeDocs.get(d.qualname) ?? []), d.docstring?.literal ?? null]);
+  const seen = new Map<string, number>();
   for (const d of a.definitions) {
+    const k = seen.get(d.qualname) ?? 0;
+    seen.set(d.qualname, k + 1);
     if (targets.has(`${file}::${d.qualname}`)) continue;
-    const was = beforeDocs.get(d.qualname) ?? null;
+    const was = beforeDocs.get(d.qualname)?.[k] ?? null;
     const now = d.docstring?.literal ?? null;
     if (was !== now) {
       out.push({ file, line: d.docstring?.line ?? d.line, problem: `docstring of ${d.qualname} ${was === null ? 'added' : now === null ? 'removed' : 'changed'}, but it is not a target` });

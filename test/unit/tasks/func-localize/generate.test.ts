@@ -13,7 +13,7 @@ describe('func-localize generator', () => {
     const b = await generateFuncLocalize({ repo: SHOP, seed: 3, perFile: 10 });
     expect(toJsonl(a)).toBe(toJsonl(b));
     const names = a.map((i) => i.targets[0]!.qualname).sort();
-    expect(names).toEqual(['Cart', 'Cart.add', 'Cart.total', 'EmptyCartError', 'checkout', 'describe', 'percent_off']);
+    expect(names).toEqual(['Cart', 'Cart.add', 'Cart.total', 'EmptyCartError', 'apply', 'apply', 'checkout', 'describe', 'percent_off']);
     expect(a.every((i) => !i.targets[0]!.file.startsWith('tests/'))).toBe(true);
     const other = await generateFuncLocalize({ repo: SHOP, seed: 4, perFile: 10 });
     expect(other.map((i) => i.id)).not.toEqual(a.map((i) => i.id));

@@ -61,6 +61,12 @@ describe('func-localize verifier', () => {
       expect(await verdict(inst, instead)).toMatchObject({ reward: 1 });
     });
 
+    it('a target among redefinitions of the same name (overload stubs keep their docstrings)', async () => {
+      const inst = all.find((i) => i.targets[0]!.qualname === 'apply' && i.targets[0]!.docstring.text.includes('any numeric'))!;
+      const files = await edited(inst, 'pkg/discounts.py', (t) => t.replace('def apply(price):\n', 'def apply(price):\n    """Discount."""\n'));
+      expect(await verdict(inst, files)).toMatchObject({ reward: 1, success: true });
+    });
+
     it('the definition found again after lines moved', async () => {
       const files = await edited(instance('percent_off'), 'pkg/discounts.py', (t) =>
         `# header\n# more header\n\n${t.replace('def percent_off(price, percent):\n', 'def percent_off(price, percent):\n    """Take a percentage off."""\n')}`,
@@ -122,7 +128,9 @@ describe('func-localize verifier', () => {
     const files = new Map(await funcLocalizeWorkspace(multi!));
     const text = files.get(first!.file)!.toString().split('\n');
     const { parsePythonSource } = await import('../../../../src/analysis/index.js');
-    const def = parsePythonSource(text.join('\n')).definitions.find((d) => d.qualname === first!.qualname)!;
+    const def = parsePythonSource(text.join('\n'))
+      .definitions.filter((d) => d.qualname === first!.qualname)
+      .sort((x, y) => Math.abs(x.line - first!.line) - Math.abs(y.line - first!.line))[0]!;
     text.splice(def.bodyLine - 1, 0, `${/^\s*/.exec(text[def.bodyLine - 1]!)![0]}"""Documented."""`);
     files.set(first!.file, Buffer.from(text.join('\n')));
     expect(await verdict(multi!, files)).toMatchObject({ reward: 0.5, success: false });
