@@ -7,7 +7,7 @@ import type { BaseInstance, TaskDefinition, VerifyResult } from '../tasks/define
 import { runAction } from '../tools/run-action.js';
 import type { Action, Observation, ToolContext } from '../tools/types.js';
 import { installWorkspace, readWorkspace } from '../workspace/sandbox-workspace.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../util/seeded-random.js';
 import type { Env, EnvEvents, ResetInfo, ResetOptions, StepInfo, StepResult, Truncation } from './types.js';
 
 const log = createDebug('hybrid-gym:env');

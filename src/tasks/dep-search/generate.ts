@@ -7,7 +7,7 @@ import { loadRepoFiles, type WorkspaceFiles } from '../../workspace/files.js';
 import type { GenerateOptions } from '../define-task.js';
 import { commentView } from './strip-comments.js';
 import { markerName, sameName } from './comment.js';
-import { seededRandom, shuffled } from './random.js';
+import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { DepSearchOptionsSchema, type DepSearchInstance, type Dependency } from './schema.js';
 
 const log = createDebug('hybrid-gym:dep-search');

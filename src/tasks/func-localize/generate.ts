@@ -3,7 +3,7 @@ import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { indexRepo, type AnalyzedRepo } from '../../analysis/index.js';
 import type { Definition } from '../../analysis/types.js';
-import { seededRandom } from '../../env/seeded-random.js';
+import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { parseOptions } from '../../options.js';
 import { describeFromDocstring, type DescribeHook } from './describe.js';
 import { maskable } from './mask.js';
@@ -56,9 +56,7 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   const index = await indexRepo(repoPath);
   const { files } = await maskedWorkspace(repoPath, []);
   const sources = new Map([...files].filter(([p]) => p.endsWith('.py')).map(([p, b]) => [p, b.toString('utf8')]));
-  const pool = candidates(index, o, sources);
-  const rng = seededRandom(o.seed);
-  shuffle(pool, rng);
+  const pool = shuffled(candidates(index, o, sources), seededRandom(o.seed));
 
   const perFile = new Map<string, number>();
   const used = new Set<string>();
@@ -129,13 +127,6 @@ function toTarget(d: Definition, index: AnalyzedRepo, withDetails: boolean, sour
 
 function overlaps(a: Definition, b: Definition): boolean {
   return a.file === b.file && a.line <= b.endLine && b.line <= a.endLine;
-}
-
-function shuffle<T>(xs: T[], rng: () => number): void {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [xs[i], xs[j]] = [xs[j]!, xs[i]!];
-  }
 }
 
 function instanceId(repo: string, seed: number, targets: FuncLocalizeTarget[], showName: boolean): string {
