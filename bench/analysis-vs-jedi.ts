@@ -72,28 +72,42 @@ interface PackageResult {
   /** Against jedi's answers as given, stub answers dropped (jedi's own bug, see docs/analysis.md). */
   rawPrecision: number;
   rawRecall: number;
+  /** Index + callees of all public functions, warm process (wall and CPU), and the first (cold) run. */
   oursMs: number;
+  oursCpuMs: number;
+  oursColdMs: number;
+  /** jedi's goto over the same call sites (wall and CPU, interpreter start excluded), and the whole process. */
   jediMs: number;
+  jediCpuMs: number;
   jediWallMs: number;
+  /** jediCpuMs / oursCpuMs (CPU time: the machine is shared, wall time is noisy). */
   speedup: number;
+  speedupWall: number;
 }
 
 const disagreements: { package: string; side: 'ours-only' | 'jedi-only'; fn: string; target: string }[] = [];
 
 async function comparePackage(pkg: string): Promise<PackageResult> {
   const repo = ensurePackage(pkg);
-  const t0 = performance.now();
-  const index = await indexRepo(repo);
-  const fns = index.definitions.filter(isPublic);
-  const ours = new Map<string, Set<string>>();
-  for (const fn of fns) ours.set(fn.id, new Set(callees(index, fn).map((d) => d.id)));
-  const oursMs = performance.now() - t0;
+  // Twice: the first run includes loading the native parser and JIT warm-up (reported as cold).
+  const runOurs = async () => {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const index = await indexRepo(repo);
+    const fns = index.definitions.filter(isPublic);
+    const ours = new Map<string, Set<string>>();
+    for (const fn of fns) ours.set(fn.id, new Set(callees(index, fn).map((d) => d.id)));
+    const cpu = process.cpuUsage(cpu0);
+    return { index, fns, ours, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+  };
+  const cold = await runOurs();
+  const { index, fns, ours, ms: oursMs, cpuMs: oursCpuMs } = await runOurs();
 
   const request = path.join(CACHE, pkg, 'jedi-request.json');
   const body = JSON.stringify({ root: repo, functions: fns.map((f) => ({ id: f.id, file: f.file, line: f.line })) });
   // jedi's answers are cached per request (--cached-jedi) to iterate on accuracy quickly.
   const cached = path.join(CACHE, pkg, 'jedi-result.json');
-  let jediOut: { results: Record<string, [string, number | string][]>; seconds: number; wallMs?: number };
+  let jediOut: { results: Record<string, [string, number | string][]>; seconds: number; cpuSeconds: number; wallMs?: number };
   if (process.argv.includes('--cached-jedi') && existsSync(cached) && existsSync(request) && readFileSync(request, 'utf8') === body) {
     jediOut = JSON.parse(readFileSync(cached, 'utf8'));
   } else {
@@ -147,17 +161,21 @@ async function comparePackage(pkg: string): Promise<PackageResult> {
     package: pkg, files: index.files.length, functions: fns.length, ours: nOurs, jedi: nJedi, agree,
     precision: nOurs ? agree / nOurs : 1, recall: nJedi ? agree / nJedi : 1,
     rawPrecision: nOurs ? agreeRaw / nOurs : 1, rawRecall: nJediRaw ? agreeRaw / nJediRaw : 1,
-    oursMs: Math.round(oursMs), jediMs: Math.round(jediMs), jediWallMs: Math.round(jediWallMs),
-    speedup: Math.round((jediMs / oursMs) * 10) / 10,
+    oursMs: Math.round(oursMs), oursCpuMs: Math.round(oursCpuMs), oursColdMs: Math.round(cold.ms),
+    jediMs: Math.round(jediMs), jediCpuMs: Math.round(jediOut.cpuSeconds * 1000), jediWallMs: Math.round(jediWallMs),
+    speedup: Math.round((jediOut.cpuSeconds * 1000 / oursCpuMs) * 10) / 10,
+    speedupWall: Math.round((jediMs / oursMs) * 10) / 10,
   };
 }
 
 /** Indexes sympy and resolves every call site, in a child process so its peak memory is its own. */
 async function sympyChild(): Promise<void> {
   const repo = ensurePackage('sympy');
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const index = await indexRepo(repo);
   const indexMs = performance.now() - t0;
+  const indexCpuMs = (process.cpuUsage(cpu0).user + process.cpuUsage(cpu0).system) / 1000;
   const t1 = performance.now();
   let edges = 0;
   for (const d of index.definitions) edges += callees(index, d).length;
@@ -165,7 +183,7 @@ async function sympyChild(): Promise<void> {
   const rss = process.memoryUsage().rss;
   console.log(JSON.stringify({
     files: index.files.length, skipped: index.skipped.length, definitions: index.definitions.length, edges,
-    indexMs: Math.round(indexMs), resolveAllMs: Math.round(resolveMs),
+    indexMs: Math.round(indexMs), indexCpuMs: Math.round(indexCpuMs), resolveAllMs: Math.round(resolveMs),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), rssMB: Math.round(rss / 2 ** 20),
   }));
 }
@@ -177,13 +195,15 @@ async function main(): Promise<void> {
   for (const pkg of pkgs) {
     const r = await comparePackage(pkg);
     results.push(r);
-    console.error(`${pkg}: ${r.functions} fns, P=${r.precision.toFixed(3)} R=${r.recall.toFixed(3)}, ours ${r.oursMs} ms, jedi ${r.jediMs} ms (x${r.speedup})`);
+    console.error(`${pkg}: ${r.functions} fns, P=${r.precision.toFixed(3)} R=${r.recall.toFixed(3)}, ours ${r.oursMs} ms (cpu ${r.oursCpuMs}), jedi ${r.jediMs} ms (cpu ${r.jediCpuMs}) x${r.speedup} cpu, x${r.speedupWall} wall`);
   }
   const sum = (k: keyof PackageResult): number => results.reduce((a, r) => a + (r[k] as number), 0);
   const overall = {
     functions: sum('functions'), ours: sum('ours'), jedi: sum('jedi'), agree: sum('agree'),
     precision: sum('ours') ? sum('agree') / sum('ours') : 1, recall: sum('jedi') ? sum('agree') / sum('jedi') : 1,
-    oursMs: sum('oursMs'), jediMs: sum('jediMs'), speedup: Math.round((sum('jediMs') / sum('oursMs')) * 10) / 10,
+    oursMs: sum('oursMs'), oursCpuMs: sum('oursCpuMs'), oursColdMs: sum('oursColdMs'), jediMs: sum('jediMs'),
+    jediCpuMs: sum('jediCpuMs'), speedup: Math.round((sum('jediCpuMs') / sum('oursCpuMs')) * 10) / 10,
+    speedupWall: Math.round((sum('jediMs') / sum('oursMs')) * 10) / 10,
   };
   let sympy: unknown = null;
   if (!process.argv.includes('--no-sympy')) {

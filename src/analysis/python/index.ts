@@ -59,7 +59,7 @@ export async function indexPythonRepo(rootDir: string, options: PythonIndexOptio
     }
     let parsed;
     try {
-      parsed = parsePython(decoded.text);
+      parsed = parsePython(decoded.text, { full: false });
     } catch (err) {
       skipped.push({ file: loaded.file, reason: 'parse-failed', detail: (err as Error).message });
       continue;

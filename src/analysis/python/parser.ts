@@ -60,11 +60,14 @@ function getParser(): NativeParser {
 
 const CHUNK = 64 * 1024;
 
-/** Parses Python source with tree-sitter; never throws on syntax errors (they become ERROR nodes). */
-export function parsePython(text: string): ParsedSource {
+/**
+ * Parses Python source with tree-sitter; never throws on syntax errors (they become ERROR nodes).
+ * With `full: false` anonymous tokens (punctuation, keywords but `async`) are left out of the copy.
+ */
+export function parsePython(text: string, { full = true }: { full?: boolean } = {}): ParsedSource {
   // A chunked reader avoids the binding's default of re-slicing the whole remaining string per read.
   const tree = getParser().parse((index: number) => (index < text.length ? text.slice(index, index + CHUNK) : null));
-  const root = convert(tree.walk(), text);
+  const root = convert(tree.walk(), text, full);
   return { text, root, hasErrors: tree.rootNode.hasError || legacySeen };
 }
 
@@ -73,13 +76,26 @@ let legacySeen = false;
 const LEGACY = new Set(['print_statement', 'exec_statement']);
 const legacyIds = new Set<number>();
 
+/** Anonymous tokens other than `async` (which marks async defs). */
+function isDroppable(c: NativeCursor): boolean {
+  const id = c.nodeTypeId;
+  let type = typeNames[id];
+  if (type === undefined) {
+    type = c.nodeType;
+    typeNames[id] = type;
+    typeNamed[id] = c.nodeIsNamed;
+    if (LEGACY.has(type)) legacyIds.add(id);
+  }
+  return !typeNamed[id] && type !== 'async';
+}
+
 // Type and field names by numeric id, learnt once: ids are cheaper to read through the binding.
 const typeNames: string[] = [];
 const typeNamed: boolean[] = [];
 const fieldNames: (string | null)[] = [];
 
 /** Copies the tree iteratively: deeply nested expressions must not overflow the JS stack. */
-function convert(c: NativeCursor, text: string): PyNode {
+function convert(c: NativeCursor, text: string, full: boolean): PyNode {
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   let row = 0;
@@ -126,6 +142,15 @@ function convert(c: NativeCursor, text: string): PyNode {
   let current = root;
   if (!c.gotoFirstChild()) return root;
   for (;;) {
+    // Punctuation and keyword tokens are leaves nobody reads when indexing: not copying them halves the work.
+    if (!full && isDroppable(c) && !c.gotoFirstChild()) {
+      while (!c.gotoNextSibling()) {
+        if (!c.gotoParent() || current.parent === null) return root;
+        current = current.parent;
+      }
+      continue;
+    }
+    if (!full && isDroppable(c)) c.gotoParent(); // An anonymous node with children is kept.
     const node = make(current);
     current.children.push(node);
     if (c.gotoFirstChild()) {

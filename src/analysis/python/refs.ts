@@ -10,7 +10,7 @@ export type Ref =
   | { t: 'call'; callee: Ref }
   /** An instance of the class `type` names (from an annotation). */
   | { t: 'instance'; type: Ref }
-  /** A string annotation (`"Foo"`) or subscripted one (`Optional[Foo]`) reduced to its class. */
+  /** Anything else (subscripts, literals, operators): not followed. */
   | { t: 'opaque' };
 
 const OPAQUE: Ref = { t: 'opaque' };
@@ -70,7 +70,7 @@ export function annotationRef(node: PyNode | undefined, text: string): Ref {
   if (node.type === 'generic_type' || node.type === 'subscript') {
     const head = namedKids(node)[0];
     const headText = head ? text.slice(head.start, head.end) : '';
-    if (/^(typing\.)?Optional$/.test(headText)) {
+    if (/(^|\.)Optional$/.test(headText)) {
       const arg = namedKids(node)[1];
       const inner = arg && (arg.type === 'type_parameter' ? namedKids(arg)[0] : arg);
       return annotationRef(inner, text);
