@@ -81,10 +81,10 @@ export async function benchSandbox(provider: DockerProvider, options: SandboxBen
   }
 
   return {
-    envStepMs,
     shellStepMs: round3(median(shell)),
     dockerExecMs: round3(median(exec)),
     warmAcquireMs: round3(median(warm)),
     coldStartMs: round3(median(cold)),
+    envStepMs,
   };
 }

@@ -77,7 +77,7 @@ async function makeTaskEnv<I extends BaseInstance>(task: TaskDefinition<I>, inpu
   const o = parseOptions(MakeOptionsSchema, input, `options of ${id}`);
   const instances = await loadInstances(task, o.instances, o.repo, o.generate, id);
   const pool =
-    o.pool ?? new SandboxPool(await createProvider(o.sandbox, o.sandboxOptions as Record<string, never>), { warm: o.warm });
+    o.pool ?? new SandboxPool(await createProvider(o.sandbox, o.sandboxOptions as Record<string, never>), { warm: o.warm, keepWorkdir: true });
   const env = new TaskEnv(id, task, instances, pool, { tools: o.tools, ownsPool: o.pool === undefined });
   if (!o.pool && o.warm > 0) void pool.fill();
   return new OrderEnforcing(new TimeLimit(env, { maxSteps: o.maxSteps, maxMs: o.maxSeconds * 1000 }));

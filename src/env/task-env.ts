@@ -71,6 +71,7 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     await this.releaseEpisode();
     if (options.seed !== undefined) this.rng = seededRandom(options.seed);
     const instance = this.pick(options);
+    const t0 = performance.now();
     let sandbox: Sandbox;
     try {
       sandbox = await this.pool.acquire();
@@ -78,13 +79,19 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       this.emit('error', { error: err as Error, phase: 'reset' });
       throw err;
     }
+    const t1 = performance.now();
+    let incremental = false;
     try {
-      await installWorkspace(sandbox, await this.task.workspace(instance));
+      const files = await this.task.workspace(instance);
+      ({ incremental } = await installWorkspace(sandbox, files));
     } catch (err) {
-      await this.pool.discard(sandbox);
+      // A broken sandbox is dropped; a task's own error (say, a stale instance) leaves it reusable.
+      if (err instanceof SandboxError || err instanceof ClosedError) await this.pool.discard(sandbox);
+      else await this.pool.release(sandbox);
       this.emit('error', { error: err as Error, phase: 'reset' });
       throw err;
     }
+    log('reset %s: acquire %dms, workspace %dms (%s)', instance.id, Math.round(t1 - t0), Math.round(performance.now() - t1), incremental ? 'incremental' : 'full');
     this.episode = { instance, sandbox, steps: 0, startedAt: Date.now(), editHistory: new Map(), ended: false };
     const info: ResetInfo = { envId: this.id, instanceId: instance.id, workdir: sandbox.workdir };
     const observation: Observation = { text: this.task.prompt(instance, { workdir: sandbox.workdir }), isError: false };

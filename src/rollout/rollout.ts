@@ -48,7 +48,8 @@ export async function rollout<I extends BaseInstance>(
 ): Promise<{ episodes: EpisodeRecord[]; summary: RolloutSummary }> {
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, options.instances.length));
   const provider = await createProvider(options.sandbox ?? 'docker', (options.sandboxOptions ?? {}) as never);
-  const pool = new SandboxPool(provider, { warm: concurrency });
+  // Sandboxes keep their workdir between episodes: the next install writes only the difference.
+  const pool = new SandboxPool(provider, { warm: concurrency, keepWorkdir: true });
   const results: EpisodeRecord[] = new Array(options.instances.length);
   let next = 0;
   let done = 0;

@@ -9,6 +9,12 @@ export interface SandboxPoolOptions {
   warm?: number;
   /** Most sandboxes out and waiting together; acquire waits beyond it. @default Infinity */
   max?: number;
+  /**
+   * Returned sandboxes keep their workdir (processes, temp dirs and the shell are still reset), for
+   * users that reinstall the workspace on every acquire and can reuse what is there, like TaskEnv.
+   * @default false
+   */
+  keepWorkdir?: boolean;
 }
 
 /**
@@ -24,6 +30,7 @@ export class SandboxPool implements AsyncDisposable {
   private isClosed = false;
   private readonly warm: number;
   private readonly max: number;
+  private readonly keepWorkdir: boolean;
 
   constructor(
     readonly provider: SandboxProvider,
@@ -31,6 +38,7 @@ export class SandboxPool implements AsyncDisposable {
   ) {
     this.warm = options.warm ?? 1;
     this.max = options.max ?? Number.POSITIVE_INFINITY;
+    this.keepWorkdir = options.keepWorkdir ?? false;
   }
 
   /** Start `warm` sandboxes now and resolve when they are ready. */
@@ -110,7 +118,7 @@ export class SandboxPool implements AsyncDisposable {
     }
     this.pending++;
     try {
-      await s.wipe();
+      await s.wipe({ keepWorkdir: this.keepWorkdir });
       this.pending--;
       this.put(s);
     } catch (err) {

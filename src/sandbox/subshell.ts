@@ -18,6 +18,8 @@ export async function runInSubshell(
   timeoutMs: number,
 ): Promise<ExecResult | undefined> {
   if (!shell || shell.busy || shell.closed) return undefined;
-  const r = await shell.run(`(cd ${shellQuote(cwd)} && ${argv.map(shellQuote).join(' ')}) </dev/null`, { timeoutMs });
+  // `sh -c SCRIPT` runs as shell code in the subshell itself: no exec, so no limit on its length.
+  const body = argv.length === 3 && argv[0] === 'sh' && argv[1] === '-c' ? `{\n${argv[2]}\n}` : argv.map(shellQuote).join(' ');
+  const r = await shell.run(`(cd ${shellQuote(cwd)} && ${body}) </dev/null`, { timeoutMs });
   return { ...r, command: argv.join(' ') };
 }

@@ -71,8 +71,11 @@ export interface Sandbox extends AsyncDisposable {
   /** Copy `path` inside the sandbox to `hostDir` on the host. */
   copyOut(path: string, hostDir: string): Promise<void>;
 
-  /** Kill every process but the sandbox's own and empty the workdir and temp dirs, for reuse. */
-  wipe(): Promise<void>;
+  /**
+   * Kill every process but the sandbox's own, empty the temp dirs and the workdir (unless
+   * `keepWorkdir`), and start a fresh shell, for reuse.
+   */
+  wipe(options?: { keepWorkdir?: boolean }): Promise<void>;
   /** Whether the sandbox still answers (its container runs, its shell is alive). */
   isAlive(): Promise<boolean>;
   /** Release every resource. Safe to call twice. */

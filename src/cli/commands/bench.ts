@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { benchReset } from '../../bench/reset-bench.js';
 import { benchSandbox } from '../../bench/sandbox-bench.js';
 import { DockerProvider } from '../../sandbox/docker/docker-provider.js';
 import { closeOnExit } from '../lifecycle.js';
@@ -10,17 +13,22 @@ export function registerBench(program: Command): void {
     .description('step and reset latencies, measured side by side in one run')
     .option('--json', 'print one JSON object on stdout', false)
     .option('--steps <n>', 'samples per command latency', (v) => Number.parseInt(v, 10), 200)
-    .option('--starts <n>', 'samples per sandbox start', (v) => Number.parseInt(v, 10), 8)
-    .action(async (opts: { json: boolean; steps: number; starts: number }) => {
+    .option('--starts <n>', 'samples per sandbox start and per env reset', (v) => Number.parseInt(v, 10), 8)
+    .option('--repo <dir>', 'Python repository for the reset benchmark', defaultBenchRepo())
+    .action(async (opts: { json: boolean; steps: number; starts: number; repo: string }) => {
       const progress = makeProgress();
       const provider = await DockerProvider.start();
       const unregister = closeOnExit(() => provider.close());
       try {
         const r = await benchSandbox(provider, { steps: opts.steps, starts: opts.starts, onProgress: progress });
+        const reset = await benchReset(provider, resolve(opts.repo), opts.starts, progress);
+        const ratio = (a: number, b: number) => Math.round((a / b) * 10) / 10;
         const result = {
           ...r,
-          execOverShell: Math.round((r.dockerExecMs / r.shellStepMs) * 10) / 10,
-          coldOverWarm: Math.round((r.coldStartMs / r.warmAcquireMs) * 10) / 10,
+          ...reset,
+          execOverShell: ratio(r.dockerExecMs, r.shellStepMs),
+          coldOverWarm: ratio(r.coldStartMs, r.warmAcquireMs),
+          coldResetOverWarmReset: ratio(reset.coldResetMs, reset.warmResetMs),
         };
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(16)} ${v}\n`);
@@ -29,4 +37,9 @@ export function registerBench(program: Command): void {
         await provider.close();
       }
     });
+}
+
+/** Real Python code that a fresh Debian machine has: the system interpreter's standard library. */
+function defaultBenchRepo(): string {
+  return ['/usr/lib/python3.11', '/usr/lib/python3'].find((d) => existsSync(d)) ?? '.';
 }

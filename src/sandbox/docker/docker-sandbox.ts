@@ -156,16 +156,16 @@ export class DockerSandbox implements Sandbox {
     await extractTar(stream, hostDir);
   }
 
-  async wipe(): Promise<void> {
+  async wipe(options: { keepWorkdir?: boolean } = {}): Promise<void> {
     this.session();
     await this.shell?.close();
     this.shell = null;
-    const w = this.workdir;
+    const w = options.keepWorkdir ? '' : this.workdir;
     // kill -1 spares the calling shell and PID 1 (the keeper that holds the container up).
     const script =
       `for i in 1 2 3 4 5; do kill -9 -1 2>/dev/null; sleep 0.02; done; ` +
       `find ${w} /tmp /var/tmp /dev/shm /root -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null; ` +
-      `mkdir -p ${w}; exit 0`;
+      `mkdir -p ${this.workdir}; exit 0`;
     const clean = () => this.guard('wipe', () => dockerExec(this.container, ['sh', '-c', script], { timeoutMs: 0 }));
     let out = await clean();
     if (out.exitCode !== 0) {

@@ -169,13 +169,15 @@ export class LocalSandbox implements Sandbox {
     await cp(abs, join(hostDir, basename(abs)), { recursive: true, verbatimSymlinks: true });
   }
 
-  async wipe(): Promise<void> {
+  async wipe(options: { keepWorkdir?: boolean } = {}): Promise<void> {
     const shell = this.session();
     const pid = shell.shellPid;
     await shell.close();
     this.shell = null;
     await hostShell.runScript(killSessionScript(pid), 5_000).catch(() => {});
-    for (const name of await readdir(this.workdir)) await rm(join(this.workdir, name), { recursive: true, force: true });
+    if (!options.keepWorkdir) {
+      for (const name of await readdir(this.workdir)) await rm(join(this.workdir, name), { recursive: true, force: true });
+    }
     await this.openShell();
   }
 

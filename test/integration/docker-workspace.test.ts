@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { SandboxPool } from '../../src/sandbox/pool.js';
+import type { Sandbox } from '../../src/sandbox/types.js';
+import { installWorkspace, readWorkspace } from '../../src/workspace/sandbox-workspace.js';
+import type { WorkspaceFiles } from '../../src/workspace/files.js';
+import { dockerReady } from './helpers.js';
+
+const SECRET_B = 'The answer of episode B, which episode A was allowed to see.';
+
+// Episode A sees the secret of B in plain text (in B it is masked), and the other way round.
+const repoFor = (episode: 'A' | 'B'): WorkspaceFiles =>
+  new Map([
+    ['README.md', Buffer.from('# repo\n')],
+    ['pkg/a.py', Buffer.from(episode === 'A' ? `def a():\n    """${SECRET_B}"""\n` : 'def a():\n    pass\n')],
+    ['pkg/b.py', Buffer.from(episode === 'A' ? 'def b():\n    pass\n' : 'def b():\n    """Not secret in B."""\n')],
+    ...(episode === 'A' ? ([['only-in-a.txt', Buffer.from('a')]] as const) : []),
+  ]);
+
+async function allObjects(s: Sandbox): Promise<string> {
+  return (await s.exec('git cat-file --batch-all-objects --batch --unordered 2>&1; ls -A .git; git log --all --oneline | wc -l')).output;
+}
+
+describe.runIf(dockerReady())('installing workspaces into reused sandboxes', () => {
+  let provider: DockerProvider;
+  let pool: SandboxPool;
+
+  beforeAll(async () => {
+    provider = await DockerProvider.start();
+    pool = new SandboxPool(provider, { warm: 0, max: 1, keepWorkdir: true });
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await provider?.close();
+  });
+
+  for (const agentMess of [
+    'echo x >> pkg/b.py; rm README.md; echo new > new.py; mkdir -p build __pycache__; echo c > build/out; echo c > __pycache__/x.pyc; echo build/ > .gitignore; git add new.py',
+    'git checkout -q -b other; git -c user.name=x -c user.email=y commit -qam mine --allow-empty',
+    'git stash -q || true; git gc -q',
+    'rm -rf .git',
+  ]) {
+    it(`after an agent ran \`${agentMess.slice(0, 60)}\`, the next workspace holds exactly its files and no old object`, async () => {
+      const s = await pool.acquire();
+      await installWorkspace(s, repoFor('A'));
+      await s.exec(`cd ${s.workdir} && ${agentMess}`);
+      await pool.release(s);
+
+      const again = await pool.acquire();
+      expect(again.id).toBe(s.id);
+      await installWorkspace(again, repoFor('B'));
+      const final = await readWorkspace(again);
+      expect([...final.keys()].sort()).toEqual([...repoFor('B').keys()].sort());
+      for (const [path, content] of repoFor('B')) expect(final.get(path)!.toString()).toBe(content.toString());
+      const objects = await allObjects(again);
+      expect(objects).not.toContain(SECRET_B);
+      expect(objects).not.toContain('only-in-a');
+      expect(objects.trim().split('\n').pop()).toBe('1');
+      expect((await again.exec('git status --porcelain; git remote; git stash list')).output).toBe('');
+      await pool.release(again);
+    });
+  }
+
+  it('writes only the difference the second time', async () => {
+    const s = await provider.create();
+    expect((await installWorkspace(s, repoFor('A'))).incremental).toBe(false);
+    expect((await installWorkspace(s, repoFor('B'))).incremental).toBe(true);
+    expect((await installWorkspace(s, repoFor('A'))).incremental).toBe(true);
+    expect((await installWorkspace(s, repoFor('B'))).incremental).toBe(true);
+    expect([...(await readWorkspace(s)).keys()].sort()).toEqual([...repoFor('B').keys()].sort());
+    await s.close();
+  });
+});
