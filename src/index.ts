@@ -75,3 +75,24 @@ export {
 export type { Agent, AgentContext } from './agents/agent.js';
 export { NoopAgent, ScriptedAgent, OracleAgent } from './agents/simple-agents.js';
 export { runEpisode, type Episode } from './rollout/run-episode.js';
+
+// Built-in tasks
+export {
+  funcLocalizeTask,
+  generateFuncLocalize,
+  FuncLocalizeOptionsSchema,
+  FuncLocalizeInstanceSchema,
+  type FuncLocalizeOptions,
+  type FuncLocalizeInstance,
+  type FuncLocalizeTarget,
+  type DescribeHook,
+} from './tasks/func-localize/index.js';
+export { BUILTIN_TASKS } from './tasks/builtin.js';
+export { rollout, summarize, type RolloutOptions, type RolloutSummary, type EpisodeRecord } from './rollout/rollout.js';
+export {
+  depSearchTask,
+  DepSearchInstanceSchema,
+  DepSearchOptionsSchema,
+  type DepSearchInstance,
+  type DepSearchOptions,
+} from './tasks/dep-search/index.js';

@@ -105,7 +105,9 @@ export class SandboxPool implements AsyncDisposable {
 
   private refill(): void {
     if (this.isClosed) return;
-    if (this.idle.length + this.pending < this.warm && this.total < this.max) void this.addOne();
+    // Top up to `warm`, and start one for a caller who waits while there is room under `max`.
+    const wanted = Math.max(this.warm, this.waiting.length);
+    if (this.idle.length + this.pending < wanted && this.total < this.max) void this.addOne();
   }
 
   /** Take a sandbox back: it is wiped in the background and reused, or closed if that fails. */

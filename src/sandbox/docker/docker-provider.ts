@@ -100,8 +100,8 @@ export class DockerProvider implements SandboxProvider {
         { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars },
         (s) => this.live.delete(s),
       );
-      this.live.add(sandbox);
       await sandbox.openShell();
+      this.live.add(sandbox);
       log('sandbox %s ready', container.id.slice(0, 12));
       return sandbox;
     } catch (err) {

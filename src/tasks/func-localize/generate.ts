@@ -69,7 +69,8 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
     for (const preferOther of [true, false]) {
       for (let j = i + 1; j < pool.length && group.length < o.targets; j++) {
         const c = pool[j]!;
-        if (used.has(c.id) || group.includes(c) || (perFile.get(c.file) ?? 0) >= o.perFile) continue;
+        const inGroup = group.filter((g) => g.file === c.file).length;
+        if (used.has(c.id) || group.includes(c) || (perFile.get(c.file) ?? 0) + inGroup >= o.perFile) continue;
         if (preferOther && group.some((g) => g.file === c.file)) continue;
         if (group.some((g) => overlaps(g, c) || (g.file === c.file && g.qualname === c.qualname))) continue;
         group.push(c);
@@ -91,7 +92,7 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
       ),
     );
     instances.push({
-      id: instanceId(basename(repoPath), o.seed, targets, o.showName),
+      id: instanceId(basename(repoPath), o, targets),
       task: 'func-localize',
       repo: { path: repoPath, name: basename(repoPath) },
       seed: o.seed,
@@ -109,6 +110,7 @@ function toTarget(d: Definition, index: AnalyzedRepo, withDetails: boolean, sour
     file: d.file,
     name: d.name,
     qualname: d.qualname,
+    occurrence: index.definitionsIn(d.file).filter((x) => x.qualname === d.qualname).indexOf(d),
     kind: d.kind,
     line: d.line,
     endLine: d.endLine,
@@ -129,8 +131,10 @@ function overlaps(a: Definition, b: Definition): boolean {
   return a.file === b.file && a.line <= b.endLine && b.line <= a.endLine;
 }
 
-function instanceId(repo: string, seed: number, targets: FuncLocalizeTarget[], showName: boolean): string {
-  const key = JSON.stringify([repo, seed, showName, targets.map((t) => [t.file, t.qualname, t.line])]);
-  const slug = targets[0]!.name.replace(/[^A-Za-z0-9_]/g, '').slice(0, 24);
-  return `func-localize-${repo.replace(/[^A-Za-z0-9_.-]/g, '')}-${slug}-${createHash('sha256').update(key).digest('hex').slice(0, 10)}`;
+/** Stable over runs with the same inputs; names the target only when the prompt does (ids reach agents). */
+function instanceId(repo: string, o: { seed: number; showName: boolean; details: boolean; targets: number }, targets: FuncLocalizeTarget[]): string {
+  const key = JSON.stringify([repo, o.seed, o.showName, o.details, o.targets, targets.map((t) => [t.file, t.qualname, t.occurrence])]);
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 10);
+  const slug = o.showName ? `${targets[0]!.name.replace(/[^A-Za-z0-9_]/g, '').slice(0, 24)}-` : '';
+  return `func-localize-${repo.replace(/[^A-Za-z0-9_.-]/g, '')}-${slug}${hash}`;
 }

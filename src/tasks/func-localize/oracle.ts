@@ -1,8 +1,7 @@
-import { parsePythonSource } from '../../analysis/index.js';
 import type { Action } from '../../tools/types.js';
 import type { TaskContext } from '../define-task.js';
 import type { FuncLocalizeInstance } from './schema.js';
-import { funcLocalizeWorkspace } from './workspace.js';
+import { findTarget, funcLocalizeWorkspace } from './workspace.js';
 
 /**
  * Put each original docstring back with `str_replace_editor insert`, above the first statement of
@@ -12,8 +11,7 @@ export async function funcLocalizeOracle(instance: FuncLocalizeInstance, ctx: Ta
   const masked = await funcLocalizeWorkspace(instance);
   const inserts = instance.targets.map((t) => {
     const text = masked.get(t.file)!.toString('utf8');
-    const defs = parsePythonSource(text, t.file).definitions.filter((d) => d.qualname === t.qualname);
-    const def = defs.sort((a, b) => Math.abs(a.line - t.line) - Math.abs(b.line - t.line))[0]!;
+    const def = findTarget(text, t)!;
     const bodyLine = text.split('\n')[def.bodyLine - 1] ?? '';
     const indent = /^[ \t]*/.exec(bodyLine)![0];
     return { file: t.file, after: def.bodyLine - 1, text: indent + t.docstring.text };

@@ -6,6 +6,8 @@ export const FuncLocalizeTargetSchema = z.object({
   name: z.string(),
   qualname: z.string(),
   kind: z.enum(['function', 'method', 'class']),
+  /** Which of the definitions sharing this qualname in the file (overload stubs, property setters), from 0. */
+  occurrence: z.number().int().min(0).default(0),
   /** Lines (1-based, inclusive) of the definition in the original file, decorators excluded. */
   line: z.number().int().positive(),
   endLine: z.number().int().positive(),

@@ -1,9 +1,8 @@
 import { hasSyntaxErrors, parsePythonSource, stripDocstringsAndComments } from '../../analysis/index.js';
-import type { Definition } from '../../analysis/types.js';
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
 import type { VerifyResult } from '../define-task.js';
 import type { FuncLocalizeInstance } from './schema.js';
-import { funcLocalizeWorkspace } from './workspace.js';
+import { findTarget, funcLocalizeWorkspace } from './workspace.js';
 
 export interface Violation {
   file: string;
@@ -18,14 +17,14 @@ export interface Violation {
  */
 export async function verifyFuncLocalize(instance: FuncLocalizeInstance, final: WorkspaceFiles): Promise<VerifyResult> {
   const masked = await funcLocalizeWorkspace(instance);
-  const targetKeys = new Set(instance.targets.map((t) => `${t.file}::${t.qualname}`));
+  const targetKeys = new Set(instance.targets.map((t) => `${t.file}::${t.qualname}#${t.occurrence}`));
   const violations: Violation[] = [];
   for (const { path, change } of diffFiles(masked, final)) {
     if (change === 'deleted') violations.push({ file: path, problem: 'file deleted' });
     else if (change === 'added') {
       const text = final.get(path)!.toString('utf8');
-      if (!path.endsWith('.py')) violations.push({ file: path, problem: 'new file (only docstrings and comments may change)' });
-      else if (hasSyntaxErrors(text) || codeOf(text) !== '') violations.push({ file: path, problem: 'new file with code' });
+      const code = path.endsWith('.py') && !hasSyntaxErrors(text) && codeOf(text) !== '';
+      violations.push({ file: path, problem: code ? 'new file with code' : 'new file (only docstrings and comments may change)' });
     } else if (!path.endsWith('.py')) {
       violations.push({ file: path, problem: 'a file that is not Python changed' });
     } else {
@@ -36,8 +35,7 @@ export async function verifyFuncLocalize(instance: FuncLocalizeInstance, final: 
   const targets = instance.targets.map((t) => {
     const text = final.get(t.file)?.toString('utf8');
     if (text === undefined) return { file: t.file, qualname: t.qualname, documented: false, reason: 'file missing' };
-    const defs = parsePythonSource(text, t.file).definitions.filter((d) => d.qualname === t.qualname);
-    const def = nearest(defs, t.line);
+    const def = findTarget(text, t);
     if (!def) return { file: t.file, qualname: t.qualname, documented: false, reason: 'definition not found' };
     const documented = def.docstring !== null && def.docstring.cleaned.trim() !== '';
     return documented
@@ -59,6 +57,10 @@ function codeOf(text: string): string {
 }
 
 function comparePython(file: string, before: string, after: string, targets: Set<string>): Violation[] {
+  // A file that never parsed (Python 2 leftovers) is compared as text minus comment lines instead.
+  if (hasSyntaxErrors(before)) {
+    return firstDifferentLine(before, after, true) === 0 ? [] : [{ file, line: firstDifferentLine(before, after), problem: 'a file that does not parse changed' }];
+  }
   if (hasSyntaxErrors(after)) return [{ file, line: firstDifferentLine(before, after), problem: 'the file is no longer valid Python' }];
   const out: Violation[] = [];
   if (codeOf(before) !== codeOf(after)) out.push({ file, line: firstDifferentLine(before, after), problem: 'code changed (only docstrings and comments may change)' });
@@ -74,7 +76,7 @@ function comparePython(file: string, before: string, after: string, targets: Set
   for (const d of a.definitions) {
     const k = seen.get(d.qualname) ?? 0;
     seen.set(d.qualname, k + 1);
-    if (targets.has(`${file}::${d.qualname}`)) continue;
+    if (targets.has(`${file}::${d.qualname}#${k}`)) continue;
     const was = beforeDocs.get(d.qualname)?.[k] ?? null;
     const now = d.docstring?.literal ?? null;
     if (was !== now) {
@@ -84,12 +86,8 @@ function comparePython(file: string, before: string, after: string, targets: Set
   return out;
 }
 
-function nearest(defs: Definition[], line: number): Definition | undefined {
-  return [...defs].sort((x, y) => Math.abs(x.line - line) - Math.abs(y.line - line))[0];
-}
-
 /** For reports only: the first line whose code differs, skipping blank and comment-only lines. */
-function firstDifferentLine(before: string, after: string): number {
+function firstDifferentLine(before: string, after: string, zeroWhenSame = false): number {
   const code = (text: string) =>
     text
       .split('\n')
@@ -98,5 +96,6 @@ function firstDifferentLine(before: string, after: string): number {
   const b = code(before);
   const a = code(after);
   for (let i = 0; i < a.length; i++) if (a[i]!.l !== b[i]?.l) return a[i]!.n;
-  return a[a.length - 1]?.n ?? 1;
+  if (b.length > a.length) return a[a.length - 1]?.n ?? 1;
+  return zeroWhenSame ? 0 : (a[a.length - 1]?.n ?? 1);
 }

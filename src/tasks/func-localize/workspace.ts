@@ -1,4 +1,5 @@
 import { parsePythonSource } from '../../analysis/index.js';
+import type { Definition } from '../../analysis/types.js';
 import { HybridGymError } from '../../errors.js';
 import { loadRepoFiles, type WorkspaceFiles } from '../../workspace/files.js';
 import { removeDocstrings, type DocstringSpan } from './mask.js';
@@ -22,10 +23,9 @@ export function repoFiles(path: string): Promise<WorkspaceFiles> {
   return p;
 }
 
-/** The target's definition in a source text: by qualified name, the one at the recorded line when redefined. */
-export function findTarget(text: string, target: Pick<FuncLocalizeTarget, 'file' | 'qualname' | 'line'>) {
-  const defs = parsePythonSource(text, target.file).definitions.filter((d) => d.qualname === target.qualname);
-  return defs.find((d) => d.line === target.line) ?? defs[defs.length - 1];
+/** The target's definition in a source text: the `occurrence`-th definition with its qualified name. */
+export function findTarget(text: string, target: Pick<FuncLocalizeTarget, 'file' | 'qualname' | 'occurrence'>): Definition | undefined {
+  return parsePythonSource(text, target.file).definitions.filter((d) => d.qualname === target.qualname)[target.occurrence];
 }
 
 /** The repository with every target's docstring removed: what the agent sees. */

@@ -61,6 +61,20 @@ describe('func-localize generator', () => {
     expect(cls!.description).not.toMatch(/EmptyCartError/);
   });
 
+  it('keeps hidden names out of instance ids, and ids change with the options', async () => {
+    const hidden = await generateFuncLocalize({ repo: SHOP, perFile: 10, showName: false });
+    for (const i of hidden) expect(i.id).not.toContain(i.targets[0]!.name);
+    const plain = await generateFuncLocalize({ repo: SHOP, perFile: 10 });
+    const detailed = await generateFuncLocalize({ repo: SHOP, perFile: 10, details: true });
+    expect(detailed.map((i) => i.id)).not.toEqual(plain.map((i) => i.id));
+  });
+
+  it('never puts more targets of one file in an instance than perFile allows', async () => {
+    for (const i of await generateFuncLocalize({ repo: SHOP, perFile: 1, targets: 3 })) {
+      expect(new Set(i.targets.map((t) => t.file)).size).toBe(i.targets.length);
+    }
+  });
+
   it('makes multi-target instances from different files where possible', async () => {
     const multi = await generateFuncLocalize({ repo: SHOP, targets: 2, perFile: 10 });
     expect(multi.length).toBeGreaterThan(0);

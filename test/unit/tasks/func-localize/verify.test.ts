@@ -67,6 +67,15 @@ describe('func-localize verifier', () => {
       expect(await verdict(inst, files)).toMatchObject({ reward: 1, success: true });
     });
 
+    it('the right one among overloads even when comments push lines far away', async () => {
+      const inst = all.find((i) => i.targets[0]!.qualname === 'apply' && i.targets[0]!.docstring.text.includes('any numeric'))!;
+      const comments = Array.from({ length: 30 }, (_, k) => `# note ${k}`).join('\n');
+      const good = await edited(inst, 'pkg/discounts.py', (t) => t.replace('def apply(price):\n', `${comments}\ndef apply(price):\n    """Discount."""\n`));
+      expect(await verdict(inst, good)).toMatchObject({ reward: 1, success: true });
+      const onStub = await edited(inst, 'pkg/discounts.py', (t) => t.replace('def apply(price: int) -> int: ...', 'def apply(price: int) -> int:\n    """Discount."""'));
+      expect(await verdict(inst, onStub)).toMatchObject({ reward: 0, success: false });
+    });
+
     it('the definition found again after lines moved', async () => {
       const files = await edited(instance('percent_off'), 'pkg/discounts.py', (t) =>
         `# header\n# more header\n\n${t.replace('def percent_off(price, percent):\n', 'def percent_off(price, percent):\n    """Take a percentage off."""\n')}`,
