@@ -1,35 +1,51 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createProvider, type SandboxKind } from '../../sandbox/create-provider.js';
-import { closeOnExit } from '../lifecycle.js';
+import { NoopAgent, OracleAgent } from '../../agents/simple-agents.js';
+import type { Env } from '../../env/types.js';
+import { HybridGymError } from '../../errors.js';
+import { rollout, isFailed } from '../../rollout/rollout.js';
+import type { SandboxKind } from '../../sandbox/create-provider.js';
+import { funcLocalizeTask } from '../../tasks/func-localize/index.js';
+import { makeProgress } from '../progress.js';
+
+/** Real Python code every Debian machine with python3 has: a package of the standard library. */
+const DEFAULT_REPOS = ['/usr/lib/python3.11/json', '/usr/lib/python3/json', '/usr/lib/python3.12/json'];
 
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('a short tour: start a sandbox, run commands in its persistent shell, show what came back')
+    .description('generate func-localize tasks from real code, run the oracle and a no-op agent in sandboxes, show a prompt and the rewards')
+    .option('--repo <dir>', 'Python repository (default: the json package of the system Python)')
     .option('--sandbox <kind>', 'docker | local', 'docker')
-    .action(async (opts: { sandbox: SandboxKind }) => {
-      const out = (s: string): boolean => process.stdout.write(`${s}\n`);
-      const provider = await createProvider(opts.sandbox);
-      const unregister = closeOnExit(() => provider.close());
-      try {
-        let t = performance.now();
-        const sandbox = await provider.create();
-        out(`sandbox ${sandbox.id.slice(0, 12)} (${provider.name}) ready in ${Math.round(performance.now() - t)} ms`);
-        for (const command of [
-          'cd /tmp && export GREETING=hello',
-          'echo "$GREETING from $(pwd) on $(python3 --version)"',
-          'python3 -c "import socket; socket.create_connection((\'1.1.1.1\', 80), timeout=2)" 2>&1 | tail -1',
-          'sleep 30',
-        ]) {
-          t = performance.now();
-          const r = await sandbox.exec(command, { timeoutMs: 2_000 });
-          out(`$ ${command}`);
-          if (r.output) out(r.output.replace(/\n$/, ''));
-          out(`  -> exit ${r.exitCode} in ${Math.round(performance.now() - t)} ms${r.notice ? ` (${r.notice})` : ''}`);
-        }
-      } finally {
-        unregister();
-        await provider.close();
+    .option('--n <n>', 'instances', (v) => Number.parseInt(v, 10), 4)
+    .action(async (opts: { repo?: string; sandbox: SandboxKind; n: number }) => {
+      const say = makeProgress(true);
+      const out = (s = ''): boolean => process.stdout.write(`${s}\n`);
+      const repo = opts.repo ?? DEFAULT_REPOS.find((d) => existsSync(d));
+      if (!repo) throw new HybridGymError('NO_REPO', 'No Python standard library found here; pass --repo DIR');
+
+      say(`demo: generating func-localize instances from ${resolve(repo)}`);
+      const instances = await funcLocalizeTask.generate!({ repo: resolve(repo), n: opts.n, seed: 0 });
+      if (instances.length === 0) throw new HybridGymError('NO_INSTANCES', `${repo} yields no func-localize instance`);
+      out(`${instances.length} instances from ${resolve(repo)}; the first prompt:\n`);
+      out(funcLocalizeTask.prompt(instances[0]!, { workdir: '/workspace' }).replace(/^/gm, '  | '));
+      out();
+
+      for (const [name, agent] of [
+        ['oracle', (env: Env) => new OracleAgent(env)],
+        ['noop', () => new NoopAgent()],
+      ] as const) {
+        say(`demo: running the ${name} agent in ${opts.sandbox} sandboxes`);
+        const { episodes, summary } = await rollout({
+          task: funcLocalizeTask,
+          instances,
+          agent,
+          concurrency: 2,
+          sandbox: opts.sandbox,
+          onEpisode: (e, done, total) => say(`  ${name} ${done}/${total} ${e.instanceId}: ${isFailed(e) ? e.error.message : `reward ${e.reward}`}`),
+        });
+        out(`${name.padEnd(6)} rewards ${episodes.map((e) => (isFailed(e) ? 'error' : e.reward)).join(' ')}  ${JSON.stringify(summary)}`);
       }
     });
 }
