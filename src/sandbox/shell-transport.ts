@@ -37,3 +37,20 @@ export function killSessionScript(pid: number): string {
 function assertShellPid(pid: number): void {
   if (!Number.isInteger(pid) || pid <= 1) throw new Error(`refusing to signal around pid ${pid}`);
 }
+
+/** The end of a transport's process, told once to every listener however many events announce it. */
+export function endSignal(): { end: () => void; readonly ended: boolean; onEnd: (listener: () => void) => void } {
+  const listeners: Array<() => void> = [];
+  let ended = false;
+  return {
+    end: () => {
+      if (ended) return;
+      ended = true;
+      for (const l of listeners) l();
+    },
+    get ended() {
+      return ended;
+    },
+    onEnd: (listener) => listeners.push(listener),
+  };
+}

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { PassThrough, type Duplex } from 'node:stream';
-import type { ShellTransport } from '../shell-transport.js';
+import { endSignal, type ShellTransport } from '../shell-transport.js';
 
 export interface ExecOutcome {
   exitCode: number;
@@ -60,24 +60,18 @@ export async function openTtyExec(
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
   });
   const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
-  const closeListeners: Array<() => void> = [];
-  let ended = false;
-  const onEnd = (): void => {
-    if (ended) return;
-    ended = true;
-    for (const l of closeListeners) l();
-  };
-  stream.on('end', onEnd);
-  stream.on('close', onEnd);
-  stream.on('error', onEnd);
+  const signal = endSignal();
+  stream.on('end', signal.end);
+  stream.on('close', signal.end);
+  stream.on('error', signal.end);
   return {
     write: (data) => {
-      if (!ended) stream.write(data);
+      if (!signal.ended) stream.write(data);
     },
     onData: (listener) => stream.on('data', listener),
-    onClose: (listener) => closeListeners.push(listener),
+    onClose: signal.onEnd,
     close: async () => {
-      if (!ended) {
+      if (!signal.ended) {
         // End of input makes bash exit; destroying the socket stops the exec either way.
         stream.end();
         stream.destroy();

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { ClosedError, SandboxError } from '../../errors.js';
 import { ShellSession } from '../shell-session.js';
 import { runInSubshell } from '../subshell.js';
-import { killSessionScript, type ShellHost, type ShellTransport } from '../shell-transport.js';
+import { endSignal, killSessionScript, type ShellHost, type ShellTransport } from '../shell-transport.js';
 import { packDirectory, packFiles } from '../tar.js';
 import type { ExecResult, FileEntry, RunOptions, Sandbox } from '../types.js';
 
@@ -23,24 +23,18 @@ function openScriptShell(argv: string[], env: Record<string, string>, cwd: strin
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'ignore'],
   });
-  const closeListeners: Array<() => void> = [];
-  let ended = false;
-  const onEnd = (): void => {
-    if (ended) return;
-    ended = true;
-    for (const l of closeListeners) l();
-  };
-  child.on('exit', onEnd);
-  child.on('error', onEnd);
+  const signal = endSignal();
+  child.on('exit', signal.end);
+  child.on('error', signal.end);
   child.stdin.on('error', () => {});
   return Promise.resolve({
     write: (data) => {
-      if (!ended) child.stdin.write(data);
+      if (!signal.ended) child.stdin.write(data);
     },
     onData: (listener) => child.stdout.on('data', listener),
-    onClose: (listener) => closeListeners.push(listener),
+    onClose: signal.onEnd,
     close: async () => {
-      if (!ended) child.kill('SIGKILL');
+      if (!signal.ended) child.kill('SIGKILL');
     },
   });
 }
