@@ -78,15 +78,20 @@ const legacyIds = new Set<number>();
 
 /** Anonymous tokens other than `async` (which marks async defs). */
 function isDroppable(c: NativeCursor): boolean {
+  const id = learnType(c);
+  return !typeNamed[id] && typeNames[id] !== 'async';
+}
+
+/** The cursor node's type id, its name and namedness recorded on first sight. */
+function learnType(c: NativeCursor): number {
   const id = c.nodeTypeId;
-  let type = typeNames[id];
-  if (type === undefined) {
-    type = c.nodeType;
+  if (typeNames[id] === undefined) {
+    const type = c.nodeType;
     typeNames[id] = type;
     typeNamed[id] = c.nodeIsNamed;
     if (LEGACY.has(type)) legacyIds.add(id);
   }
-  return !typeNamed[id] && type !== 'async';
+  return id;
 }
 
 // Type and field names by numeric id, learnt once: ids are cheaper to read through the binding.
@@ -115,14 +120,8 @@ function convert(c: NativeCursor, text: string, full: boolean): PyNode {
     return lo;
   };
   const make = (parent: PyNode | null): PyNode => {
-    const id = c.nodeTypeId;
-    let type = typeNames[id];
-    if (type === undefined) {
-      type = c.nodeType;
-      typeNames[id] = type;
-      typeNamed[id] = c.nodeIsNamed;
-      if (LEGACY.has(type)) legacyIds.add(id);
-    }
+    const id = learnType(c);
+    const type = typeNames[id] as string;
     if (legacyIds.has(id)) legacySeen = true;
     const fid = parent ? c.currentFieldId : 0;
     let field = fid ? fieldNames[fid] : null;

@@ -2,6 +2,7 @@ import type { Definition, Docstring } from '../types.js';
 import { ByteOffsets } from './byte-offsets.js';
 import { docstringStatement, extractDocstring } from './docstrings.js';
 import { extractDefinitions } from './definitions.js';
+import { walkCode } from './code-tokens.js';
 import { parsePython, type PyNode } from './parser.js';
 
 /** Definitions of one source text, for re-finding them by qualname in an edited file. */
@@ -45,9 +46,6 @@ function docstringNodes(root: PyNode): Set<PyNode> {
   return out;
 }
 
-/** Extras that are formatting, not code. */
-const IGNORED = new Set(['comment', 'line_continuation']);
-
 /**
  * A canonical rendering of the syntax tree without docstrings and comments: tokens separated by
  * single spaces, statements by newlines, blocks in braces. Equal renderings mean the same code up
@@ -55,31 +53,7 @@ const IGNORED = new Set(['comment', 'line_continuation']);
  */
 export function stripDocstringsAndComments(source: string): string {
   const { root, text } = parsePython(source);
-  const skip = docstringNodes(root);
   const out: string[] = [];
-  // Entries are nodes to render or literal markers to emit (iterative: deep expressions are common).
-  const stack: (PyNode | string)[] = [root];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (typeof item === 'string') {
-      out.push(item);
-      continue;
-    }
-    const n = item;
-    if (IGNORED.has(n.type) || skip.has(n)) continue;
-    if (n.children.length === 0 || n.type === 'string_content' || n.type === 'escape_sequence') {
-      out.push(text.slice(n.start, n.end));
-      continue;
-    }
-    const isBlock = n.type === 'block' || n.type === 'module';
-    const parts: (PyNode | string)[] = [];
-    if (n.type === 'block') parts.push('{');
-    for (const c of n.children) {
-      if (IGNORED.has(c.type) || skip.has(c)) continue;
-      parts.push(c);
-      if (isBlock) parts.push('\n');
-    }
-    if (n.type === 'block') parts.push('}');
-    for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i] as PyNode | string);
-  }
+  walkCode(root, text, docstringNodes(root), (t) => out.push(t.text));
   return out.join(' ');
 }

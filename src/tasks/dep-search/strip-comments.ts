@@ -1,10 +1,7 @@
-import { parsePython, type PyNode } from '../../analysis/python/parser.js';
+import { walkCode, type CodeToken } from '../../analysis/python/code-tokens.js';
+import { parsePython } from '../../analysis/python/parser.js';
 
-/** One token of code: its text and 0-based row. Block markers (`{`, `}`, newline) carry the row where they occur. */
-export interface CodeToken {
-  text: string;
-  row: number;
-}
+export type { CodeToken };
 
 /** A comment of the source: its text, 0-based row, and whether it is alone on its line. */
 export interface SourceComment {
@@ -22,48 +19,20 @@ export interface CommentView {
   hasErrors: boolean;
 }
 
-/** Extras that are formatting, not code. */
-const IGNORED = new Set(['comment', 'line_continuation']);
-
 /**
  * Splits Python source into code tokens and comments. Like `stripDocstringsAndComments` in the
- * analysis layer, but docstrings stay: adding or editing one is a code change for this task.
+ * analysis layer (the same walk), but docstrings stay: adding or editing one is a code change here.
  */
 export function commentView(source: string): CommentView {
   const { root, text, hasErrors } = parsePython(source);
   const tokens: CodeToken[] = [];
   const comments: SourceComment[] = [];
   const commentRows = new Set<number>();
-  const lineStart = (i: number): number => text.lastIndexOf('\n', i - 1) + 1;
-  const stack: (PyNode | CodeToken)[] = [root];
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
-    if (!('type' in item)) {
-      tokens.push(item);
-      continue;
-    }
-    const n = item;
-    if (n.type === 'comment') {
-      const ownLine = text.slice(lineStart(n.start), n.start).trim() === '';
-      comments.push({ text: text.slice(n.start, n.end), row: n.row, ownLine });
-      if (ownLine) commentRows.add(n.row);
-      continue;
-    }
-    if (n.type === 'line_continuation') continue;
-    if (n.children.length === 0 || n.type === 'string_content' || n.type === 'escape_sequence') {
-      tokens.push({ text: text.slice(n.start, n.end), row: n.row });
-      continue;
-    }
-    const isBlock = n.type === 'block' || n.type === 'module';
-    const parts: (PyNode | CodeToken)[] = [];
-    if (n.type === 'block') parts.push({ text: '{', row: n.row });
-    for (const c of n.children) {
-      // Comments inside a string_content-like leaf cannot exist; elsewhere they are collected above.
-      parts.push(c);
-      if (isBlock && !IGNORED.has(c.type)) parts.push({ text: '\n', row: c.endRow });
-    }
-    if (n.type === 'block') parts.push({ text: '}', row: n.endRow });
-    for (let i = parts.length - 1; i >= 0; i--) stack.push(parts[i] as PyNode | CodeToken);
-  }
+  walkCode(root, text, new Set(), (t) => tokens.push(t), (n) => {
+    const ownLine = text.slice(text.lastIndexOf('\n', n.start - 1) + 1, n.start).trim() === '';
+    comments.push({ text: text.slice(n.start, n.end), row: n.row, ownLine });
+    if (ownLine) commentRows.add(n.row);
+  });
   comments.sort((a, b) => a.row - b.row);
   return { tokens, comments, commentRows, hasErrors };
 }
