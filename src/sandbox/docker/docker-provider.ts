@@ -5,7 +5,7 @@ import { SandboxError } from '../../errors.js';
 import { DEFAULT_IMAGE, IMAGE_WORKDIR } from '../../image/default-image.js';
 import { parseOptions } from '../../options.js';
 import { ownerLabels } from '../owner.js';
-import type { SandboxProvider } from '../types.js';
+import { BaseProvider } from '../base-provider.js';
 import { connectDocker } from './docker-client.js';
 import { DockerSandbox } from './docker-sandbox.js';
 import { reapOnce } from './reaper.js';
@@ -43,15 +43,15 @@ export const DockerProviderOptionsSchema = z.object({
 export type DockerProviderOptions = z.input<typeof DockerProviderOptionsSchema>;
 
 /** Makes sandboxes as containers of the local (or DOCKER_HOST) engine. */
-export class DockerProvider implements SandboxProvider {
+export class DockerProvider extends BaseProvider<DockerSandbox> {
   readonly name = 'docker';
-  private readonly live = new Set<DockerSandbox>();
-  private isClosed = false;
 
   private constructor(
     readonly docker: Docker,
     readonly options: z.output<typeof DockerProviderOptionsSchema>,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Connect to the engine, check the image, and remove containers left by dead processes. */
   static async start(options: DockerProviderOptions = {}): Promise<DockerProvider> {
@@ -72,7 +72,7 @@ export class DockerProvider implements SandboxProvider {
   }
 
   async create(options: { workdir?: string } = {}): Promise<DockerSandbox> {
-    if (this.isClosed) throw new SandboxError('The docker provider is closed');
+    this.assertOpen();
     const o = this.options;
     const workdir = options.workdir ?? o.workdir;
     let container: Docker.Container | undefined;
@@ -98,10 +98,10 @@ export class DockerProvider implements SandboxProvider {
       const sandbox = new DockerSandbox(
         container,
         { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars },
-        (s) => this.live.delete(s),
+        this.untrack,
       );
       await sandbox.openShell();
-      this.live.add(sandbox);
+      this.track(sandbox);
       log('sandbox %s ready', container.id.slice(0, 12));
       return sandbox;
     } catch (err) {
@@ -109,19 +109,5 @@ export class DockerProvider implements SandboxProvider {
       if (err instanceof SandboxError) throw err;
       throw new SandboxError(`Could not start a sandbox from ${o.image}: ${(err as Error).message}`, { cause: err });
     }
-  }
-
-  /** Sandboxes made by this provider and not yet closed. */
-  get size(): number {
-    return this.live.size;
-  }
-
-  async close(): Promise<void> {
-    this.isClosed = true;
-    await Promise.all([...this.live].map((s) => s.close()));
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }

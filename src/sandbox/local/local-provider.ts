@@ -2,9 +2,8 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { SandboxError } from '../../errors.js';
 import { parseOptions } from '../../options.js';
-import type { SandboxProvider } from '../types.js';
+import { BaseProvider } from '../base-provider.js';
 import { LocalSandbox } from './local-sandbox.js';
 
 export const LocalProviderOptionsSchema = z.object({
@@ -24,13 +23,12 @@ export type LocalProviderOptions = z.input<typeof LocalProviderOptionsSchema>;
  * Sandboxes as temporary directories on the host. Not a security boundary: commands run with your
  * user, your network and your files. Use it for development and where no container engine exists.
  */
-export class LocalProvider implements SandboxProvider {
+export class LocalProvider extends BaseProvider<LocalSandbox> {
   readonly name = 'local';
-  private readonly live = new Set<LocalSandbox>();
-  private isClosed = false;
   private readonly options: z.output<typeof LocalProviderOptionsSchema>;
 
   constructor(options: LocalProviderOptions = {}) {
+    super();
     this.options = parseOptions(LocalProviderOptionsSchema, options, 'local sandbox options');
   }
 
@@ -39,15 +37,13 @@ export class LocalProvider implements SandboxProvider {
   }
 
   async create(): Promise<LocalSandbox> {
-    if (this.isClosed) throw new SandboxError('The local provider is closed');
+    this.assertOpen();
     const root = await mkdtemp(join(this.options.baseDir ?? tmpdir(), 'hybrid-gym-'));
     const workdir = join(root, 'workspace');
     await mkdir(workdir);
     const o = this.options;
-    const sandbox = new LocalSandbox(workdir, { env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars }, (s) =>
-      this.live.delete(s),
-    );
-    this.live.add(sandbox);
+    const sandbox = new LocalSandbox(workdir, { env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars }, this.untrack);
+    this.track(sandbox);
     try {
       await sandbox.openShell();
     } catch (err) {
@@ -55,18 +51,5 @@ export class LocalProvider implements SandboxProvider {
       throw err;
     }
     return sandbox;
-  }
-
-  get size(): number {
-    return this.live.size;
-  }
-
-  async close(): Promise<void> {
-    this.isClosed = true;
-    await Promise.all([...this.live].map((s) => s.close()));
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 }
