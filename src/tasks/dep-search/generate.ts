@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isTestFile } from '../test-files.js';
 import path from 'node:path';
 import createDebug from 'debug';
 import { indexRepo, type AnalyzedRepo, type Definition } from '../../analysis/index.js';
@@ -12,7 +13,6 @@ import { DepSearchOptionsSchema, type DepSearchInstance, type Dependency } from 
 
 const log = createDebug('hybrid-gym:dep-search');
 
-const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_test|conftest)\.py$/;
 
 /** Why a candidate target was left out (counted in the debug log, useful when a repo yields few instances). */
 type Skip = string;
@@ -37,7 +37,7 @@ export async function generateDepSearch(input: GenerateOptions): Promise<DepSear
   const candidates: Array<{ def: Definition; deps: Definition[] }> = [];
   for (const def of index.definitions) {
     if (def.kind === 'class' || def.name.startsWith('_')) continue;
-    if (!o.includeTests && TEST_FILE.test(def.file)) continue;
+    if (!o.includeTests && isTestFile(def.file)) continue;
     const picked = ((): { def: Definition; deps: Definition[] } | null => {
       if (def.id.includes('#')) return skip('target redefined in its file');
       if (index.file(def.file)?.hasErrors) return skip('target file has syntax errors');

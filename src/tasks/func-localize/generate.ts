@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isTestFile } from '../test-files.js';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { indexRepo, type AnalyzedRepo } from '../../analysis/index.js';
@@ -33,13 +34,12 @@ export const FuncLocalizeOptionsSchema = z.object({
 });
 export type FuncLocalizeOptions = z.input<typeof FuncLocalizeOptionsSchema>;
 
-const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)test_[^/]*\.py$|_test\.py$|(^|\/)conftest\.py$/;
 
 /** Every function, method and class whose docstring can be removed and described. */
 export function candidates(index: AnalyzedRepo, o: { includeTests: boolean; minDocstringWords: number }, sources: Map<string, string>): Definition[] {
   return index.definitions.filter((d) => {
     if (!d.docstring || d.qualname.includes('<locals>')) return false;
-    if (!o.includeTests && TEST_FILE.test(d.file)) return false;
+    if (!o.includeTests && isTestFile(d.file)) return false;
     const file = index.file(d.file);
     if (!file || file.hasErrors || file.encoding !== 'utf-8') return false;
     if (d.docstring.cleaned.split(/\s+/).filter(Boolean).length < o.minDocstringWords) return false;
