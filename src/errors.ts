@@ -8,14 +8,61 @@ export class HybridGymError extends Error {
   }
 }
 
-/** Options or input failed validation; `issues` lists each problem with its path. */
+/** One problem found by validation: where (`a.b.0.c`, empty for the whole value) and what. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+  /** For an unknown key: the known key it most likely meant. */
+  suggestion?: string;
+}
+
+/** Options or input failed validation; `issues` lists each problem with its path. The message is one line. */
 export class ValidationError extends HybridGymError {
-  readonly issues: ReadonlyArray<{ path: string; message: string }>;
-  constructor(what: string, issues: ReadonlyArray<{ path: string; message: string }>) {
-    const lines = issues.map((i) => `  - ${i.path || '(root)'}: ${i.message}`).join('\n');
-    super('VALIDATION', `Invalid ${what}:\n${lines}`);
+  readonly issues: ReadonlyArray<ValidationIssue>;
+  constructor(what: string, issues: ReadonlyArray<ValidationIssue>) {
+    const parts = issues.map((i) => `${i.path || '(root)'}: ${oneLine(i.message)}`);
+    super('VALIDATION', `Invalid ${what}: ${parts.join('; ')}`);
     this.issues = issues;
   }
+}
+
+/** The command line was misused: a bad argument, a missing file or folder. The CLI exits with 2. */
+export class UsageError extends HybridGymError {
+  /** The option or argument at fault, as typed (`--repo`, `<instances>`), when there is one. */
+  readonly option: string | undefined;
+  constructor(message: string, options?: { option?: string; cause?: unknown }) {
+    super('USAGE', message, options);
+    this.option = options?.option;
+  }
+}
+
+/** A generator found nothing to make instances from; `reasons` counts why each Python file was passed over. */
+export class NoInstancesError extends HybridGymError {
+  readonly task: string;
+  readonly repo: string;
+  /** Python files found in the repository. */
+  readonly pythonFiles: number;
+  /** Files per reason they gave nothing, e.g. `{ 'test file': 3, 'syntax errors': 1 }`. */
+  readonly reasons: Readonly<Record<string, number>>;
+  constructor(task: string, repo: string, pythonFiles: number, reasons: Readonly<Record<string, number>>) {
+    const why =
+      pythonFiles === 0
+        ? 'it holds no Python files (.py, outside hidden, virtualenv, build and dist folders)'
+        : `none of its ${pythonFiles} Python file${pythonFiles === 1 ? '' : 's'} gave one (${Object.entries(reasons)
+            .sort((a, b) => b[1] - a[1])
+            .map(([r, n]) => `${r}: ${n}`)
+            .join(', ')})`;
+    super('NO_INSTANCES', `${task} found no instances in ${repo}: ${why}`);
+    this.task = task;
+    this.repo = repo;
+    this.pythonFiles = pythonFiles;
+    this.reasons = reasons;
+  }
+}
+
+/** The text on one line: line breaks and the indentation after them become single spaces. */
+export function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 /** The container engine or a container failed: an infrastructure problem, not the agent's fault. */
@@ -95,5 +142,30 @@ export class InstanceNotFoundError extends HybridGymError {
   constructor(instanceId: string, known: number) {
     super('INSTANCE_NOT_FOUND', `No instance "${instanceId}" among the ${known} this env has.`);
     this.instanceId = instanceId;
+  }
+}
+
+/** A file in the sandbox is larger than what may be read into memory: the agent's doing, not the infrastructure's. */
+export class FileTooLargeError extends HybridGymError {
+  readonly path: string;
+  readonly size: number;
+  readonly limit: number;
+  constructor(path: string, size: number, limit: number) {
+    super('FILE_TOO_LARGE', `${path} is ${size} bytes, more than the ${limit} that may be read`);
+    this.path = path;
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/**
+ * The agent's final workspace cannot be scored as it stands (missing, too large, too many files):
+ * the agent's doing, so the episode scores 0 with this reason — never an infrastructure failure.
+ */
+export class WorkspaceError extends HybridGymError {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super('WORKSPACE', message);
+    this.reason = reason;
   }
 }

@@ -1,14 +1,19 @@
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { EnvNotFoundError, ValidationError } from '../errors.js';
 import { parseOptions } from '../options.js';
-import { createProvider } from '../sandbox/create-provider.js';
-import { SandboxPool } from '../sandbox/pool.js';
+import { createProvider, type SandboxKind } from '../sandbox/create-provider.js';
+import { DockerProviderOptionsSchema, type DockerProviderOptions } from '../sandbox/docker/docker-provider.js';
+import { LocalProviderOptionsSchema, type LocalProviderOptions } from '../sandbox/local/local-provider.js';
+import { SandboxPool, type SandboxPoolOptions } from '../sandbox/pool.js';
 import { parseInstance, taskEnvId, type BaseInstance, type TaskDefinition } from '../tasks/define-task.js';
 import { BUILTIN_TASKS } from '../tasks/builtin.js';
 import { readInstances } from '../tasks/instances-io.js';
 import { closest } from './closest.js';
-import { MakeOptionsSchema, type MakeOptions } from './make-options.js';
+import { MakeOptionsSchema, type MakeOptions, type ParsedMakeOptions } from './make-options.js';
+import { explainNoInstances } from './no-instances.js';
 import { TaskEnv } from './task-env.js';
-import type { Env } from './types.js';
+import type { Env, RegisteredEnvs } from './types.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
 
 /** Makes one env from validated options. */
@@ -64,8 +69,19 @@ export function registeredTask(id: string): TaskDefinition<BaseInstance> | undef
 
 /**
  * Make an env by id (or straight from a task definition), wrapped like Gymnasium's `make`:
- * `OrderEnforcing(TimeLimit(env))`.
+ * `OrderEnforcing(TimeLimit(env))`. For a task (a built-in id, an id declared in
+ * {@link RegisteredEnvs}, or a task definition) the result is typed `Env<TaskEnv<I>>`, so
+ * `env.unwrapped.currentInstance` has the task's instance type.
+ *
+ * Throws {@link EnvNotFoundError} for an unknown id, {@link ValidationError} for bad options (an
+ * unknown key names the closest known one; a missing `repo` or `instances` path is named),
+ * {@link NoInstancesError} when `repo` yields no instance (with the reasons), and
+ * {@link SandboxError} when the sandbox provider cannot start. Whatever `make` started before
+ * failing (the provider, its pool) is closed again.
  */
+export function make<K extends keyof RegisteredEnvs>(id: K, options?: MakeOptions): Promise<Env<RegisteredEnvs[K]>>;
+export function make<I extends BaseInstance>(task: TaskDefinition<I>, options?: MakeOptions): Promise<Env<TaskEnv<I>>>;
+export function make(idOrTask: string | TaskDefinition<any>, options?: MakeOptions): Promise<Env>;
 export async function make(idOrTask: string | TaskDefinition<any>, options: MakeOptions = {}): Promise<Env> {
   if (typeof idOrTask !== 'string') return makeTaskEnv(idOrTask, options, taskEnvId(idOrTask));
   const entry = registry.get(idOrTask);
@@ -73,30 +89,84 @@ export async function make(idOrTask: string | TaskDefinition<any>, options: Make
   return entry.factory(options);
 }
 
-async function makeTaskEnv<I extends BaseInstance>(task: TaskDefinition<I>, input: MakeOptions, id: string): Promise<Env> {
-  const o = parseOptions(MakeOptionsSchema, input, `options of ${id}`);
-  const instances = await loadInstances(task, o.instances, o.repo, o.generate, id);
-  const pool =
-    o.pool ?? new SandboxPool(await createProvider(o.sandbox, o.sandboxOptions as Record<string, never>), { warm: o.warm, keepWorkdir: true });
-  const env = new TaskEnv(id, task, instances, pool, { tools: o.tools, ownsPool: o.pool === undefined });
-  if (!o.pool && o.warm > 0) void pool.fill();
-  return new OrderEnforcing(new TimeLimit(env, { maxSteps: o.maxSteps, maxMs: o.maxSeconds * 1000 }));
+async function makeTaskEnv<I extends BaseInstance>(task: TaskDefinition<I>, input: MakeOptions, id: string): Promise<Env<TaskEnv<I>>> {
+  const what = `options of ${id}`;
+  const o = parseOptions(MakeOptionsSchema, input, what);
+  // Checked before any generation, which may take a while on a large repository.
+  const sandboxOptions = o.pool ? {} : parseSandboxOptions(o.sandbox, o.sandboxOptions, what);
+  const instances = await loadInstances(task, o, what);
+  // Not a literal: `keepWorkdir` is a hint that pools without workdir reuse ignore.
+  const poolOptions: SandboxPoolOptions = Object.assign({ warm: o.warm }, { keepWorkdir: true });
+  const pool = o.pool ?? new SandboxPool(await createProvider(o.sandbox, sandboxOptions), poolOptions);
+  try {
+    const env = new TaskEnv(id, task, instances, pool, { tools: o.tools, ownsPool: o.pool === undefined });
+    if (!o.pool && o.warm > 0) void pool.fill();
+    // The wrappers' `unwrapped` is the TaskEnv they were given.
+    return new OrderEnforcing(new TimeLimit(env, { maxSteps: o.maxSteps, maxMs: o.maxSeconds * 1000 })) as Env as Env<TaskEnv<I>>;
+  } catch (err) {
+    if (!o.pool) await closeQuietly(pool);
+    throw err;
+  }
 }
 
-async function loadInstances<I extends BaseInstance>(
-  task: TaskDefinition<I>,
-  instances: string | unknown[] | undefined,
-  repo: string | undefined,
-  generate: Record<string, unknown>,
-  id: string,
-): Promise<I[]> {
-  if (typeof instances === 'string') return readInstances(instances, task);
+/** The provider's own schema, strict, with paths under `sandboxOptions`. */
+function parseSandboxOptions(kind: SandboxKind, options: Record<string, unknown>, what: string): DockerProviderOptions | LocalProviderOptions {
+  const schema = kind === 'local' ? LocalProviderOptionsSchema : DockerProviderOptionsSchema;
+  try {
+    parseOptions(schema, options, what);
+  } catch (err) {
+    throw prefixed(err, 'sandboxOptions', what);
+  }
+  // The provider parses (and defaults) them itself; it gets them as given.
+  return options as DockerProviderOptions | LocalProviderOptions;
+}
+
+async function loadInstances<I extends BaseInstance>(task: TaskDefinition<I>, o: ParsedMakeOptions, what: string): Promise<I[]> {
+  const { instances, repo, generate } = o;
+  if (typeof instances === 'string') {
+    await requirePath(instances, 'file', 'instances', what);
+    return readInstances(instances, task);
+  }
   if (instances) return instances.map((v) => parseInstance(task, v));
-  if (repo && task.generate) return task.generate({ ...generate, repo });
-  throw new ValidationError(`options of ${id}`, [
+  if (repo && task.generate) {
+    await requirePath(repo, 'directory', 'repo', what);
+    let made: I[];
+    try {
+      made = await task.generate({ ...generate, repo });
+    } catch (err) {
+      // The generator's own option check: name the key as the user wrote it, under `generate`.
+      throw prefixed(err, 'generate', what);
+    }
+    if (made.length === 0) throw await explainNoInstances(task.name, resolve(repo), generate);
+    return made;
+  }
+  throw new ValidationError(what, [
     {
       path: 'instances',
       message: task.generate ? 'give `instances` (array or .jsonl path) or `repo` to generate from' : 'give `instances` (array or .jsonl path)',
     },
   ]);
+}
+
+/** A ValidationError with each path under `prefix`; other errors unchanged. */
+function prefixed(err: unknown, prefix: string, what: string): unknown {
+  if (!(err instanceof ValidationError)) return err;
+  return new ValidationError(
+    what,
+    err.issues.map((i) => ({ ...i, path: i.path && i.path !== 'repo' ? `${prefix}.${i.path}` : i.path || prefix })),
+  );
+}
+
+async function requirePath(path: string, kind: 'file' | 'directory', option: string, what: string): Promise<void> {
+  const found = await stat(path).catch(() => null);
+  const ok = found && (kind === 'file' ? found.isFile() : found.isDirectory());
+  if (!ok) {
+    const problem = found ? `is not a ${kind}` : `no such ${kind}`;
+    throw new ValidationError(what, [{ path: option, message: `${problem}: ${path} (resolved: ${resolve(path)})` }]);
+  }
+}
+
+async function closeQuietly(pool: SandboxPool): Promise<void> {
+  await pool.close().catch(() => {});
+  await pool.provider.close().catch(() => {});
 }

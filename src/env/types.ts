@@ -1,6 +1,9 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { VerifyResult } from '../tasks/define-task.js';
+import type { DepSearchInstance } from '../tasks/dep-search/schema.js';
+import type { FuncLocalizeInstance } from '../tasks/func-localize/schema.js';
 import type { Action, Observation } from '../tools/types.js';
+import type { TaskEnv } from './task-env.js';
 
 export interface ResetOptions {
   /** Seeds the env's instance choice; same seed, same instance, same prompt, same files. */
@@ -19,7 +22,12 @@ export interface ResetInfo {
   [key: string]: unknown;
 }
 
-export type Truncation = 'steps' | 'time' | 'infra';
+/**
+ * Why an episode was truncated: a step or time budget ran out; the infrastructure failed (the
+ * container is gone or the engine does not answer); or the agent left its sandbox unable to run
+ * commands ('sandbox': the container runs but no shell can start in it).
+ */
+export type Truncation = 'steps' | 'time' | 'infra' | 'sandbox';
 
 export interface StepInfo {
   instanceId: string;
@@ -56,8 +64,14 @@ export interface EnvEvents {
   error: (e: { error: Error; phase: 'reset' | 'step' | 'close' }) => void;
 }
 
-/** The environment API: Gymnasium's, with objects and promises. */
-export interface Env extends AsyncDisposable {
+/**
+ * The environment API: Gymnasium's, with objects and promises.
+ *
+ * `Inner` is the type of {@link Env.unwrapped}, the env under all wrappers. `make()` of a task
+ * returns `Env<TaskEnv<I>>`, so `env.unwrapped.currentInstance` is typed by the task's instance
+ * type without casts; a plain `Env` says nothing about what is underneath.
+ */
+export interface Env<Inner extends Env<any> = Env<any>> extends AsyncDisposable {
   readonly id: string;
   reset(options?: ResetOptions): Promise<{ observation: Observation; info: ResetInfo }>;
   step(action: Action): Promise<StepResult>;
@@ -67,9 +81,24 @@ export interface Env extends AsyncDisposable {
    */
   end(reason: Truncation): Promise<StepResult>;
   close(): Promise<void>;
-  /** The innermost env, under all wrappers. */
-  readonly unwrapped: Env;
+  /** The innermost env, under all wrappers (for a task, the `TaskEnv` with `currentInstance`, `oracleActions()`, ...). */
+  readonly unwrapped: Inner;
   on<E extends EventEmitter.EventNames<EnvEvents>>(event: E, fn: EventEmitter.EventListener<EnvEvents, E>): unknown;
   once<E extends EventEmitter.EventNames<EnvEvents>>(event: E, fn: EventEmitter.EventListener<EnvEvents, E>): unknown;
   off<E extends EventEmitter.EventNames<EnvEvents>>(event: E, fn?: EventEmitter.EventListener<EnvEvents, E>): unknown;
+}
+
+/**
+ * What `make(id)` returns for each registered id, by id: the built-in tasks' envs, and yours when
+ * you add them by declaration merging, so that `make('my-lab/write-file-v0')` is typed too:
+ *
+ * ```ts nocheck
+ * declare module 'hybrid-gym' {
+ *   interface RegisteredEnvs { 'my-lab/write-file-v0': TaskEnv<WriteFileInstance> }
+ * }
+ * ```
+ */
+export interface RegisteredEnvs {
+  'hybrid-gym/func-localize-v0': TaskEnv<FuncLocalizeInstance>;
+  'hybrid-gym/dep-search-v0': TaskEnv<DepSearchInstance>;
 }
