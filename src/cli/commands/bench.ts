@@ -5,6 +5,7 @@ import { benchReset } from '../../bench/reset-bench.js';
 import { benchSandbox } from '../../bench/sandbox-bench.js';
 import { DockerProvider } from '../../sandbox/docker/docker-provider.js';
 import { closeOnExit } from '../lifecycle.js';
+import { existingDir, wholeNumber } from '../args.js';
 import { makeProgress } from '../progress.js';
 
 export function registerBench(program: Command): void {
@@ -12,9 +13,9 @@ export function registerBench(program: Command): void {
     .command('bench')
     .description('step and reset latencies, measured side by side in one run')
     .option('--json', 'print one JSON object on stdout', false)
-    .option('--steps <n>', 'samples per command latency', (v) => Number.parseInt(v, 10), 200)
-    .option('--starts <n>', 'samples per sandbox start and per env reset', (v) => Number.parseInt(v, 10), 8)
-    .option('--repo <dir>', 'Python repository for the reset benchmark', defaultBenchRepo())
+    .option('--steps <n>', 'samples per command latency (whole number >= 1)', wholeNumber(1), 200)
+    .option('--starts <n>', 'samples per sandbox start and per env reset (whole number >= 1)', wholeNumber(1), 8)
+    .option('--repo <dir>', 'Python repository for the reset benchmark', existingDir, defaultBenchRepo())
     .action(async (opts: { json: boolean; steps: number; starts: number; repo: string }) => {
       const progress = makeProgress();
       const provider = await DockerProvider.start();

@@ -1,41 +1,56 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { NoopAgent, OracleAgent } from '../../agents/simple-agents.js';
-import { registeredEnvs, taskByName } from '../../env/registry.js';
-import { HybridGymError } from '../../errors.js';
+import { explainNoInstances } from '../../env/no-instances.js';
+import { registeredEnvs, registeredTask, taskByName } from '../../env/registry.js';
+import { closest } from '../../env/closest.js';
+import { UsageError } from '../../errors.js';
 import { isFailed, rollout, type EpisodeRecord } from '../../rollout/rollout.js';
 import type { SandboxKind } from '../../sandbox/create-provider.js';
+import type { BaseInstance, TaskDefinition } from '../../tasks/define-task.js';
 import { toJsonl } from '../../tasks/instances-io.js';
 import { loadRepoFiles } from '../../workspace/files.js';
 import { writeWorkspaceDir } from '../../workspace/host-workspace.js';
+import { existingDir, existingFile, newOrEmptyDir, oneOf, outputFile, seed, wholeNumber } from '../args.js';
 import { loadInstanceFile, pickInstance } from '../instance-file.js';
 import { makeProgress } from '../progress.js';
 import { progressBar } from '../progress-bar.js';
 
-const int = (v: string): number => {
-  const n = Number.parseInt(v, 10);
-  if (!Number.isFinite(n)) throw new HybridGymError('BAD_ARGUMENT', `expected an integer, received "${v}"`);
-  return n;
-};
+export const SANDBOXES = ['docker', 'local'] as const satisfies readonly SandboxKind[];
+export const AGENTS = ['oracle', 'noop'] as const;
+
+/** Registered task types that have a generator, by name. */
+function generatorTasks(): Array<TaskDefinition<BaseInstance>> {
+  const names = new Set(registeredEnvs().map((id) => registeredTask(id)?.name).filter((n): n is string => n !== undefined));
+  return [...names].map((n) => taskByName(n)!).filter((t) => t.generate !== undefined);
+}
+
+function taskName(value: string): string {
+  const names = generatorTasks().map((t) => t.name);
+  if (names.includes(value)) return value;
+  const near = closest(value, names);
+  throw new InvalidArgumentError(`${near ? `Did you mean "${near}"? ` : ''}Tasks: ${names.join(', ')}.`);
+}
 
 export function registerTaskCommands(program: Command): void {
   program
-    .command('generate <task>')
-    .description('generate task instances from a repository (JSON lines)')
-    .requiredOption('--repo <dir>', 'the repository')
-    .option('--n <n>', 'most instances to make', int)
-    .option('--seed <seed>', 'seed', int, 0)
-    .option('--out <file>', 'write here instead of stdout')
+    .command('generate')
+    .description('generate task instances from a repository (JSON lines on stdout, or --out)')
+    .addArgument(new Argument('<task>', 'the task type (listed below)').argParser(taskName))
+    .requiredOption('--repo <dir>', 'the repository (a folder of Python code)', existingDir)
+    .option('--n <n>', 'most instances to make (whole number >= 1; default: the task\'s, 50 for the built-in ones)', wholeNumber(1))
+    .option('--seed <seed>', 'seed of the sampling (whole number)', seed, 0)
+    .option('--out <file>', 'write here instead of stdout (its folder must exist)', outputFile)
+    .addHelpText('after', () => `\nTasks:\n${generatorTasks().map((t) => `  ${t.name.padEnd(16)}${t.description ?? ''}`).join('\n')}\n`)
     .action(async (name: string, opts: { repo: string; n?: number; seed: number; out?: string }) => {
-      const task = taskByName(name);
-      if (!task?.generate) {
-        const known = registeredEnvs().map((id) => id.replace(/^.*\/|-v\d+$/g, ''));
-        throw new HybridGymError('UNKNOWN_TASK', `No task "${name}" with a generator; known: ${known.join(', ')}`);
-      }
+      const task = taskByName(name)!;
       const say = makeProgress();
-      say(`generate: ${name} from ${opts.repo} (seed ${opts.seed})`);
-      const instances = await task.generate({ repo: resolve(opts.repo), seed: opts.seed, ...(opts.n ? { n: opts.n } : {}) });
+      const repo = resolve(opts.repo);
+      say(`generate: ${name} from ${repo} (seed ${opts.seed})`);
+      const instances = await task.generate!({ repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}) });
+      // Nothing found is a failure with a reason, not an empty success.
+      if (instances.length === 0) throw await explainNoInstances(name, repo);
       const text = toJsonl(instances);
       if (opts.out) {
         await writeFile(opts.out, text);
@@ -44,22 +59,27 @@ export function registerTaskCommands(program: Command): void {
     });
 
   program
-    .command('prepare <instances>')
+    .command('prepare')
     .description('write the workspace the agent sees for one instance (a fresh one-commit git repo)')
+    .addArgument(new Argument('<instances>', 'instances file (.jsonl)').argParser(existingFile))
     .requiredOption('--id <id>', 'instance id')
-    .requiredOption('--dir <dir>', 'a new or empty directory')
+    .requiredOption('--dir <dir>', 'a new or empty directory', newOrEmptyDir)
     .action(async (path: string, opts: { id: string; dir: string }) => {
       const { task, instances } = await loadInstanceFile(path);
       const instance = pickInstance(instances, opts.id, path);
+      if ((await readdir(opts.dir).catch(() => [])).length > 0) {
+        throw new UsageError(`--dir ${opts.dir} is not empty; give a new or empty directory`, { option: '--dir' });
+      }
       await writeWorkspaceDir(opts.dir, await task.workspace(instance));
       process.stdout.write(`${JSON.stringify({ id: instance.id, dir: resolve(opts.dir), prompt: task.prompt(instance, { workdir: resolve(opts.dir) }) })}\n`);
     });
 
   program
-    .command('verify <instances>')
-    .description('score a workspace directory against one instance')
+    .command('verify')
+    .description('score a workspace directory against one instance; prints {"reward","success","details"}')
+    .addArgument(new Argument('<instances>', 'instances file (.jsonl)').argParser(existingFile))
     .requiredOption('--id <id>', 'instance id')
-    .requiredOption('--dir <dir>', 'the workspace to score')
+    .requiredOption('--dir <dir>', 'the workspace to score', existingDir)
     .action(async (path: string, opts: { id: string; dir: string }) => {
       const { task, instances } = await loadInstanceFile(path);
       const instance = pickInstance(instances, opts.id, path);
@@ -68,18 +88,17 @@ export function registerTaskCommands(program: Command): void {
     });
 
   program
-    .command('run <instances>')
-    .description('run an agent on every instance; the last stdout line is a JSON summary')
-    .requiredOption('--agent <agent>', 'oracle | noop')
-    .option('--sandbox <kind>', 'docker | local', 'docker')
-    .option('--concurrency <n>', 'episodes at once', int, 1)
-    .option('--max-steps <n>', 'steps per episode', int, 50)
-    .option('--out <file>', 'write each episode (trajectory) as JSON lines here')
-    .action(async (path: string, opts: { agent: string; sandbox: SandboxKind; concurrency: number; maxSteps: number; out?: string }) => {
+    .command('run')
+    .description('run an agent on every instance; one JSON line per episode, then the summary')
+    .addArgument(new Argument('<instances>', 'instances file (.jsonl)').argParser(existingFile))
+    .addOption(new Option('--agent <agent>', `the agent: ${AGENTS.join(' | ')}`).argParser(oneOf(AGENTS)).makeOptionMandatory())
+    .addOption(new Option('--sandbox <kind>', `where episodes run: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
+    .option('--concurrency <n>', 'episodes at once (whole number >= 1)', wholeNumber(1), 1)
+    .option('--max-steps <n>', 'steps per episode (whole number >= 1)', wholeNumber(1), 50)
+    .option('--out <file>', 'write each episode (trajectory) as JSON lines here (its folder must exist)', outputFile)
+    .action(async (path: string, opts: { agent: (typeof AGENTS)[number]; sandbox: SandboxKind; concurrency: number; maxSteps: number; out?: string }) => {
       const { task, instances } = await loadInstanceFile(path);
       const agents = { oracle: (env: never) => new OracleAgent(env), noop: () => new NoopAgent() } as const;
-      const makeAgent = agents[opts.agent as keyof typeof agents];
-      if (!makeAgent) throw new HybridGymError('UNKNOWN_AGENT', `Unknown agent "${opts.agent}"; use oracle or noop`);
       const bar = progressBar(instances.length, `${task.name} ${opts.agent}`);
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
@@ -87,7 +106,7 @@ export function registerTaskCommands(program: Command): void {
       const { episodes, summary } = await rollout({
         task,
         instances,
-        agent: makeAgent as never,
+        agent: agents[opts.agent] as never,
         concurrency: opts.concurrency,
         sandbox: opts.sandbox,
         maxSteps: opts.maxSteps,

@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { findPackageRoot } from '../image/package-root.js';
+import { registerBench } from './commands/bench.js';
+import { registerDemo } from './commands/demo.js';
+import { registerGc } from './commands/gc.js';
+import { registerImage } from './commands/image.js';
+import { registerTaskCommands } from './commands/task-commands.js';
+import { formatCommanderError } from './report-error.js';
+
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(findPackageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+/**
+ * The command line. Every command is strict (unknown options and extra arguments are errors), and
+ * every parse error is one line on stderr with exit code 2, through `reportError`.
+ */
+export function createProgram(): Command {
+  const program = new Command()
+    .name('hybrid-gym')
+    .description('Gym-style environments for coding agents over synthetic tasks from real repositories')
+    .version(packageVersion(), '-V, --version', 'print the version');
+
+  registerDemo(program);
+  registerTaskCommands(program);
+  registerImage(program);
+  registerBench(program);
+  registerGc(program);
+
+  // Settings are copied to subcommands only when they are created, so apply them to the whole tree now.
+  const configure = (cmd: Command, path: string): void => {
+    cmd.exitOverride();
+    cmd.configureOutput({ outputError: (text, write) => write(formatCommanderError(text, path)) });
+    for (const sub of cmd.commands) configure(sub, `${path} ${sub.name()}`);
+  };
+  configure(program, program.name());
+  return program;
+}

@@ -1,0 +1,155 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateFuncLocalize } from '../../src/tasks/func-localize/generate.js';
+import { toJsonl } from '../../src/tasks/instances-io.js';
+import { explain, requireBuild, ROOT, runCli } from '../support/run-cli.js';
+
+// Every way a user can misuse the command line that we could think of: each must exit non-zero
+// with exactly one line on stderr, `hybrid-gym: <what is wrong>`, no stack trace, and nothing on
+// stdout. None of them needs a container engine: they fail before any sandbox starts.
+
+let tmp = '';
+const T = (p: string): string => join(tmp, p);
+const SHOP = join(ROOT, 'test/fixtures/func-localize/shop');
+
+beforeAll(async () => {
+  requireBuild();
+  tmp = await mkdtemp(join(tmpdir(), 'hybrid-gym-cli-misuse-'));
+  const instances = await generateFuncLocalize({ repo: SHOP, n: 2 });
+  await writeFile(T('good.jsonl'), toJsonl(instances));
+  await writeFile(T('empty.jsonl'), '');
+  await writeFile(T('broken.jsonl'), '{"id": "a", \n');
+  await writeFile(T('unknown-task.jsonl'), `${JSON.stringify({ ...instances[0], task: 'no-such-task' })}\n`);
+  await writeFile(T('two-tasks.jsonl'), toJsonl([instances[0], { ...instances[1], task: 'dep-search' }]));
+  await writeFile(T('bad-instance.jsonl'), `${JSON.stringify({ ...instances[0], targets: 'none' })}\n`);
+  await mkdir(T('full'));
+  await writeFile(T('full/keep.txt'), 'mine\n');
+  await mkdir(T('only-tests/tests'), { recursive: true });
+  await writeFile(T('only-tests/tests/test_a.py'), 'def test_a():\n    """Checks that a works."""\n');
+  await writeFile(T('only-tests/broken.py'), 'def f(:\n');
+  await mkdir(T('no-python'));
+  await writeFile(T('no-python/README.md'), '# nothing here\n');
+});
+afterAll(async () => {
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+type Case = [name: string, args: () => string[], message: RegExp, code?: number];
+
+const GEN = ['generate', 'func-localize', '--repo', SHOP];
+const cases: Case[] = [
+  // generate
+  ['no task', () => ['generate', '--repo', SHOP], /missing required argument 'task'/],
+  ['an unknown task, with a suggestion', () => ['generate', 'func-localise', '--repo', SHOP], /<task> func-localise: did you mean "func-localize"\? Tasks: dep-search, func-localize/],
+  ['no --repo', () => ['generate', 'func-localize'], /required option '--repo <dir>' not specified/],
+  ['a --repo that does not exist', () => ['generate', 'func-localize', '--repo', './nope'], /--repo \.\/nope: no such directory/],
+  ['a --repo that is a file', () => ['generate', 'func-localize', '--repo', 'package.json'], /--repo package\.json: not a directory/],
+  ['--n 0', () => [...GEN, '--n', '0'], /--n 0: expected a whole number >= 1/],
+  ['--n 2.5', () => [...GEN, '--n', '2.5'], /--n 2\.5: expected a whole number >= 1/],
+  ['--n -3', () => [...GEN, '--n', '-3'], /--n -3: expected a whole number >= 1/],
+  ['--n 1e3', () => [...GEN, '--n', '1e3'], /--n 1e3: expected a whole number/],
+  ['--n 0x10', () => [...GEN, '--n', '0x10'], /--n 0x10: expected a whole number/],
+  ['--n with no value', () => [...GEN, '--n'], /option '--n <n>' argument missing/],
+  ['--seed 1x', () => [...GEN, '--seed', '1x'], /--seed 1x: expected a whole number/],
+  ['--seed empty', () => [...GEN, '--seed', ''], /--seed "": expected a whole number/],
+  ['--out in a folder that does not exist', () => [...GEN, '--out', T('nope/out.jsonl')], /--out .*nope\/out\.jsonl: the folder .*nope does not exist/],
+  ['--out that is a folder', () => [...GEN, '--out', tmp], /--out .*: it is a directory/],
+  ['an unknown option, with a suggestion', () => [...GEN, '--sed', '1'], /unknown option '--sed'.*Did you mean --seed\?/],
+  ['an extra argument', () => [...GEN, 'extra'], /too many arguments for 'generate'/],
+  ['a repo without Python files', () => ['generate', 'func-localize', '--repo', T('no-python')], /func-localize found no instances in .*no-python: it holds no Python files/, 1],
+  [
+    'a repo whose every file is passed over, reasons counted',
+    () => ['generate', 'dep-search', '--repo', T('only-tests')],
+    /dep-search found no instances in .*only-tests: none of its 2 Python files gave one \((?=.*syntax errors: 1)(?=.*test files \(includeTests is off\): 1)/,
+    1,
+  ],
+  // prepare / verify
+  ['prepare: a missing instances file', () => ['prepare', T('nope.jsonl'), '--id', 'x', '--dir', T('new')], /<instances> .*nope\.jsonl: no such file/],
+  ['prepare: an instances path that is a folder', () => ['prepare', tmp, '--id', 'x', '--dir', T('new')], /<instances> .*: not a file/],
+  ['prepare: no --id', () => ['prepare', T('good.jsonl'), '--dir', T('new')], /required option '--id <id>' not specified/],
+  ['prepare: no --dir', () => ['prepare', T('good.jsonl'), '--id', 'x'], /required option '--dir <dir>' not specified/],
+  ['prepare: --dir is a file', () => ['prepare', T('good.jsonl'), '--id', 'x', '--dir', T('good.jsonl')], /--dir .*good\.jsonl: it exists and is not a directory/],
+  ['prepare: an unknown --id', () => ['prepare', T('good.jsonl'), '--id', 'nope', '--dir', T('new')], /No instance "nope" in .*good\.jsonl \(2 instances, e\.g\. func-localize-shop-/, 1],
+  ['prepare: --dir not empty', () => ['prepare', T('good.jsonl'), '--id', '@first', '--dir', T('full')], /--dir .*full is not empty; give a new or empty directory/],
+  ['verify: a --dir that does not exist', () => ['verify', T('good.jsonl'), '--id', 'x', '--dir', T('nope')], /--dir .*nope: no such directory/],
+  ['verify: an empty instances file', () => ['verify', T('empty.jsonl'), '--id', 'x', '--dir', tmp], /Invalid instances file .*empty\.jsonl: \(root\): it holds no instances/, 1],
+  ['verify: a line that is not JSON', () => ['verify', T('broken.jsonl'), '--id', 'x', '--dir', tmp], /Invalid JSON lines in .*broken\.jsonl: line 1: /, 1],
+  ['verify: an unregistered task', () => ['verify', T('unknown-task.jsonl'), '--id', 'x', '--dir', tmp], /No task type "no-such-task" is registered/, 1],
+  ['verify: two tasks in one file', () => ['verify', T('two-tasks.jsonl'), '--id', 'x', '--dir', tmp], /task: expected one task per file, found func-localize, dep-search/, 1],
+  ['verify: an instance that fails its schema', () => ['verify', T('bad-instance.jsonl'), '--id', 'x', '--dir', tmp], /Invalid func-localize instance ".*": targets: /, 1],
+  // run
+  ['run: a missing instances file', () => ['run', T('nope.jsonl'), '--agent', 'noop'], /<instances> .*nope\.jsonl: no such file/],
+  ['run: no --agent', () => ['run', T('good.jsonl')], /required option '--agent <agent>' not specified/],
+  ['run: an unknown --agent', () => ['run', T('good.jsonl'), '--agent', 'gpt'], /--agent gpt: expected one of: oracle, noop/],
+  ['run: --sandbox foo', () => ['run', T('good.jsonl'), '--agent', 'noop', '--sandbox', 'foo'], /--sandbox foo: expected one of: docker, local/],
+  ['run: --concurrency 0', () => ['run', T('good.jsonl'), '--agent', 'noop', '--concurrency', '0'], /--concurrency 0: expected a whole number >= 1/],
+  ['run: --concurrency 1.5', () => ['run', T('good.jsonl'), '--agent', 'noop', '--concurrency', '1.5'], /--concurrency 1\.5: expected a whole number >= 1/],
+  ['run: --max-steps 0', () => ['run', T('good.jsonl'), '--agent', 'noop', '--max-steps', '0'], /--max-steps 0: expected a whole number >= 1/],
+  ['run: --out in a folder that does not exist', () => ['run', T('good.jsonl'), '--agent', 'noop', '--out', T('nope/t.jsonl')], /--out .*: the folder .*nope does not exist/],
+  // demo, bench, image, gc
+  ['demo: --sandbox foo', () => ['demo', '--sandbox', 'foo'], /--sandbox foo: expected one of: docker, local/],
+  ['demo: --n 0', () => ['demo', '--n', '0'], /--n 0: expected a whole number >= 1/],
+  ['demo: a --repo that does not exist', () => ['demo', '--repo', T('nope')], /--repo .*nope: no such directory/],
+  ['bench: --steps 0', () => ['bench', '--steps', '0'], /--steps 0: expected a whole number >= 1/],
+  ['bench: --starts x', () => ['bench', '--starts', 'x'], /--starts x: expected a whole number >= 1/],
+  ['bench: a --repo that does not exist', () => ['bench', '--repo', T('nope')], /--repo .*nope: no such directory/],
+  ['image build: an unknown --method', () => ['image', 'build', '--method', 'kaniko'], /--method kaniko: expected one of: auto, dockerfile, debootstrap/],
+  ['image build: an empty --tag', () => ['image', 'build', '--tag', ''], /--tag "": expected a non-empty value/],
+  ['image: no subcommand', () => ['image', 'frob'], /unknown command 'frob'/],
+  ['gc: an extra argument', () => ['gc', 'now'], /too many arguments for 'gc'/],
+  // the program
+  ['an unknown command, with a suggestion', () => ['generat'], /unknown command 'generat'.*Did you mean generate\?/],
+  ['an unknown global option', () => ['--verbose'], /unknown option '--verbose'/],
+];
+
+describe('command-line misuse', () => {
+  it.concurrent.each(cases)('%s: one line, no stack, non-zero exit', async (_name, args, message, code = 2) => {
+    // '@first' stands for an id that exists in good.jsonl.
+    const first = (JSON.parse((await readFile(T('good.jsonl'), 'utf8')).split('\n')[0]!) as { id: string }).id;
+    const argv = args().map((a) => (a === '@first' ? first : a));
+    const r = await runCli(argv);
+    expect(r.code, explain(r)).toBe(code);
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    expect(lines, explain(r)).toHaveLength(1);
+    expect(lines[0]).toMatch(/^hybrid-gym: /);
+    expect(lines[0]).toMatch(message);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stdout).toBe('');
+  });
+
+  it('shows the stack trace with DEBUG=hybrid-gym*', async () => {
+    const r = await runCli(['generate', 'func-localize', '--repo', T('no-python')], { env: { DEBUG: 'hybrid-gym*' } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^hybrid-gym: func-localize found no instances/m);
+    expect(r.stderr).toMatch(/^NoInstancesError: .*\n\s+at /m);
+  });
+
+  it('prints the help with usage on no command, and exits non-zero', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^Usage: hybrid-gym \[options\] \[command\]/);
+  });
+});
+
+describe('the command line answers', () => {
+  it.each([['--version'], ['-V']])('%s with the package version', async (flag) => {
+    const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = await runCli([flag]);
+    expect(r).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('generate --help lists the tasks with their descriptions', async () => {
+    const r = await runCli(['generate', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Tasks:\n {2}dep-search {6}\S.*\n {2}func-localize {3}Find a function/m);
+  });
+
+  it('generate writes instances that verify finds, and ends 0', async () => {
+    const out = T('made.jsonl');
+    const r = await runCli([...GEN, '--n', '1', '--seed', '3', '--out', out]);
+    expect(r.code, explain(r)).toBe(0);
+    expect((await readFile(out, 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+});
