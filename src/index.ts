@@ -7,6 +7,9 @@ export {
   ClosedError,
   ShellBusyError,
   ImageBuildError,
+  UsageError,
+  NoInstancesError,
+  type ValidationIssue,
 } from './errors.js';
 
 export type { ExecResult, RunOptions, FileEntry, Sandbox, SandboxProvider } from './sandbox/types.js';
@@ -30,7 +33,7 @@ export {
 } from './errors.js';
 
 // Environments
-export type { Env, EnvEvents, ResetOptions, ResetInfo, StepResult, StepInfo, Truncation } from './env/types.js';
+export type { Env, EnvEvents, RegisteredEnvs, ResetOptions, ResetInfo, StepResult, StepInfo, Truncation } from './env/types.js';
 export { make, register, registeredEnvs, registeredTask, type EnvFactory } from './env/registry.js';
 export { MakeOptionsSchema, type MakeOptions } from './env/make-options.js';
 export { TaskEnv } from './env/task-env.js';
@@ -67,10 +70,37 @@ export {
   TOOL_NAMES,
   type OpenAITool,
   type AnthropicTool,
+  type ToolInputSchema,
+  type ToolSchemaOptions,
   type ParsedAction,
   type ParsedActions,
 } from './tools/index.js';
 
+// Code analysis (docs/analysis.md)
+export {
+  indexRepo,
+  callSites,
+  callees,
+  parsePythonSource,
+  stripDocstringsAndComments,
+  hasSyntaxErrors,
+  cleandoc,
+  type AnalyzedRepo,
+  type IndexRepoOptions,
+  type ParsedPythonSource,
+  type CallSite,
+  type Definition,
+  type DefinitionKind,
+  type Docstring,
+  type Parameter,
+  type ParameterKind,
+  type RepoIndex,
+  type Resolution,
+  type ResolutionVia,
+  type SkippedFile,
+  type SkipReason,
+  type SourceFile,
+} from './analysis/index.js';
 // Agents and rollouts
 export type { Agent, AgentContext } from './agents/agent.js';
 export { NoopAgent, ScriptedAgent, OracleAgent } from './agents/simple-agents.js';

@@ -1,11 +1,18 @@
 import type { ResetInfo, StepResult } from '../env/types.js';
 import type { Action, Observation } from '../tools/types.js';
 
-/** What an agent knows of the episode so far. */
+/**
+ * What an agent knows of the episode so far. `runEpisode` and `rollout` build it for every call of
+ * {@link Agent.act}; code that drives an agent itself must fill every field.
+ */
 export interface AgentContext {
-  /** Steps taken before this one. */
+  /** Steps taken before this one (0 on the first call). */
   step: number;
-  /** The task prompt: the first observation of the episode. */
+  /**
+   * The task prompt: `observation.text` of the reset, the same on every call of the episode, so
+   * that an agent that starts mid-episode (or keeps no state) still has the task. On the first call
+   * it equals the observation passed in.
+   */
   prompt: string;
   /** The reset info (instance id, workdir). */
   info: ResetInfo;

@@ -2,18 +2,33 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import { TOOL_INPUT_SCHEMAS, TOOL_NAMES, type ToolName } from './schemas.js';
 
-/** A JSON Schema object (the subset tool definitions use). */
+/** A JSON Schema (the subset tool definitions use). */
 export type JsonSchema = Record<string, unknown>;
 
-export interface OpenAITool {
-  type: 'function';
-  function: { name: string; description: string; parameters: JsonSchema };
+/**
+ * The JSON Schema of a tool's input: always an object of named parameters. Its shape is what the
+ * official SDKs declare (`@anthropic-ai/sdk`'s `Tool.InputSchema`, `openai`'s `FunctionParameters`),
+ * so the tool lists below pass to them without casts. Mutable arrays on purpose: the SDKs' types are.
+ */
+export interface ToolInputSchema {
+  type: 'object';
+  properties: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean;
+  [key: string]: unknown;
 }
 
+/** One tool for OpenAI-compatible chat completions (`tools` of `chat.completions.create`). */
+export interface OpenAITool {
+  type: 'function';
+  function: { name: string; description: string; parameters: ToolInputSchema };
+}
+
+/** One tool for Anthropic's Messages API (`tools` of `messages.create`). */
 export interface AnthropicTool {
   name: string;
   description: string;
-  input_schema: JsonSchema;
+  input_schema: ToolInputSchema;
 }
 
 export interface ToolSchemaOptions {
@@ -40,13 +55,17 @@ function clean(node: unknown): unknown {
 }
 
 /** A tool's name, description and input JSON Schema, independent of any LLM API. */
-export function toolDefinition(tool: ToolName, options: ToolSchemaOptions = {}): { name: string; description: string; parameters: JsonSchema } {
+export function toolDefinition(tool: ToolName, options: ToolSchemaOptions = {}): { name: string; description: string; parameters: ToolInputSchema } {
   const schema = TOOL_INPUT_SCHEMAS[tool];
   const json = clean(z.toJSONSchema(schema)) as JsonSchema;
   const description = String(json.description ?? '');
   delete json.description;
+  // Every tool input is a z.object, so zod writes `type: 'object'` and `properties`; checked here all the same.
+  if (json.type !== 'object' || typeof json.properties !== 'object' || json.properties === null) {
+    throw new Error(`The input schema of tool ${tool} is not a JSON Schema object`);
+  }
   const name = tool === 'bash' ? (options.bashName ?? 'bash') : tool;
-  return { name, description, parameters: json };
+  return { name, description, parameters: json as ToolInputSchema };
 }
 
 /** The tool definitions in the format an LLM API takes. */

@@ -1,7 +1,7 @@
 export type { Action, Observation, ToolContext, ToolOutcome } from './types.js';
 export { runAction } from './run-action.js';
 export { toolSchemas, toolDefinition } from './export-schemas.js';
-export type { AnthropicTool, JsonSchema, OpenAITool, ToolSchemaOptions } from './export-schemas.js';
+export type { AnthropicTool, JsonSchema, OpenAITool, ToolInputSchema, ToolSchemaOptions } from './export-schemas.js';
 export { parseAnthropicToolUse, parseOpenAIToolCall, parseTextToolCall, parseTextToolCalls } from './parse.js';
 export type { ParsedAction, ParsedActions } from './parse.js';
 export {
