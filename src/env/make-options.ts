@@ -14,8 +14,22 @@ export const MakeOptionsSchema = z.object({
   sandboxOptions: z.record(z.string(), z.unknown()).default({}),
   /** A pool to share between envs; the env then does not close it. */
   pool: z.instanceof(SandboxPool).optional(),
-  /** Warm sandboxes kept ready for the next reset. @default 1 */
-  warm: z.number().int().min(0).default(1),
+  /** Blank sandboxes the pool keeps started beyond what `prepareNext` prepares (for envs sharing a pool). @default 0 */
+  warm: z.number().int().min(0).default(0),
+  /**
+   * Prepare the next episode's sandbox (container started, workspace installed when the next
+   * instance is known) while an episode runs, so that a reset is a hand-over. One more container
+   * per env; with `false` each reset starts its container. @default true
+   */
+  prepareNext: z.boolean().default(true),
+  /** Limits on reading the agent's final workspace (bytes per file, bytes in all, entries). @default {} */
+  readLimits: z
+    .strictObject({
+      maxFileBytes: z.number().int().positive().optional(),
+      maxTotalBytes: z.number().int().positive().optional(),
+      maxFiles: z.number().int().positive().optional(),
+    })
+    .default({}),
   /** Steps per episode before it is truncated. @default 50 */
   maxSteps: z.number().int().positive().default(50),
   /** Wall-clock seconds per episode before it is truncated. @default 1800 */

@@ -95,11 +95,15 @@ async function makeTaskEnv<I extends BaseInstance>(task: TaskDefinition<I>, inpu
   // Checked before any generation, which may take a while on a large repository.
   const sandboxOptions = o.pool ? {} : parseSandboxOptions(o.sandbox, o.sandboxOptions, what);
   const instances = await loadInstances(task, o, what);
-  // Not a literal: `keepWorkdir` is a hint that pools without workdir reuse ignore.
-  const poolOptions: SandboxPoolOptions = Object.assign({ warm: o.warm }, { keepWorkdir: true });
+  const poolOptions: SandboxPoolOptions = { warm: o.warm };
   const pool = o.pool ?? new SandboxPool(await createProvider(o.sandbox, sandboxOptions), poolOptions);
   try {
-    const env = new TaskEnv(id, task, instances, pool, { tools: o.tools, ownsPool: o.pool === undefined });
+    const env = new TaskEnv(id, task, instances, pool, {
+      tools: o.tools,
+      ownsPool: o.pool === undefined,
+      prepareNext: o.prepareNext,
+      readLimits: o.readLimits,
+    });
     if (!o.pool && o.warm > 0) void pool.fill();
     // The wrappers' `unwrapped` is the TaskEnv they were given.
     return new OrderEnforcing(new TimeLimit(env, { maxSteps: o.maxSteps, maxMs: o.maxSeconds * 1000 })) as Env as Env<TaskEnv<I>>;

@@ -1,12 +1,13 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
-import { ClosedError, EnvOrderError, HybridGymError, InstanceNotFoundError, SandboxError } from '../errors.js';
+import { ClosedError, EnvOrderError, HybridGymError, InstanceNotFoundError, SandboxError, WorkspaceError } from '../errors.js';
 import { SandboxPool } from '../sandbox/pool.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { BaseInstance, TaskDefinition, VerifyResult } from '../tasks/define-task.js';
 import { runAction } from '../tools/run-action.js';
 import type { Action, Observation, ToolContext } from '../tools/types.js';
-import { installWorkspace, readWorkspace } from '../workspace/sandbox-workspace.js';
+import { readWorkspace, type ReadLimits } from '../workspace/sandbox-workspace.js';
+import { EpisodeSandboxes, type Taken } from './episode-sandboxes.js';
 import { seededRandom } from '../util/seeded-random.js';
 import type { Env, EnvEvents, ResetInfo, ResetOptions, StepInfo, StepResult, Truncation } from './types.js';
 
@@ -17,6 +18,13 @@ export interface TaskEnvSettings {
   tools?: Pick<ToolContext, 'maxObservationChars' | 'bashIdleSeconds' | 'bashTimeoutSeconds'>;
   /** Close the pool (and its provider) with the env. @default true */
   ownsPool?: boolean;
+  /**
+   * Prepare the next episode's sandbox while an episode runs, so a reset is a hand-over. Costs one
+   * more container per env. @default true
+   */
+  prepareNext?: boolean;
+  /** Limits on reading the final workspace. @default DEFAULT_READ_LIMITS */
+  readLimits?: ReadLimits;
 }
 
 interface Episode<I> {
@@ -28,11 +36,21 @@ interface Episode<I> {
   ended: boolean;
 }
 
-/** A task joined with sandboxes: each episode is one instance in a fresh workspace. */
+/**
+ * A task joined with sandboxes: each episode is one instance in a fresh sandbox of its own, closed
+ * when the episode is over. Calls do not overlap: a second call while one runs is an EnvOrderError,
+ * except close(), which cancels the running call (it rejects with ClosedError).
+ */
 export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter<EnvEvents> implements Env {
   private episode: Episode<I> | null = null;
   private rng: () => number = seededRandom(Date.now() & 0xffffffff);
+  /** The rng's next pick, drawn early so the next episode can be prepared. */
+  private queued: I | undefined;
+  /** The instance the program said comes next (prepareNext). */
+  private hint: I | undefined;
   private readonly byId: Map<string, I>;
+  private readonly sandboxes: EpisodeSandboxes<I>;
+  private inFlight: string | null = null;
   private isClosed = false;
 
   constructor(
@@ -45,9 +63,12 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     super();
     if (instances.length === 0) throw new HybridGymError('NO_INSTANCES', `${id}: there are no instances to run`);
     this.byId = new Map(instances.map((i) => [i.id, i]));
+    this.sandboxes = new EpisodeSandboxes(pool, (i) => task.workspace(i));
+    // The first reset finds a started sandbox.
+    if (settings.prepareNext ?? true) this.sandboxes.prepare(undefined);
   }
 
-  get unwrapped(): Env {
+  get unwrapped(): this {
     return this;
   }
 
@@ -66,37 +87,76 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     return this.task.oracle(ep.instance, { workdir: ep.sandbox.workdir });
   }
 
-  async reset(options: ResetOptions = {}): Promise<{ observation: Observation; info: ResetInfo }> {
+  /**
+   * Say which instance the next reset will ask for (by `options.instanceId`), so its sandbox is
+   * prepared while the current episode runs. Rollouts call this; seeded resets need not.
+   */
+  prepareNext(instanceId: string): void {
+    const found = this.byId.get(instanceId);
+    if (!found) throw new InstanceNotFoundError(instanceId, this.instances.length);
+    this.hint = found;
+    if (this.settings.prepareNext ?? true) this.sandboxes.prepare(found);
+  }
+
+  /**
+   * Resolves when the next episode's sandbox is prepared (true), or false when none is being
+   * prepared or preparing it failed (the next reset then starts one itself).
+   */
+  nextPrepared(): Promise<boolean> {
+    return this.sandboxes.ready();
+  }
+
+  /** The instance whose sandbox is being prepared for the next reset, if the env knows one. */
+  get preparedFor(): string | undefined {
+    return this.sandboxes.preparedFor;
+  }
+
+  /** Mark a call as running; a second one at the same time is a program error. */
+  private enter(call: string): void {
     if (this.isClosed) throw new ClosedError(`Env ${this.id}`);
-    await this.releaseEpisode();
-    if (options.seed !== undefined) this.rng = seededRandom(options.seed);
+    if (this.inFlight) {
+      throw new EnvOrderError(`${this.id}: ${call}() was called while ${this.inFlight}() is still running; await each call before the next`);
+    }
+    this.inFlight = call;
+  }
+
+  async reset(options: ResetOptions = {}): Promise<{ observation: Observation; info: ResetInfo }> {
+    this.enter('reset');
+    try {
+      return await this.doReset(options);
+    } finally {
+      this.inFlight = null;
+    }
+  }
+
+  private async doReset(options: ResetOptions): Promise<{ observation: Observation; info: ResetInfo }> {
+    this.releaseEpisode();
     const instance = this.pick(options);
     const t0 = performance.now();
-    let sandbox: Sandbox;
+    let taken: Taken;
     try {
-      sandbox = await this.pool.acquire();
+      taken = await this.sandboxes.take(instance);
     } catch (err) {
       this.emit('error', { error: err as Error, phase: 'reset' });
+      if (this.isClosed) throw new ClosedError(`Env ${this.id} (closed during reset)`);
       throw err;
     }
-    const t1 = performance.now();
-    let incremental = false;
-    try {
-      const files = await this.task.workspace(instance);
-      ({ incremental } = await installWorkspace(sandbox, files));
-    } catch (err) {
-      // A broken sandbox is dropped; a task's own error (say, a stale instance) leaves it reusable.
-      if (err instanceof SandboxError || err instanceof ClosedError) await this.pool.discard(sandbox);
-      else await this.pool.release(sandbox);
-      this.emit('error', { error: err as Error, phase: 'reset' });
-      throw err;
+    if (this.isClosed) {
+      await this.sandboxes.release(taken.sandbox);
+      throw new ClosedError(`Env ${this.id} (closed during reset)`);
     }
-    log('reset %s: acquire %dms, workspace %dms (%s)', instance.id, Math.round(t1 - t0), Math.round(performance.now() - t1), incremental ? 'incremental' : 'full');
+    const { sandbox } = taken;
+    log('reset %s: %dms (%s)', instance.id, Math.round(performance.now() - t0), taken.handedOver ? 'prepared ahead' : 'installed now');
     this.episode = { instance, sandbox, steps: 0, startedAt: Date.now(), editHistory: new Map(), ended: false };
-    const info: ResetInfo = { envId: this.id, instanceId: instance.id, workdir: sandbox.workdir };
+    if (this.settings.prepareNext ?? true) this.sandboxes.prepare(this.predictNext());
+    const info: ResetInfo = { envId: this.id, instanceId: instance.id, workdir: sandbox.workdir, preparedAhead: taken.handedOver };
     const observation: Observation = { text: this.task.prompt(instance, { workdir: sandbox.workdir }), isError: false };
     this.emit('reset', { instanceId: instance.id, info });
     return { observation, info };
+  }
+
+  private draw(): I {
+    return this.instances[Math.floor(this.rng() * this.instances.length)]!;
   }
 
   private pick(options: ResetOptions): I {
@@ -104,13 +164,34 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     if (wanted !== undefined) {
       const found = this.byId.get(wanted);
       if (!found) throw new InstanceNotFoundError(wanted, this.instances.length);
+      if (this.hint?.id === wanted) this.hint = undefined;
       return found;
     }
-    return this.instances[Math.floor(this.rng() * this.instances.length)]!;
+    if (options.seed !== undefined) {
+      this.rng = seededRandom(options.seed);
+      this.queued = undefined;
+    }
+    const picked = this.queued ?? this.draw();
+    this.queued = undefined;
+    return picked;
+  }
+
+  /** The instance the next reset most likely asks for: the program's hint, else the rng's next pick. */
+  private predictNext(): I {
+    return this.hint ?? (this.queued ??= this.draw());
   }
 
   async step(action: Action): Promise<StepResult> {
     const ep = this.requireEpisode();
+    this.enter('step');
+    try {
+      return await this.doStep(ep, action);
+    } finally {
+      this.inFlight = null;
+    }
+  }
+
+  private async doStep(ep: Episode<I>, action: Action): Promise<StepResult> {
     ep.steps++;
     let outcome;
     const started = Date.now();
@@ -121,7 +202,8 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
         ...this.settings.tools,
       });
     } catch (err) {
-      return this.announce(ep, action, await this.endForInfra(ep, err as Error));
+      if (this.isClosed) throw new ClosedError(`Env ${this.id} (closed during step)`);
+      return this.announce(ep, action, await this.endForFailure(ep, err as Error));
     }
     const { observation } = outcome;
     // Only commands that reached the shell: a rejected bash action has no exit code.
@@ -152,8 +234,13 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
 
   async end(reason: Truncation): Promise<StepResult> {
     const ep = this.requireEpisode();
-    const observation: Observation = { text: `The episode was ended: ${reason} budget exhausted.`, isError: false };
-    return this.announce(ep, undefined, await this.finishEpisode(ep, observation, true, reason));
+    this.enter('end');
+    try {
+      const observation: Observation = { text: `The episode was ended: ${reason} budget exhausted.`, isError: false };
+      return this.announce(ep, undefined, await this.finishEpisode(ep, observation, true, reason));
+    } finally {
+      this.inFlight = null;
+    }
   }
 
   private pending(ep: Episode<I>, observation: Observation): StepResult {
@@ -164,7 +251,7 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     return { instanceId: ep.instance.id, step: ep.steps, elapsedMs: Date.now() - ep.startedAt };
   }
 
-  /** Score the final state and close the episode. */
+  /** Score the final state and close the episode. What the agent left unreadable scores 0 with the reason. */
   private async finishEpisode(
     ep: Episode<I>,
     observation: Observation,
@@ -174,11 +261,15 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
   ): Promise<StepResult> {
     let verify: VerifyResult;
     try {
-      const files = await readWorkspace(ep.sandbox);
+      const files = await readWorkspace(ep.sandbox, this.settings.readLimits);
       verify = await this.task.verify(ep.instance, files, { workdir: ep.sandbox.workdir });
     } catch (err) {
-      if (err instanceof SandboxError || err instanceof ClosedError) return this.endForInfra(ep, err);
-      throw err;
+      if (this.isClosed) throw new ClosedError(`Env ${this.id} (closed during step)`);
+      if (err instanceof WorkspaceError) {
+        verify = { reward: 0, success: false, details: { workspaceError: { reason: err.reason, message: err.message } } };
+      } else if (err instanceof SandboxError || err instanceof ClosedError) {
+        return this.endForFailure(ep, err);
+      } else throw err;
     }
     ep.ended = true;
     const info: StepInfo = { ...this.info(ep), verify };
@@ -187,9 +278,21 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     return { observation, reward: verify.reward, terminated: !truncated, truncated, info };
   }
 
-  /** The container or engine failed: end as truncated with `infraError`, never as a plain zero. */
-  private async endForInfra(ep: Episode<I>, error: Error): Promise<StepResult> {
+  /**
+   * The sandbox failed under the episode. A container that no longer runs (or an engine that does
+   * not answer) is infrastructure: truncated with `infraError`, never a plain zero. A container
+   * that still runs but cannot take commands (its shell cannot be restarted) was broken by the
+   * agent: the final state is scored, truncated as 'sandbox'.
+   */
+  private async endForFailure(ep: Episode<I>, error: Error): Promise<StepResult> {
     if (!(error instanceof SandboxError || error instanceof ClosedError)) throw error;
+    if (await ep.sandbox.isAlive().catch(() => false)) {
+      log('the agent broke its sandbox in %s: %s', ep.instance.id, error.message);
+      const observation: Observation = { text: `The sandbox can no longer run commands: ${error.message}`, isError: true };
+      const result = await this.finishEpisode(ep, observation, true, 'sandbox');
+      if (!result.info.infraError) result.info.sandboxError = { code: (error as HybridGymError).code, message: error.message };
+      return result;
+    }
     log('infrastructure failure in %s: %s', ep.instance.id, error.message);
     ep.ended = true;
     this.emit('error', { error, phase: 'step' });
@@ -198,43 +301,42 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       truncation: 'infra',
       infraError: { code: (error as HybridGymError).code, message: error.message },
     };
-    const result: StepResult = {
+    return {
       observation: { text: `The sandbox failed: ${error.message}`, isError: true },
       reward: 0,
       terminated: false,
       truncated: true,
       info,
     };
-    // A broken sandbox is not reused.
-    this.episode = null;
-    await this.pool.discard(ep.sandbox).catch(() => {});
-    return result;
   }
 
   private requireEpisode(): Episode<I> {
     if (this.isClosed) throw new ClosedError(`Env ${this.id}`);
+    if (this.inFlight) {
+      throw new EnvOrderError(`${this.id}: a call was made while ${this.inFlight}() is still running; await each call before the next`);
+    }
     if (!this.episode) throw new EnvOrderError(`${this.id}: call reset() before step()`);
     if (this.episode.ended) throw new EnvOrderError(`${this.id}: the episode has ended; call reset() to start another`);
     return this.episode;
   }
 
-  private async releaseEpisode(): Promise<void> {
+  /** The used sandbox is closed in the background; nothing of it is reused. */
+  private releaseEpisode(): void {
     const ep = this.episode;
     this.episode = null;
-    // The wipe runs while the next episode starts on another warm sandbox.
-    if (ep) void this.pool.release(ep.sandbox).catch(() => {});
+    if (ep) void this.sandboxes.release(ep.sandbox);
   }
 
+  /** Close every sandbox of the env. A call still running is cancelled: it rejects with ClosedError. */
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
     const ep = this.episode;
     this.episode = null;
+    await Promise.all([ep ? this.sandboxes.release(ep.sandbox) : undefined, this.sandboxes.close()]);
     if (this.settings.ownsPool ?? true) {
       await this.pool.close();
       await this.pool.provider.close();
-    } else if (ep) {
-      await this.pool.release(ep.sandbox);
     }
     this.removeAllListeners();
   }

@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import type { Agent } from '../agents/agent.js';
 import { make } from '../env/registry.js';
+import type { TaskEnv } from '../env/task-env.js';
 import type { Env } from '../env/types.js';
 import { createProvider, type SandboxKind } from '../sandbox/create-provider.js';
 import { SandboxPool } from '../sandbox/pool.js';
@@ -21,6 +22,11 @@ export interface RolloutOptions<I extends BaseInstance> {
   sandboxOptions?: Record<string, unknown>;
   maxSteps?: number;
   maxSeconds?: number;
+  /**
+   * Prepare each env's next episode while one runs (a reset is then a hand-over): at most
+   * 2 x concurrency containers. With `false`, at most `concurrency`, and each reset starts one. @default true
+   */
+  prepareNext?: boolean;
   /** Called as each episode ends (in completion order). */
   onEpisode?: (episode: EpisodeRecord, done: number, total: number) => void;
   signal?: AbortSignal;
@@ -48,25 +54,33 @@ export async function rollout<I extends BaseInstance>(
 ): Promise<{ episodes: EpisodeRecord[]; summary: RolloutSummary }> {
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, options.instances.length));
   const provider = await createProvider(options.sandbox ?? 'docker', (options.sandboxOptions ?? {}) as never);
-  // Sandboxes keep their workdir between episodes: the next install writes only the difference.
-  const pool = new SandboxPool(provider, { warm: concurrency, keepWorkdir: true });
+  // Every episode gets a fresh sandbox; each env prepares its next one while an episode runs, so
+  // the pool keeps none in reserve: 2 x concurrency containers at most (concurrency with prepareNext off).
+  const pool = new SandboxPool(provider, { warm: 0 });
   const results: EpisodeRecord[] = new Array(options.instances.length);
   let next = 0;
   let done = 0;
   try {
-    await pool.fill();
+    const claim = (): number | undefined => (next < options.instances.length && !options.signal?.aborted ? next++ : undefined);
     const worker = async (): Promise<void> => {
       const env = await make(options.task, {
         instances: [...options.instances],
         pool,
         maxSteps: options.maxSteps,
         maxSeconds: options.maxSeconds,
+        prepareNext: options.prepareNext ?? true,
       });
       const agent = options.agent(env);
+      const task = env.unwrapped as unknown as TaskEnv<I>;
       try {
-        while (next < options.instances.length && !options.signal?.aborted) {
-          const index = next++;
+        // Each worker claims its next instance as an episode starts, so that its sandbox is
+        // prepared while the episode runs and the next reset is a hand-over.
+        let index = claim();
+        if (index !== undefined && options.prepareNext !== false) task.prepareNext(options.instances[index]!.id);
+        while (index !== undefined) {
           const instance = options.instances[index]!;
+          const upcoming = claim();
+          if (upcoming !== undefined && options.prepareNext !== false) task.prepareNext(options.instances[upcoming]!.id);
           let record: EpisodeRecord;
           try {
             record = await runEpisode(env, agent, { options: { instanceId: instance.id } });
@@ -77,6 +91,7 @@ export async function rollout<I extends BaseInstance>(
           }
           results[index] = record;
           options.onEpisode?.(record, ++done, options.instances.length);
+          index = options.signal?.aborted ? undefined : upcoming;
         }
       } finally {
         await env.close();

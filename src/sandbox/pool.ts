@@ -1,36 +1,42 @@
 import createDebug from 'debug';
-import { ClosedError } from '../errors.js';
+import { ClosedError, SandboxError } from '../errors.js';
 import type { Sandbox, SandboxProvider } from './types.js';
 
 const log = createDebug('hybrid-gym:pool');
+const RETRY_AFTER_FAILURE_MS = 5_000;
 
 export interface SandboxPoolOptions {
-  /** Ready sandboxes kept waiting for the next acquire. @default 1 */
+  /** Fresh sandboxes kept started and waiting for the next acquire. @default 1 */
   warm?: number;
-  /** Most sandboxes out and waiting together; acquire waits beyond it. @default Infinity */
+  /** Most sandboxes out, waiting and starting together; acquire waits beyond it. @default Infinity */
   max?: number;
-  /**
-   * Returned sandboxes keep their workdir (processes, temp dirs and the shell are still reset), for
-   * users that reinstall the workspace on every acquire and can reuse what is there, like TaskEnv.
-   * @default false
-   */
-  keepWorkdir?: boolean;
+  /** How long acquire() may wait for a sandbox before it fails with a SandboxError. @default 120000 */
+  acquireTimeoutMs?: number;
+}
+
+interface Waiter {
+  resolve: (s: Sandbox) => void;
+  reject: (e: unknown) => void;
+  timer: NodeJS.Timeout;
 }
 
 /**
- * Warm sandboxes handed out and taken back. A returned sandbox is wiped (every process of the
- * previous user killed, workspace and temp dirs emptied, a fresh shell) before anyone gets it again,
- * so an environment reset does not pay for a container start.
+ * Fresh sandboxes, started ahead. Every sandbox serves one user and is closed when released:
+ * nothing anyone did in it (files anywhere, processes, shell state) can reach the next user.
+ * Starting ahead (`warm`) is what keeps a reset from paying for a container start.
  */
 export class SandboxPool implements AsyncDisposable {
   private readonly idle: Sandbox[] = [];
   private readonly out = new Set<Sandbox>();
-  private readonly waiting: Array<{ resolve: (s: Sandbox) => void; reject: (e: unknown) => void }> = [];
-  private pending = 0;
+  private readonly waiting: Waiter[] = [];
+  private readonly closing = new Set<Promise<void>>();
+  private readonly startingNow = new Set<Promise<void>>();
+  private starting = 0;
+  private failedAt = 0;
   private isClosed = false;
-  private readonly warm: number;
-  private readonly max: number;
-  private readonly keepWorkdir: boolean;
+  readonly warm: number;
+  readonly max: number;
+  private readonly acquireTimeoutMs: number;
 
   constructor(
     readonly provider: SandboxProvider,
@@ -38,31 +44,46 @@ export class SandboxPool implements AsyncDisposable {
   ) {
     this.warm = options.warm ?? 1;
     this.max = options.max ?? Number.POSITIVE_INFINITY;
-    this.keepWorkdir = options.keepWorkdir ?? false;
+    this.acquireTimeoutMs = options.acquireTimeoutMs ?? 120_000;
   }
 
   /** Start `warm` sandboxes now and resolve when they are ready. */
   async fill(): Promise<void> {
-    const need = Math.max(0, this.warm - this.idle.length - this.pending);
-    await Promise.all(Array.from({ length: need }, () => this.addOne()));
+    const need = Math.max(0, this.warm - this.idle.length - this.starting);
+    await Promise.all(Array.from({ length: need }, () => this.startOne()));
   }
 
-  private get total(): number {
-    return this.idle.length + this.out.size + this.pending;
+  /** Sandboxes that exist or are being made: idle, out and starting. */
+  get total(): number {
+    return this.idle.length + this.out.size + this.starting;
   }
 
-  private async addOne(): Promise<void> {
-    this.pending++;
+  private startOne(): Promise<void> {
+    const p = this.startOneNow();
+    this.startingNow.add(p);
+    void p.finally(() => this.startingNow.delete(p));
+    return p;
+  }
+
+  private async startOneNow(): Promise<void> {
+    this.starting++;
+    let s: Sandbox;
     try {
-      const s = await this.provider.create();
-      this.pending--;
-      this.put(s);
+      s = await this.provider.create();
     } catch (err) {
-      this.pending--;
-      log('could not start a warm sandbox: %O', err);
+      log('could not start a sandbox: %O', err);
+      this.failedAt = Date.now();
       // Someone may be waiting for exactly this sandbox: tell them instead of leaving them hanging.
-      this.waiting.shift()?.reject(err);
+      const w = this.waiting.shift();
+      if (w) {
+        clearTimeout(w.timer);
+        w.reject(err);
+      }
+      return;
+    } finally {
+      this.starting--;
     }
+    this.put(s);
   }
 
   private put(s: Sandbox): void {
@@ -70,16 +91,17 @@ export class SandboxPool implements AsyncDisposable {
       void s.close();
       return;
     }
-    const waiter = this.waiting.shift();
-    if (waiter) {
+    const w = this.waiting.shift();
+    if (w) {
+      clearTimeout(w.timer);
       this.out.add(s);
-      waiter.resolve(s);
+      w.resolve(s);
     } else {
       this.idle.push(s);
     }
   }
 
-  /** A ready sandbox: a warm one when there is one, else a new one. */
+  /** A fresh sandbox: a started one when there is one, else one started now (or the next to be ready). */
   async acquire(): Promise<Sandbox> {
     if (this.isClosed) throw new ClosedError('Sandbox pool');
     const s = this.idle.shift();
@@ -88,67 +110,63 @@ export class SandboxPool implements AsyncDisposable {
       this.refill();
       return s;
     }
-    // A sandbox being started or wiped arrives sooner than a new one; beyond `max`, wait anyway.
-    if (this.pending > this.waiting.length || this.total >= this.max) {
-      return new Promise<Sandbox>((resolve, reject) => this.waiting.push({ resolve, reject }));
-    }
-    this.pending++;
-    try {
-      const fresh = await this.provider.create();
-      this.out.add(fresh);
-      return fresh;
-    } finally {
-      this.pending--;
+    return new Promise<Sandbox>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiting.indexOf(waiter);
+        if (i >= 0) this.waiting.splice(i, 1);
+        reject(new SandboxError(`No sandbox was ready within ${Math.round(this.acquireTimeoutMs / 1000)} s (${this.describe()})`));
+      }, this.acquireTimeoutMs);
+      const waiter: Waiter = { resolve, reject, timer };
+      this.waiting.push(waiter);
       this.refill();
-    }
+    });
+  }
+
+  private describe(): string {
+    return `${this.out.size} out, ${this.starting} starting, max ${this.max}`;
   }
 
   private refill(): void {
     if (this.isClosed) return;
-    // Top up to `warm`, and start one for a caller who waits while there is room under `max`.
-    const wanted = Math.max(this.warm, this.waiting.length);
-    if (this.idle.length + this.pending < wanted && this.total < this.max) void this.addOne();
-  }
-
-  /** Take a sandbox back: it is wiped in the background and reused, or closed if that fails. */
-  async release(s: Sandbox): Promise<void> {
-    if (!this.out.delete(s)) return;
-    if (this.isClosed || s.closed) {
-      await s.close();
-      this.refill();
-      return;
-    }
-    this.pending++;
-    try {
-      await s.wipe({ keepWorkdir: this.keepWorkdir });
-      this.pending--;
-      this.put(s);
-    } catch (err) {
-      this.pending--;
-      log('wipe failed, closing %s: %O', s.id, err);
-      await s.close();
-      this.refill();
+    // Start one for each caller waiting beyond those already starting, then top up to `warm`
+    // (not right after a failure: an engine that is down would be asked again and again).
+    const topUp = Date.now() - this.failedAt > RETRY_AFTER_FAILURE_MS ? Math.max(0, this.warm - this.idle.length) : 0;
+    while (this.starting < this.waiting.length + topUp && this.total < this.max) {
+      void this.startOne().then(() => this.refill());
     }
   }
 
-  /** Drop a broken sandbox instead of reusing it. */
-  async discard(s: Sandbox): Promise<void> {
-    this.out.delete(s);
-    await s.close();
+  /** Give a sandbox back: it is closed (never reused), and a fresh one is started in its place. */
+  release(s: Sandbox): Promise<void> {
+    if (!this.out.delete(s)) return Promise.resolve();
+    const closing = s.close().catch((err) => log('close of %s failed: %O', s.id, err));
+    this.closing.add(closing);
+    void closing.finally(() => this.closing.delete(closing));
     this.refill();
+    return closing;
   }
 
-  get stats(): { idle: number; out: number; pending: number } {
-    return { idle: this.idle.length, out: this.out.size, pending: this.pending };
+  /** Same as release: kept for callers that drop a sandbox they know to be broken. */
+  discard(s: Sandbox): Promise<void> {
+    return this.release(s);
+  }
+
+  get stats(): { idle: number; out: number; starting: number } {
+    return { idle: this.idle.length, out: this.out.size, starting: this.starting };
   }
 
   async close(): Promise<void> {
     if (this.isClosed) return;
     this.isClosed = true;
+    for (const w of this.waiting.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(new ClosedError('Sandbox pool'));
+    }
     const all = [...this.idle, ...this.out];
     this.idle.length = 0;
     this.out.clear();
-    await Promise.all(all.map((s) => s.close()));
+    // Sandboxes still starting are closed as they arrive (put() sees the pool closed): wait for them too.
+    await Promise.all([...all.map((s) => s.close().catch(() => {})), ...this.closing, ...this.startingNow]);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

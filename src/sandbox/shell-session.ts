@@ -3,7 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import createDebug from 'debug';
 import { ClosedError, SandboxError, ShellBusyError } from '../errors.js';
 import { CappedOutput } from './capped-output.js';
-import { killForegroundScript, killSessionScript, type ShellHost, type ShellTransport } from './shell-transport.js';
+import { CONTROL_FD, killForegroundScript, killSessionScript, shellLauncher, type ShellHost, type ShellTransport } from './shell-transport.js';
 import type { ExecResult, RunOptions } from './types.js';
 
 const log = createDebug('hybrid-gym:shell');
@@ -22,7 +22,6 @@ export interface ShellSessionOptions {
 const KEYS = { 'C-c': '\x03', 'C-d': '\x04', 'C-z': '\x1a' } as const;
 const GRACE_AFTER_INTERRUPT_MS = 1000;
 const FORK_FAILED = /fork: (retry: )?Resource temporarily unavailable/;
-const MARKER_END = /^(-?\d+)__\r?\n/;
 const GRACE_AFTER_KILL_MS = 2000;
 
 function quoteChar(ch: string): string {
@@ -66,8 +65,26 @@ export function evalInput(command: string): string {
     bytes += n;
   }
   parts.push(cur);
-  return `eval ${parts.map((p) => `$'${p}'`).join('\\\n')}`;
+  // The command runs with the control channel closed: nothing it does can write an end of command.
+  return `eval ${parts.map((p) => `$'${p}'`).join('\\\n')} ${CONTROL_FD}>&-`;
 }
+
+// The prompt hook prints a fresh random token on the control channel, then the same token inside a
+// terminal mark (RS "HG" token RS) after the command's output. The command has ended when the
+// control line has come and its mark has been seen; output before the mark is the command's. Only
+// that exact token ends a command, and no one knows it before the command ended.
+const MARK_START = '\x1eHG';
+const MARK_END = '\x1e';
+const PARTIAL_MARK = /\x1e(?:H(?:G\d{0,24}\x1e?)?)?$/;
+const PROMPT_FN =
+  `__hg_prompt() { local c=$? t=$SRANDOM$SRANDOM; printf '%s %s\\n' "$t" "$c" >&${CONTROL_FD}; ` +
+  `printf '\\036HG%s\\036' "$t" >/dev/tty; }`;
+// The first prompt, before the init line defines the hook: token 0.
+const FIRST_PROMPT = `printf '0 %s\\n' "$?" >&${CONTROL_FD}; printf '\\036HG0\\036' >/dev/tty`;
+// A command that redirected the terminal away (`exec >/dev/null` cannot hide /dev/tty, but a broken
+// terminal can): after the control line, wait this long for the mark, then end the command anyway.
+const MARK_WAIT_MS = 1000;
+const ALIVE_CHECK_MS = 10_000;
 
 interface Running {
   command: string;
@@ -75,27 +92,39 @@ interface Running {
   output: CappedOutput;
   onOutput: ((chunk: string) => void) | undefined;
   lastOutputAt: number;
-  /** Settles the caller currently waiting on this command, if any. */
-  waiter: ((r: ExecResult | null) => void) | null;
+  /** Wakes the caller currently waiting on this command, if any. */
+  waiter: (() => void) | null;
+  /** The control line of the prompt that followed the command. */
+  end: { token: string; code: number } | null;
   exitCode: number | null;
+  /** The sandbox is gone: the caller gets this error instead of a result. */
+  error: Error | undefined;
   notice: string | undefined;
   timedOut: boolean;
+  markTimer: NodeJS.Timeout | undefined;
 }
 
 /**
  * One persistent interactive bash on a pseudo-terminal. Commands are sent as one `eval` line each;
- * the end of a command is seen when PROMPT_COMMAND prints a marker with a per-session nonce and `$?`.
+ * their end is signalled on a separate control channel that the commands themselves cannot write
+ * (see PROMPT_FN), so any output — the environment, floods, binary bytes, fake marks — is output.
  * Job control puts each command in its own process group, so Ctrl-C reaches the command, not bash.
  */
 export class ShellSession {
   private transport: ShellTransport | null = null;
-  private readonly nonce = randomBytes(6).toString('hex');
-  private readonly marker = `__HGM_${this.nonce}_`;
   private decoder = new StringDecoder('utf8');
-  private carry = '';
+  private controlBuf = '';
+  /** Terminal text of the running command not yet given to it (may hold the start of a mark). */
+  private pty = '';
   private running: Running | null = null;
   private pid = 0;
   private isClosed = false;
+  /** Set when the sandbox is gone; every later call throws it. */
+  private dead: SandboxError | null = null;
+  /** A replacement shell being started after the old one exited. */
+  private recovering: Promise<void> | null = null;
+  /** What happened to the shell between commands, told with the next result. */
+  private pendingNotice: string | undefined;
   private readonly keep: number;
   private readonly defaultTimeoutMs: number;
 
@@ -114,7 +143,7 @@ export class ShellSession {
   }
 
   get busy(): boolean {
-    return this.running !== null;
+    return this.running !== null || this.recovering !== null;
   }
 
   get runningCommand(): string | undefined {
@@ -132,33 +161,32 @@ export class ShellSession {
 
   private async start(): Promise<void> {
     this.decoder = new StringDecoder('utf8');
-    this.carry = '';
+    this.controlBuf = '';
+    this.pty = '';
     const env = {
       PS1: '',
       PS2: '',
-      PROMPT_COMMAND: `printf '\\n${this.marker}%s__\\n' "$?"`,
+      PROMPT_COMMAND: FIRST_PROMPT,
       TERM: 'dumb',
       PAGER: 'cat',
       GIT_PAGER: 'cat',
       LANG: 'C.UTF-8',
       ...this.options.env,
     };
-    const transport = await this.host.openShell(
-      ['bash', '--noprofile', '--norc', '--noediting', '-i'],
-      env,
-      this.options.cwd,
-    );
+    const transport = await this.host.openShell(shellLauncher(['--noprofile', '--norc', '--noediting', '-i']), env, this.options.cwd);
     this.transport = transport;
     transport.onData((chunk) => this.onData(chunk));
-    transport.onClose(() => this.onTransportClose(transport));
-    // The first prompt marks readiness; the init line is echoed (echo is still on) and then silenced.
+    transport.onControl((chunk) => this.onControl(chunk));
+    transport.onClose((code) => this.onTransportClose(transport, code));
     const ready = await this.begin('(start)', { timeoutMs: 15_000 }, false);
-    if (ready.exitCode === -1 || ready.timedOut) throw new SandboxError(`The shell did not start: ${ready.output}`);
+    if (ready.timedOut || ready.exitCode === -1) throw new SandboxError(`The shell did not start: ${ready.output.slice(-500)}`);
+    // Echo off, the hook installed read-only (a command cannot remove or replace it), no history.
     const init = await this.begin(
       '(init)',
       { timeoutMs: 15_000 },
       true,
-      "stty -echo -onlcr cols 250 rows 50 2>/dev/null; PS1=''; PS2=''; set +H; set +o history; unset HISTFILE; printf '__HGPID_%s__' $$",
+      `stty -echo -onlcr cols 250 rows 50 2>/dev/null; PS1=''; PS2=''; set +H; set +o history; unset HISTFILE; ` +
+        `${PROMPT_FN}; readonly -f __hg_prompt; declare -r +x PROMPT_COMMAND=__hg_prompt; printf '__HGPID_%s__' $$`,
     );
     const m = /__HGPID_(\d+)__/.exec(init.output);
     if (!m) throw new SandboxError(`The shell did not initialise: ${init.output.slice(-500)}`);
@@ -168,31 +196,29 @@ export class ShellSession {
 
   /** Run a command and wait for it (or for `idleMs` without output, or the hard timeout). */
   async run(command: string, options: RunOptions = {}): Promise<ExecResult> {
-    this.assertOpen();
+    await this.ready();
     if (this.running) throw new ShellBusyError(this.running.command);
     return this.begin(command, options, true, evalInput(command));
   }
 
   /** Send raw text to the running command (or to the shell when idle) and collect what follows. */
   async sendInput(text: string, options: RunOptions = {}): Promise<ExecResult> {
-    this.assertOpen();
+    await this.ready();
     if (!this.running) return this.run(text, options);
     this.transport!.write(text);
     return this.collect(options);
   }
 
   async sendKey(key: keyof typeof KEYS, options: RunOptions = {}): Promise<ExecResult> {
-    this.assertOpen();
-    if (!this.running) {
-      return this.idleResult(key, `No command is running; ${key} was not sent.`);
-    }
+    await this.ready();
+    if (!this.running) return this.idleResult(key, `No command is running; ${key} was not sent.`);
     this.transport!.write(KEYS[key]);
     return this.collect({ timeoutMs: options.timeoutMs ?? 5_000, ...options });
   }
 
   /** Collect more output of the running command. */
   async poll(options: RunOptions = {}): Promise<ExecResult> {
-    this.assertOpen();
+    await this.ready();
     if (!this.running) return this.idleResult('', 'No command is running.');
     return this.collect(options);
   }
@@ -201,8 +227,17 @@ export class ShellSession {
     return { command, exitCode: 0, output: '', durationMs: 0, timedOut: false, truncated: false, running: false, notice };
   }
 
-  private async begin(command: string, options: RunOptions, send: boolean, line?: string): Promise<ExecResult> {
+  /** Wait out a shell restart, then fail if the session cannot take commands. */
+  private async ready(): Promise<void> {
+    if (this.recovering) await this.recovering;
+    if (this.isClosed) throw new ClosedError('Shell session');
+    if (this.dead) throw this.dead;
+    if (!this.transport) throw new SandboxError('The shell is not running (its process is gone).');
+  }
+
+  private begin(command: string, options: RunOptions, send: boolean, line?: string): Promise<ExecResult> {
     const now = Date.now();
+    this.pty = '';
     this.running = {
       command,
       startedAt: now,
@@ -210,9 +245,12 @@ export class ShellSession {
       onOutput: options.onOutput,
       lastOutputAt: now,
       waiter: null,
+      end: null,
       exitCode: null,
+      error: undefined,
       notice: undefined,
       timedOut: false,
+      markTimer: undefined,
     };
     if (send && line !== undefined) this.transport!.write(line + '\n');
     return this.collect(options);
@@ -224,21 +262,24 @@ export class ShellSession {
     if (options.onOutput) r.onOutput = options.onOutput;
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const started = Date.now();
-    return new Promise<ExecResult>((resolve) => {
+    return new Promise<ExecResult>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       let idleTimer: NodeJS.Timeout | undefined;
       const finish = (): void => {
         clearTimeout(timer);
         clearTimeout(idleTimer);
         r.waiter = null;
-        resolve(this.takeResult(r));
+        if (r.error) {
+          if (this.running === r) this.running = null;
+          reject(r.error);
+        } else resolve(this.takeResult(r));
       };
       r.waiter = finish;
-      if (r.exitCode !== null) return finish();
+      if (r.exitCode !== null || r.error) return finish();
       timer = setTimeout(() => {
-        clearInterval(idleTimer);
+        clearTimeout(idleTimer);
         r.waiter = null;
-        void this.interrupt(r).then(() => finish());
+        void this.interrupt(r).then(finish, finish);
       }, timeoutMs);
       if (options.idleMs !== undefined) {
         const idleMs = options.idleMs;
@@ -264,20 +305,21 @@ export class ShellSession {
       truncated: r.output.truncated,
       running: !done,
     };
-    if (r.notice) result.notice = r.notice;
+    const notices = [this.pendingNotice, r.notice].filter((n): n is string => !!n);
+    this.pendingNotice = undefined;
     if (done) {
       if (this.running === r) this.running = null;
       if (r.exitCode === 137 && !r.timedOut && !r.notice) {
-        result.notice = 'The command was killed by SIGKILL (exit 137); the usual cause is the sandbox memory limit.';
+        notices.push('The command was killed by SIGKILL (exit 137); the usual cause is the sandbox memory limit.');
       }
     }
     if (FORK_FAILED.test(result.output)) {
-      const limit = 'The sandbox reached its process limit: processes could not be started. Kill runaway processes.';
-      result.notice = result.notice ? `${result.notice} ${limit}` : limit;
+      notices.push('The sandbox reached its process limit: processes could not be started. Kill runaway processes.');
     } else {
       // The next call reports only what arrives after this one.
       r.output = new CappedOutput(this.keep, this.keep);
     }
+    if (notices.length > 0) result.notice = notices.join(' ');
     return result;
   }
 
@@ -302,7 +344,7 @@ export class ShellSession {
   }
 
   private waitForEnd(r: Running, ms: number): Promise<boolean> {
-    if (r.exitCode !== null) return Promise.resolve(true);
+    if (r.exitCode !== null || r.error) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         r.waiter = null;
@@ -322,6 +364,7 @@ export class ShellSession {
     await old?.close().catch(() => {});
     // A dropped connection does not end a process started by docker exec: kill the old shell's session.
     if (this.pid > 1) await this.host.runScript(killSessionScript(this.pid), 5_000).catch(() => {});
+    this.flushTo(r);
     r.exitCode = r.exitCode ?? 130;
     r.notice = notice;
     if (this.running === r) this.running = null;
@@ -330,44 +373,92 @@ export class ShellSession {
       await this.start();
     } catch (err) {
       log('shell restart failed: %O', err);
-      r.notice = `${notice} The new shell failed to start: ${(err as Error).message}`;
+      r.error = await this.sandboxGoneOr(`${notice} The new shell failed to start: ${(err as Error).message}`);
+    }
+  }
+
+  /** The error for a shell that cannot be replaced: the sandbox is gone (infrastructure) or broken. */
+  private async sandboxGoneOr(message: string): Promise<SandboxError> {
+    const alive = await this.hostAlive();
+    this.dead = new SandboxError(alive ? message : 'The sandbox is gone: its container stopped or was removed from outside.');
+    return this.dead;
+  }
+
+  private async hostAlive(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ALIVE_CHECK_MS)));
+    try {
+      return await Promise.race([this.host.alive().catch(() => false), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
   private onData(chunk: Buffer): void {
-    const r = this.running;
-    let text = this.carry + this.decoder.write(chunk);
-    const at = text.indexOf(this.marker);
-    if (at >= 0) {
-      // The first prompt comes before `stty -onlcr`, so its line ends in \r\n.
-      const m = MARKER_END.exec(text.slice(at + this.marker.length, at + this.marker.length + 16));
-      if (m) {
-        const code = Number(m[1]);
-        const end = at + this.marker.length + m[0].length;
-        const before = text.slice(0, at);
-        this.carry = '';
-        if (r) {
-          // The marker is printed after a newline of its own; that newline is not the command's.
-          this.emit(r, before.endsWith('\n') ? before.slice(0, -1) : before);
-          r.exitCode = Number.isFinite(code) ? code : -1;
-          r.waiter?.(null);
-        }
-        // Whatever follows (a background job's output) belongs to no command; scan it for markers too.
-        const rest = text.slice(end);
-        if (rest.length > 0) this.onData(Buffer.from(rest));
-        return;
+    const text = this.decoder.write(chunk);
+    // Between commands, output (of background jobs) belongs to no command.
+    if (!this.running || this.running.exitCode !== null) return;
+    this.pty += text;
+    this.drain(this.running);
+  }
+
+  private onControl(chunk: Buffer): void {
+    this.controlBuf += chunk.toString('latin1');
+    let nl: number;
+    while ((nl = this.controlBuf.indexOf('\n')) >= 0) {
+      const line = this.controlBuf.slice(0, nl).trim();
+      this.controlBuf = this.controlBuf.slice(nl + 1);
+      const m = /^(\d+) (\d+)$/.exec(line);
+      const r = this.running;
+      // A prompt with no command waiting for it (input queued after a command ended) is ignored.
+      if (!m || !r || r.end || r.exitCode !== null) continue;
+      r.end = { token: m[1]!, code: Number(m[2]) };
+      this.drain(r);
+      if (r.exitCode === null) {
+        r.markTimer = setTimeout(() => {
+          if (r.exitCode !== null || this.running !== r) return;
+          this.flushTo(r);
+          this.complete(r, r.end!.code);
+        }, MARK_WAIT_MS);
       }
     }
-    // Hold back only what may be the start of a marker (it always follows a newline), so output streams.
-    let keepFrom: number;
-    if (at >= 0) keepFrom = at > 0 && text[at - 1] === '\n' ? at - 1 : at;
-    else {
-      const nl = text.lastIndexOf('\n');
-      keepFrom = nl >= 0 && `\n${this.marker}`.startsWith(text.slice(nl, nl + this.marker.length + 1)) ? nl : text.length;
+    // Only our hook writes here; a line longer than this is garbage, not worth keeping.
+    if (this.controlBuf.length > 4096) this.controlBuf = '';
+  }
+
+  /** Give the running command its terminal output, ending it at its mark; hold back a possible partial mark. */
+  private drain(r: Running): void {
+    if (r.end) {
+      const mark = MARK_START + r.end.token + MARK_END;
+      const at = this.pty.indexOf(mark);
+      if (at >= 0) {
+        this.emit(r, this.pty.slice(0, at));
+        this.pty = '';
+        this.complete(r, r.end.code);
+        return;
+      }
+      let hold = Math.min(mark.length - 1, this.pty.length);
+      while (hold > 0 && !this.pty.endsWith(mark.slice(0, hold))) hold--;
+      this.emit(r, this.pty.slice(0, this.pty.length - hold));
+      this.pty = this.pty.slice(this.pty.length - hold);
+      return;
     }
-    this.carry = text.slice(keepFrom);
-    text = text.slice(0, keepFrom);
-    if (r && text.length > 0) this.emit(r, text);
+    const tail = this.pty.slice(-32);
+    const m = PARTIAL_MARK.exec(tail);
+    const keepFrom = m ? this.pty.length - tail.length + m.index : this.pty.length;
+    this.emit(r, this.pty.slice(0, keepFrom));
+    this.pty = this.pty.slice(keepFrom);
+  }
+
+  private flushTo(r: Running): void {
+    this.emit(r, this.pty);
+    this.pty = '';
+  }
+
+  private complete(r: Running, code: number): void {
+    clearTimeout(r.markTimer);
+    r.exitCode = code;
+    r.waiter?.();
   }
 
   private emit(r: Running, text: string): void {
@@ -377,29 +468,45 @@ export class ShellSession {
     r.onOutput?.(text);
   }
 
-  private onTransportClose(transport: ShellTransport): void {
+  /**
+   * The shell process ended. With the sandbox still there it was the agent's doing (`exit`, `kill`):
+   * a new shell takes over and the command ends with a notice. With the sandbox gone, every caller
+   * gets a SandboxError: the infrastructure failed, and that must never look like a result.
+   */
+  private onTransportClose(transport: ShellTransport, exitCode: number | undefined): void {
     if (transport !== this.transport) return;
     this.transport = null;
+    if (this.isClosed) return;
     const r = this.running;
-    if (!r || this.isClosed) return;
-    log('shell exited while running %s', r.command);
-    if (this.carry) this.emit(r, this.carry);
-    this.carry = '';
-    r.exitCode = r.exitCode ?? 0;
-    r.notice = 'The shell exited; a new shell was started for the next command (cwd and variables reset).';
     this.running = null;
-    const waiter = r.waiter;
-    // Start the replacement before answering, so the next command finds a shell.
-    void this.start()
-      .catch((err) => {
-        r.notice = `The shell exited and a new one failed to start: ${(err as Error).message}`;
-      })
-      .finally(() => waiter?.(null));
-  }
-
-  private assertOpen(): void {
-    if (this.isClosed) throw new ClosedError('Shell session');
-    if (!this.transport) throw new SandboxError('The shell is not running (its process is gone).');
+    if (r) this.flushTo(r);
+    log('shell exited (code %s) while running %s', exitCode, r?.command);
+    const code = exitCode === undefined ? '' : ` with exit code ${exitCode}`;
+    const notice = `The shell exited${code}; a new shell was started for the next command (cwd and variables reset).`;
+    this.recovering = (async () => {
+      if (!(await this.hostAlive())) {
+        this.dead = new SandboxError('The sandbox is gone: its container stopped or was removed from outside.');
+      } else {
+        try {
+          await this.start();
+        } catch (err) {
+          await this.sandboxGoneOr(`The shell exited and a new one failed to start: ${(err as Error).message}`);
+        }
+      }
+      if (r && r.exitCode === null) {
+        clearTimeout(r.markTimer);
+        if (this.dead) r.error = this.dead;
+        else {
+          r.exitCode = exitCode ?? 137;
+          r.notice = notice;
+        }
+        r.waiter?.();
+      } else if (!this.dead) {
+        this.pendingNotice = notice;
+      }
+    })().finally(() => {
+      this.recovering = null;
+    });
   }
 
   async close(): Promise<void> {
@@ -408,10 +515,11 @@ export class ShellSession {
     const t = this.transport;
     this.transport = null;
     const r = this.running;
-    if (r) {
-      r.exitCode = r.exitCode ?? -1;
+    if (r && r.exitCode === null) {
+      clearTimeout(r.markTimer);
+      r.exitCode = -1;
       r.notice = 'The sandbox was closed while the command ran.';
-      r.waiter?.(null);
+      r.waiter?.();
     }
     await t?.close().catch(() => {});
   }

@@ -1,18 +1,39 @@
-/** A byte pipe to a bash process that runs on a pseudo-terminal (docker exec with a TTY, or `script`). */
+/**
+ * A byte pipe to a bash process on a pseudo-terminal, plus the shell's control channel: a second
+ * stream (file descriptor 63 of the shell) on which only the shell's prompt hook writes. The agent's
+ * commands run with that descriptor closed, so nothing they print can end a command.
+ */
 export interface ShellTransport {
   write(data: string): void;
+  /** Bytes of the terminal: everything the commands print. */
   onData(listener: (chunk: Buffer) => void): void;
-  /** Called once when the process behind the transport is gone. */
-  onClose(listener: () => void): void;
+  /** Bytes of the control channel: one `TOKEN EXITCODE` line per prompt. */
+  onControl(listener: (chunk: Buffer) => void): void;
+  /** Called once when the process behind the transport is gone, with its exit code when known. */
+  onClose(listener: (exitCode: number | undefined) => void): void;
   close(): Promise<void>;
 }
 
 /** How a provider starts shells and reaches their processes from outside. */
 export interface ShellHost {
-  /** Start `argv` on a fresh pseudo-terminal with `env` added, in `cwd`. */
+  /** Start `argv` with `env` added, in `cwd`: stdin/stdout are the terminal, stderr the control channel. */
   openShell(argv: string[], env: Record<string, string>, cwd: string): Promise<ShellTransport>;
   /** Run a short POSIX `sh -c` script outside the shell (used to kill a stuck foreground job). */
   runScript(script: string, timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  /** Whether the place the shell runs in still exists (the container runs): tells a killed shell from a dead sandbox. */
+  alive(): Promise<boolean>;
+}
+
+/** File descriptor of the control channel inside the shell. */
+export const CONTROL_FD = 63;
+
+/**
+ * The argv that starts an interactive bash on a fresh pseudo-terminal (util-linux `script`), with
+ * the launcher's stderr kept as descriptor 63 of the shell: the control channel.
+ */
+export function shellLauncher(bashArgs: readonly string[]): string[] {
+  const inner = ['bash', ...bashArgs].join(' ');
+  return ['bash', '-c', `exec ${CONTROL_FD}>&2 2>/dev/null && exec script -qfec '${inner}' /dev/null`];
 }
 
 /** SIGKILL the terminal's foreground process group of the shell `pid`, unless it is the shell itself. */
@@ -39,14 +60,18 @@ function assertShellPid(pid: number): void {
 }
 
 /** The end of a transport's process, told once to every listener however many events announce it. */
-export function endSignal(): { end: () => void; readonly ended: boolean; onEnd: (listener: () => void) => void } {
-  const listeners: Array<() => void> = [];
+export function endSignal(): {
+  end: (exitCode?: number) => void;
+  readonly ended: boolean;
+  onEnd: (listener: (exitCode: number | undefined) => void) => void;
+} {
+  const listeners: Array<(exitCode: number | undefined) => void> = [];
   let ended = false;
   return {
-    end: () => {
+    end: (exitCode?: number) => {
       if (ended) return;
       ended = true;
-      for (const l of listeners) l();
+      for (const l of listeners) l(typeof exitCode === 'number' ? exitCode : undefined);
     },
     get ended() {
       return ended;

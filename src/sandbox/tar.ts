@@ -4,6 +4,7 @@ import { dirname, join, posix, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { FileTooLargeError } from '../errors.js';
 import type { FileEntry } from './types.js';
 
 /** A tar stream of in-memory files; `path`s are taken relative to `/` (leading slashes removed). */
@@ -84,13 +85,18 @@ export async function extractTar(stream: Readable, dest: string): Promise<void> 
   await done;
 }
 
-/** Read the first regular file of a tar stream into memory. */
-export async function readFirstFile(stream: Readable): Promise<Buffer | undefined> {
+/** Read the first regular file of a tar stream into memory; FileTooLargeError past `maxBytes`. */
+export async function readFirstFile(stream: Readable, maxBytes = Number.POSITIVE_INFINITY, name = 'file'): Promise<Buffer | undefined> {
   const extract = tar.extract();
   stream.pipe(extract);
   let found: Buffer | undefined;
   for await (const entry of extract) {
     if (found === undefined && entry.header.type === 'file') {
+      if ((entry.header.size ?? 0) > maxBytes) {
+        stream.destroy();
+        extract.destroy();
+        throw new FileTooLargeError(name, entry.header.size ?? 0, maxBytes);
+      }
       const chunks: Buffer[] = [];
       for await (const c of entry) chunks.push(c as Buffer);
       found = Buffer.concat(chunks);

@@ -39,7 +39,10 @@ export interface FileEntry {
   mode?: number;
 }
 
-/** A place where an agent's commands run: a container, or a directory on the host. */
+/**
+ * A place where an agent's commands run: a container, or a directory on the host. A sandbox serves
+ * one episode and is then closed; nothing is reused (see docs/sandboxes.md, "Isolation").
+ */
 export interface Sandbox extends AsyncDisposable {
   readonly id: string;
   /** The working directory where the workspace lives (for example /workspace). */
@@ -71,12 +74,7 @@ export interface Sandbox extends AsyncDisposable {
   /** Copy `path` inside the sandbox to `hostDir` on the host. */
   copyOut(path: string, hostDir: string): Promise<void>;
 
-  /**
-   * Kill every process but the sandbox's own, empty the temp dirs and the workdir (unless
-   * `keepWorkdir`), and start a fresh shell, for reuse.
-   */
-  wipe(options?: { keepWorkdir?: boolean }): Promise<void>;
-  /** Whether the sandbox still answers (its container runs, its shell is alive). */
+  /** Whether the sandbox still exists (its container runs): false tells infrastructure failure from the agent's doing. */
   isAlive(): Promise<boolean>;
   /** Release every resource. Safe to call twice. */
   close(): Promise<void>;

@@ -1,4 +1,4 @@
-import { HybridGymError, ShellBusyError } from '../errors.js';
+import { FileTooLargeError, HybridGymError, ShellBusyError } from '../errors.js';
 import { runBash } from './bash-tool.js';
 import { capObservation } from './cap-observation.js';
 import { runEditor } from './editor/run-editor.js';
@@ -104,7 +104,7 @@ async function runUncapped(action: unknown, ctx: ToolContext): Promise<ToolOutco
     return out;
   } catch (err) {
     if (err instanceof ToolInputError) return errorOutcome(err.message, withTool);
-    if (err instanceof ShellBusyError) return errorOutcome(`ERROR: ${err.message}`, withTool);
+    if (err instanceof ShellBusyError || err instanceof FileTooLargeError) return errorOutcome(`ERROR: ${err.message}`, withTool);
     if (isPathError(err)) return errorOutcome(`ERROR: ${err.message}`, withTool);
     throw err;
   }

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import tar from 'tar-stream';
-import { SandboxError } from '../errors.js';
+import type { Readable } from 'node:stream';
+import { SandboxError, WorkspaceError } from '../errors.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { shellQuote } from '../sandbox/subshell.js';
 import { isIgnoredFile, IGNORED_DIRS, type WorkspaceFiles } from './files.js';
@@ -10,7 +11,8 @@ const CANONICAL_CONFIG = '[core]\\n\\trepositoryformatversion = 0\\n\\tfilemode 
 
 // Empty the workdir and make a one-commit repository of what is written next.
 const FRESH = (w: string) => `find ${shellQuote(w)} -mindepth 1 -maxdepth 1 -exec rm -rf {} +`;
-const GIT_INIT = `git init -q -b main . && git add -A && ${GIT} commit -q --no-verify -m workspace && git rev-parse HEAD`;
+// -f: the repo's own .gitignore must not keep any of its files out of the commit (or a restore would lose them).
+const GIT_INIT = `git init -q -b main . && git add -A -f && ${GIT} commit -q --no-verify -m workspace && git rev-parse HEAD`;
 
 /**
  * Bring a workdir back to the commit we made, if nothing the agent did can outlive that: HEAD is
@@ -27,7 +29,7 @@ const RESTORE = (commit: string) =>
 
 // A new root commit of the index, then every object the old commit alone reached is deleted.
 const RECOMMIT =
-  `git add -A && t=$(git write-tree) && c=$(printf workspace | ${GIT} commit-tree "$t") && ` +
+  `git add -A -f && t=$(git write-tree) && c=$(printf workspace | ${GIT} commit-tree "$t") && ` +
   `printf '%s\\n' "$c" > .git/refs/heads/main && rm -rf .git/logs .git/hooks && ` +
   `find .git -maxdepth 1 -name '*_HEAD' -delete && printf '${CANONICAL_CONFIG}' > .git/config && ` +
   `git prune --expire=now && echo "$c"`;
@@ -98,16 +100,57 @@ function lastLine(text: string): string {
   return text.trim().split('\n').pop()!.trim();
 }
 
-/** Read the workdir back as files (the agent's final state), leaving out `.git` and caches. */
-export async function readWorkspace(sandbox: Sandbox): Promise<WorkspaceFiles> {
-  const stream = await sandbox.archiveOut(sandbox.workdir);
+/** Bounds on reading an agent's final workspace: what it left there never costs more memory than this. */
+export interface ReadLimits {
+  /** Largest single file (any file, `.git` included). @default 32 MiB */
+  maxFileBytes?: number;
+  /** All files together (`.git` included). @default 256 MiB */
+  maxTotalBytes?: number;
+  /** Number of entries. @default 100000 */
+  maxFiles?: number;
+}
+
+export const DEFAULT_READ_LIMITS: Required<ReadLimits> = Object.freeze({
+  maxFileBytes: 32 * 1024 * 1024,
+  maxTotalBytes: 256 * 1024 * 1024,
+  maxFiles: 100_000,
+});
+
+/**
+ * Read the workdir back as files (the agent's final state), leaving out `.git` and caches. What the
+ * agent did to it is a WorkspaceError (missing workdir, a file or a total over the limits); only a
+ * sandbox that is gone is a SandboxError.
+ */
+export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
+  const { maxFileBytes, maxTotalBytes, maxFiles } = { ...DEFAULT_READ_LIMITS, ...limits };
+  let stream: Readable;
+  try {
+    stream = await sandbox.archiveOut(sandbox.workdir);
+  } catch (err) {
+    if (!(await sandbox.isAlive().catch(() => false))) throw err;
+    throw new WorkspaceError('missing', `The workspace ${sandbox.workdir} is missing or unreadable: ${(err as Error).message}`);
+  }
   const extract = tar.extract();
   stream.pipe(extract as unknown as NodeJS.WritableStream);
+  const stop = (error: WorkspaceError): never => {
+    stream.destroy();
+    extract.destroy();
+    throw error;
+  };
   const files: WorkspaceFiles = new Map();
+  let total = 0;
+  let count = 0;
   for await (const entry of extract) {
     const name = entry.header.name.replace(/^\.?\/?/, '');
     // The archive's first path segment is the workdir's own name.
     const rel = name.split('/').slice(1).join('/');
+    const size = entry.header.size ?? 0;
+    if (++count > maxFiles) stop(new WorkspaceError('too-many-files', `The workspace holds more than ${maxFiles} files and folders`));
+    if (size > maxFileBytes) {
+      stop(new WorkspaceError('file-too-large', `${rel || name} is ${size} bytes, over the limit of ${maxFileBytes} for one file`));
+    }
+    total += size;
+    if (total > maxTotalBytes) stop(new WorkspaceError('too-large', `The workspace holds more than ${maxTotalBytes} bytes`));
     const parts = rel.split('/');
     const skip =
       entry.header.type !== 'file' ||
@@ -122,5 +165,6 @@ export async function readWorkspace(sandbox: Sandbox): Promise<WorkspaceFiles> {
     for await (const c of entry) chunks.push(c as Buffer);
     files.set(rel, Buffer.concat(chunks));
   }
+  if (count === 0) throw new WorkspaceError('missing', `The workspace ${sandbox.workdir} is missing`);
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

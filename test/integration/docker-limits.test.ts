@@ -33,9 +33,6 @@ describe.runIf(dockerReady())('docker sandbox: resource limits', () => {
     // The bomb stays inside its own pids cgroup: a new sandbox starts and works.
     const other = await provider.create();
     expect((await other.exec('echo fine')).output).toBe('fine\n');
-    // And wiping kills it, so a pooled sandbox would come back usable.
-    await s.wipe();
-    expect((await s.exec('echo clean')).output).toBe('clean\n');
     await Promise.all([s.close(), other.close()]);
   });
 

@@ -43,8 +43,11 @@ export async function dockerExec(
   return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
 }
 
-/** Start argv on a TTY in the container and return the raw, bidirectional stream as a transport. */
-export async function openTtyExec(
+/**
+ * Start a shell launcher (see `shellLauncher`) in the container: its stdout is the terminal, its
+ * stderr the shell's control channel; the two arrive apart through the engine's multiplexed stream.
+ */
+export async function openShellExec(
   container: Docker.Container,
   argv: string[],
   env: Record<string, string>,
@@ -55,27 +58,37 @@ export async function openTtyExec(
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
-    Tty: true,
+    Tty: false,
     WorkingDir: cwd,
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
   });
-  const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as Duplex;
+  const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+  const terminal = new PassThrough();
+  const control = new PassThrough();
+  container.modem.demuxStream(stream, terminal, control);
   const signal = endSignal();
-  stream.on('end', signal.end);
-  stream.on('close', signal.end);
-  stream.on('error', signal.end);
+  // The exit code tells `exit 3` from a killed shell; a container that is gone has none to give.
+  const ended = (): void => {
+    if (signal.ended) return;
+    void exec
+      .inspect()
+      .then((info) => signal.end(info.Running ? undefined : (info.ExitCode ?? undefined)))
+      .catch(() => signal.end());
+  };
+  stream.on('end', ended);
+  stream.on('close', ended);
+  stream.on('error', ended);
   return {
     write: (data) => {
-      if (!signal.ended) stream.write(data);
+      if (!signal.ended && !stream.destroyed) stream.write(data);
     },
-    onData: (listener) => stream.on('data', listener),
+    onData: (listener) => terminal.on('data', listener),
+    onControl: (listener) => control.on('data', listener),
     onClose: signal.onEnd,
     close: async () => {
-      if (!signal.ended) {
-        // End of input makes bash exit; destroying the socket stops the exec either way.
-        stream.end();
-        stream.destroy();
-      }
+      // End of input makes bash exit; destroying the socket stops the exec either way.
+      stream.end();
+      stream.destroy();
     },
   };
 }

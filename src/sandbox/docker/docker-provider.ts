@@ -9,11 +9,15 @@ import { BaseProvider } from '../base-provider.js';
 import { connectDocker } from './docker-client.js';
 import { DockerSandbox } from './docker-sandbox.js';
 import { reapOnce } from './reaper.js';
+import { withTimeout } from '../../util/with-timeout.js';
 
 const log = createDebug('hybrid-gym:sandbox');
 
-// PID 1 of every sandbox: immune to `kill -9 -1` from inside, and it reaps orphaned processes.
-const KEEPER = ['bash', '-c', 'trap "exit 0" TERM INT; while :; do sleep 2147483647 & wait $!; done'];
+// PID 1 of every sandbox: it reaps orphaned processes, and nothing inside can stop it (`kill -9 -1`
+// spares PID 1; every catchable signal is ignored, so `kill 1` does nothing). Only the engine ends it.
+const KEEPER = ['bash', '-c', "trap '' HUP INT QUIT TERM USR1 USR2 PIPE ALRM; while :; do sleep 2147483647 & wait $!; done"];
+// Longest a container create, start or first shell may take.
+const START_MS = 60_000;
 
 export const DockerProviderOptionsSchema = z.object({
   /** Image of the sandboxes. @default DEFAULT_IMAGE (build it with `hybrid-gym image build`) */
@@ -77,7 +81,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     const workdir = options.workdir ?? o.workdir;
     let container: Docker.Container | undefined;
     try {
-      container = await this.docker.createContainer({
+      container = await withTimeout(this.docker.createContainer({
         Image: o.image,
         Cmd: KEEPER,
         WorkingDir: workdir,
@@ -93,14 +97,14 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
           PidsLimit: o.pidsLimit,
           SecurityOpt: ['no-new-privileges'],
         },
-      });
-      await container.start();
+      }), START_MS, 'container create');
+      await withTimeout(container.start(), START_MS, 'container start', container.id);
       const sandbox = new DockerSandbox(
         container,
         { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars },
         this.untrack,
       );
-      await sandbox.openShell();
+      await withTimeout(sandbox.openShell(), START_MS, 'the first shell', container.id);
       this.track(sandbox);
       log('sandbox %s ready', container.id.slice(0, 12));
       return sandbox;

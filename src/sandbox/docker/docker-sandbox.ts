@@ -9,9 +9,15 @@ import { readSmallFile, writeSmallFiles } from './shell-files.js';
 import type { ShellHost } from '../shell-transport.js';
 import { extractTar, packDirectory, packFiles, readFirstFile } from '../tar.js';
 import type { ExecResult, FileEntry, RunOptions, Sandbox } from '../types.js';
-import { dockerExec, openTtyExec } from './docker-exec.js';
+import { dockerExec, openShellExec } from './docker-exec.js';
+import { withTimeout } from '../../util/with-timeout.js';
 
 const log = createDebug('hybrid-gym:sandbox');
+
+// Longest any single engine call may take before the sandbox counts as failed.
+const ENGINE_MS = 120_000;
+// A file read through readFile() is held in memory: never more than this.
+const READ_FILE_MAX_BYTES = 64 * 1024 * 1024;
 
 export interface DockerSandboxSettings {
   workdir: string;
@@ -37,8 +43,9 @@ export class DockerSandbox implements Sandbox {
     this.id = container.id;
     this.workdir = settings.workdir;
     this.host = {
-      openShell: (argv, env, cwd) => openTtyExec(container, argv, env, cwd),
+      openShell: (argv, env, cwd) => openShellExec(container, argv, env, cwd),
       runScript: (script, timeoutMs) => dockerExec(container, ['sh', '-c', script], { timeoutMs }),
+      alive: () => this.isAlive(),
     };
   }
 
@@ -124,7 +131,7 @@ export class DockerSandbox implements Sandbox {
     this.session();
     const entries = files.map((f) => ({ ...f, path: this.abs(f.path) }));
     if (await this.guard('writeFiles', () => writeSmallFiles(this.shell, entries))) return;
-    await this.guard('writeFiles', () => this.container.putArchive(packFiles(entries), { path: '/' }));
+    await this.guard('writeFiles', () => withTimeout(this.container.putArchive(packFiles(entries), { path: '/' }), ENGINE_MS, 'putArchive', this.id));
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -132,9 +139,10 @@ export class DockerSandbox implements Sandbox {
     const abs = this.abs(path);
     const small = await this.guard('readFile', () => readSmallFile(this.shell, abs));
     if (small) return small;
-    const data = await this.guard('readFile', async () =>
-      readFirstFile((await this.container.getArchive({ path: abs })) as Readable),
+    const stream = await this.guard('readFile', async () =>
+      (await withTimeout(this.container.getArchive({ path: abs }), ENGINE_MS, 'getArchive', this.id)) as Readable,
     );
+    const data = await readFirstFile(stream, READ_FILE_MAX_BYTES, abs);
     if (data === undefined) throw new SandboxError(`Not a regular file: ${abs}`, { sandboxId: this.id });
     return data;
   }
@@ -142,13 +150,13 @@ export class DockerSandbox implements Sandbox {
   async copyIn(hostDir: string, dest?: string): Promise<void> {
     this.session();
     const target = this.abs(dest ?? this.workdir);
-    await this.guard('copyIn', () => this.container.putArchive(packDirectory(hostDir, target), { path: '/' }));
+    await this.guard('copyIn', () => withTimeout(this.container.putArchive(packDirectory(hostDir, target), { path: '/' }), ENGINE_MS, 'putArchive', this.id));
   }
 
   async archiveOut(path: string): Promise<Readable> {
     this.session();
     const abs = this.abs(path);
-    return this.guard('archiveOut', async () => (await this.container.getArchive({ path: abs })) as Readable);
+    return this.guard('archiveOut', async () => (await withTimeout(this.container.getArchive({ path: abs }), ENGINE_MS, 'getArchive', this.id)) as Readable);
   }
 
   async copyOut(path: string, hostDir: string): Promise<void> {
@@ -156,33 +164,11 @@ export class DockerSandbox implements Sandbox {
     await extractTar(stream, hostDir);
   }
 
-  async wipe(options: { keepWorkdir?: boolean } = {}): Promise<void> {
-    this.session();
-    await this.shell?.close();
-    this.shell = null;
-    const w = options.keepWorkdir ? '' : this.workdir;
-    // kill -1 spares the calling shell and PID 1 (the keeper that holds the container up).
-    const script =
-      `for i in 1 2 3 4 5; do kill -9 -1 2>/dev/null; sleep 0.02; done; ` +
-      `find ${w} /tmp /var/tmp /dev/shm /root -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null; ` +
-      `mkdir -p ${this.workdir}; exit 0`;
-    const clean = () => this.guard('wipe', () => dockerExec(this.container, ['sh', '-c', script], { timeoutMs: 0 }));
-    let out = await clean();
-    if (out.exitCode !== 0) {
-      // No process can start (a fork bomb holds every pid): a restart kills them all, files stay.
-      log('wipe of %s failed (%s), restarting the container', this.id.slice(0, 12), out.output.trim());
-      await this.guard('restart', () => this.container.restart({ t: 0 }));
-      out = await clean();
-    }
-    if (out.exitCode !== 0) throw new SandboxError(`wipe failed: ${out.output}`, { sandboxId: this.id });
-    await this.guard('openShell', () => this.openShell());
-  }
-
   async isAlive(): Promise<boolean> {
     if (this.isClosed) return false;
     try {
-      const info = await this.container.inspect();
-      return info.State.Running && !(this.shell?.closed ?? true);
+      const info = await withTimeout(this.container.inspect(), 10_000, 'inspect');
+      return info.State.Running;
     } catch {
       return false;
     }
@@ -194,7 +180,7 @@ export class DockerSandbox implements Sandbox {
       this.closing = (async () => {
         await this.shell?.close().catch(() => {});
         try {
-          await this.container.remove({ force: true, v: true });
+          await withTimeout(this.container.remove({ force: true, v: true }), ENGINE_MS, 'remove', this.id);
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode !== 404) log('remove %s failed: %O', this.id, err);
         }

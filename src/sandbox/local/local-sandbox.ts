@@ -16,22 +16,23 @@ export interface LocalSandboxSettings {
   keepChars: number;
 }
 
-/** A pseudo-terminal on the host through util-linux `script`, which Node lacks natively. */
+/** The shell launcher on the host: stdout is the terminal (util-linux `script`), stderr the control channel. */
 function openScriptShell(argv: string[], env: Record<string, string>, cwd: string): Promise<ShellTransport> {
-  const child = spawn('script', ['-qfec', argv.join(' '), '/dev/null'], {
+  const child = spawn(argv[0]!, argv.slice(1), {
     cwd,
     env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'ignore'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const signal = endSignal();
-  child.on('exit', signal.end);
-  child.on('error', signal.end);
+  child.on('exit', (code) => signal.end(code ?? undefined));
+  child.on('error', () => signal.end());
   child.stdin.on('error', () => {});
   return Promise.resolve({
     write: (data) => {
       if (!signal.ended) child.stdin.write(data);
     },
     onData: (listener) => child.stdout.on('data', listener),
+    onControl: (listener) => child.stderr.on('data', listener),
     onClose: signal.onEnd,
     close: async () => {
       if (!signal.ended) child.kill('SIGKILL');
@@ -45,6 +46,8 @@ const hostShell: ShellHost = {
     const r = await execa('sh', ['-c', script], { timeout: timeoutMs, reject: false, all: true });
     return { exitCode: r.exitCode ?? -1, output: r.all ?? '' };
   },
+  // The host is always there; a closed sandbox closes its shell first.
+  alive: () => Promise.resolve(true),
 };
 
 /**
@@ -163,20 +166,8 @@ export class LocalSandbox implements Sandbox {
     await cp(abs, join(hostDir, basename(abs)), { recursive: true, verbatimSymlinks: true });
   }
 
-  async wipe(options: { keepWorkdir?: boolean } = {}): Promise<void> {
-    const shell = this.session();
-    const pid = shell.shellPid;
-    await shell.close();
-    this.shell = null;
-    await hostShell.runScript(killSessionScript(pid), 5_000).catch(() => {});
-    if (!options.keepWorkdir) {
-      for (const name of await readdir(this.workdir)) await rm(join(this.workdir, name), { recursive: true, force: true });
-    }
-    await this.openShell();
-  }
-
   async isAlive(): Promise<boolean> {
-    return !this.closing && !(this.shell?.closed ?? true);
+    return !this.closing;
   }
 
   close(): Promise<void> {

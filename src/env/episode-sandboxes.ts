@@ -1,0 +1,104 @@
+import createDebug from 'debug';
+import type { SandboxPool } from '../sandbox/pool.js';
+import type { Sandbox } from '../sandbox/types.js';
+import type { BaseInstance } from '../tasks/define-task.js';
+import type { WorkspaceFiles } from '../workspace/files.js';
+import { installWorkspace } from '../workspace/sandbox-workspace.js';
+
+const log = createDebug('hybrid-gym:env');
+
+interface Prepared<I> {
+  /** The instance whose workspace it holds; undefined for a blank sandbox. */
+  instance: I | undefined;
+  sandbox: Promise<Sandbox>;
+}
+
+/** How the sandbox of an episode came to be. */
+export interface Taken {
+  sandbox: Sandbox;
+  /** It was prepared ahead for this very instance: the reset only handed it over. */
+  handedOver: boolean;
+}
+
+/**
+ * The sandboxes of one env's episodes. Each episode gets a fresh sandbox that no agent has touched;
+ * the next one is prepared while the current episode runs (started, and its workspace installed
+ * when the next instance is known), so that a reset is a hand-over. A prepared sandbox for another
+ * instance is still pristine, so its workspace is updated in place (only the difference is written).
+ */
+export class EpisodeSandboxes<I extends BaseInstance> {
+  private next: Prepared<I> | null = null;
+
+  constructor(
+    private readonly pool: SandboxPool,
+    private readonly files: (instance: I) => Promise<WorkspaceFiles> | WorkspaceFiles,
+  ) {}
+
+  /** Start preparing the next episode's sandbox, for `instance` or blank when it is not known. */
+  prepare(instance: I | undefined): void {
+    if (this.next) {
+      if (this.next.instance?.id === instance?.id) return;
+      // A different guess: keep the sandbox (it is pristine) but give it the new workspace.
+      const previous = this.next.sandbox;
+      this.next = { instance, sandbox: previous.then((s) => this.install(s, instance)) };
+    } else {
+      this.next = { instance, sandbox: this.pool.acquire().then((s) => this.install(s, instance)) };
+    }
+    this.next.sandbox.catch((err) => log('preparing the next sandbox failed: %s', (err as Error).message));
+  }
+
+  private async install(sandbox: Sandbox, instance: I | undefined): Promise<Sandbox> {
+    if (!instance) return sandbox;
+    try {
+      await installWorkspace(sandbox, await this.files(instance));
+      return sandbox;
+    } catch (err) {
+      void this.pool.release(sandbox);
+      throw err;
+    }
+  }
+
+  /** The instance the prepared sandbox holds, if any. */
+  get preparedFor(): string | undefined {
+    return this.next?.instance?.id;
+  }
+
+  /** Resolves when the prepared sandbox is ready: true, or false when there is none or it failed. */
+  async ready(): Promise<boolean> {
+    if (!this.next) return false;
+    return this.next.sandbox.then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** A fresh sandbox holding `instance`'s workspace: the prepared one, else one from the pool. */
+  async take(instance: I): Promise<Taken> {
+    const prepared = this.next;
+    this.next = null;
+    let sandbox: Sandbox | undefined;
+    if (prepared) {
+      try {
+        sandbox = await prepared.sandbox;
+      } catch {
+        // Logged in prepare(); a fresh attempt below says what is wrong, if anything still is.
+      }
+      if (sandbox && prepared.instance?.id === instance.id) return { sandbox, handedOver: true };
+    }
+    sandbox ??= await this.pool.acquire();
+    return { sandbox: await this.install(sandbox, instance), handedOver: false };
+  }
+
+  /** Close a used sandbox (never reused: nothing of its episode reaches another). */
+  release(sandbox: Sandbox): Promise<void> {
+    return this.pool.release(sandbox);
+  }
+
+  /** Drop the prepared sandbox. */
+  async close(): Promise<void> {
+    const prepared = this.next;
+    this.next = null;
+    const s = await prepared?.sandbox.catch(() => undefined);
+    if (s) await this.pool.release(s);
+  }
+}
