@@ -2,7 +2,9 @@ import path from 'node:path';
 import createDebug from 'debug';
 import type Docker from 'dockerode';
 import { z } from 'zod';
-import { EngineUnavailableError, ImageBuildError, ValidationError } from '../errors.js';
+import { EngineUnavailableError, ImageBuildError } from '../errors.js';
+import { parseOptions } from '../options.js';
+import type { BuildStatus } from './build-progress.js';
 import { readDebianMirror } from './debian-mirror.js';
 import { buildWithDebootstrap } from './debootstrap-build.js';
 import { BASE_IMAGE, DEFAULT_IMAGE, imageExists } from './default-image.js';
@@ -16,6 +18,8 @@ const optionsSchema = z.object({
   method: z.enum(['auto', 'dockerfile', 'debootstrap']).default('auto'),
   force: z.boolean().default(false),
   onProgress: z.custom<(line: string) => void>((v) => typeof v === 'function', 'expected a function').optional(),
+  onStatus: z.custom<(status: BuildStatus) => void>((v) => typeof v === 'function', 'expected a function').optional(),
+  installPrerequisites: z.boolean().default(true),
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'expected an AbortSignal').optional(),
   mirror: z.url().optional(),
   docker: z.custom<Docker>((v) => typeof v === 'object' && v !== null && 'getImage' in v, 'expected a dockerode client').optional(),
@@ -33,8 +37,19 @@ export interface BuildDefaultImageOptions {
   method?: 'auto' | 'dockerfile' | 'debootstrap';
   /** Rebuild even when the tag exists. @default false */
   force?: boolean;
-  /** Receives each progress line (the CLI prints them on stderr). */
+  /**
+   * Receives a few status lines per build (the CLI prints them on stderr): which recipe, each
+   * stage, the result. The full output of debootstrap, apt and docker build goes to the debug log
+   * `hybrid-gym:image:log` (`DEBUG=hybrid-gym*`); a failing step's error carries its last lines.
+   */
   onProgress?: (line: string) => void;
+  /** Receives counts within the current stage (packages downloaded, installed...), for a progress bar. */
+  onStatus?: (status: BuildStatus) => void;
+  /**
+   * Install what the offline recipe needs (debootstrap) with apt-get when it is missing, as root on
+   * a Debian-like system. @default true
+   */
+  installPrerequisites?: boolean;
   /** Aborts the build; temporary files are removed. */
   signal?: AbortSignal;
   /** Debian mirror for debootstrap. @default the host's apt mirror, else http://deb.debian.org/debian */
@@ -56,14 +71,7 @@ export interface BuildDefaultImageResult {
  * (in the result and as a progress line). Throws {@link ImageBuildError} when no recipe works.
  */
 export async function buildDefaultImage(input: BuildDefaultImageOptions = {}): Promise<BuildDefaultImageResult> {
-  const parsed = optionsSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new ValidationError(
-      'buildDefaultImage options',
-      parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
-  }
-  const options = parsed.data;
+  const options = parseOptions(optionsSchema, input, 'buildDefaultImage options');
   const started = performance.now();
   const progress = (line: string) => {
     debug('%s', line);
@@ -71,7 +79,7 @@ export async function buildDefaultImage(input: BuildDefaultImageOptions = {}): P
   };
   const docker = options.docker ?? (await defaultDocker());
   const { tag, signal } = options;
-  const step = { docker, onProgress: progress, signal };
+  const step = { docker, onProgress: progress, onStatus: options.onStatus, signal };
   const done = (method: BuildDefaultImageResult['method']): BuildDefaultImageResult => {
     const durationMs = Math.round(performance.now() - started);
     progress(`image ${tag}: ${method === 'cached' ? 'already present' : `built with ${method}`} (${formatMs(durationMs)})`);
@@ -87,6 +95,7 @@ export async function buildDefaultImage(input: BuildDefaultImageOptions = {}): P
       ...step,
       tag,
       mirror: options.mirror ?? readDebianMirror(),
+      installPrerequisites: options.installPrerequisites,
       setupScript: path.join(assets, 'setup.sh'),
     });
     return done('debootstrap');

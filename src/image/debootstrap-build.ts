@@ -9,6 +9,8 @@ import { ImageBuildError } from '../errors.js';
 import { DEBIAN_SUITE } from './debian-mirror.js';
 import { IMAGE_ENV, IMAGE_WORKDIR } from './default-image.js';
 import { eventLines, followEngineStream, splitTag } from './engine-stream.js';
+import { buildLog, DebootstrapProgress, type BuildStatus } from './build-progress.js';
+import { ensureOfflineBuildTools } from './prerequisites.js';
 import { abortError, runLogged } from './run-logged.js';
 
 const debug = createDebug('hybrid-gym:image');
@@ -33,7 +35,12 @@ export interface DebootstrapBuildOptions {
   mirror: string;
   /** docker/setup.sh: the configuration shared with the Dockerfile. */
   setupScript: string;
+  /** A few status lines (the full log goes to DEBUG=hybrid-gym:image:log). */
   onProgress: (line: string) => void;
+  /** Package counts, for a progress bar. */
+  onStatus?: ((status: BuildStatus) => void) | undefined;
+  /** Install debootstrap with apt-get when it is missing (root on Debian-like systems). @default true */
+  installPrerequisites?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -42,8 +49,10 @@ export interface DebootstrapBuildOptions {
  * chroot, then stream the tree into `docker import`. Needs root (debootstrap chowns and chroots).
  */
 export async function buildWithDebootstrap(options: DebootstrapBuildOptions): Promise<void> {
-  await checkPrerequisites();
   const { onProgress, signal } = options;
+  const onStatus = options.onStatus ?? (() => {});
+  await ensureOfflineBuildTools({ install: options.installPrerequisites ?? true, onProgress });
+  const debootstrapProgress = new DebootstrapProgress({ line: onProgress, status: onStatus });
   const root = await mkdtemp(path.join(tmpdir(), 'hybrid-gym-rootfs-'));
   debug('rootfs in %s', root);
   try {
@@ -60,10 +69,15 @@ export async function buildWithDebootstrap(options: DebootstrapBuildOptions): Pr
         root,
         options.mirror,
       ],
-      { onLine: onProgress, signal },
+      { onLine: (line) => debootstrapProgress.onLine(line), signal },
     );
+    onProgress('setup: configuring the image (docker/setup.sh in a chroot)');
+    let setupLines = 0;
     await runLogged('setup', 'chroot', [root, '/bin/sh', '-s'], {
-      onLine: onProgress,
+      onLine: (line) => {
+        buildLog('setup: %s', line);
+        onStatus({ stage: 'setup', done: ++setupLines });
+      },
       signal,
       inputFile: options.setupScript,
       env: { PATH: PATH_ENV, HOME: '/root', ...IMAGE_ENV },
@@ -83,31 +97,6 @@ export function importChanges(): string[] {
     `WORKDIR ${IMAGE_WORKDIR}`,
     'CMD ["bash"]',
   ];
-}
-
-async function checkPrerequisites(): Promise<void> {
-  if (process.platform !== 'linux') {
-    throw new ImageBuildError(
-      'The offline image build (debootstrap) only runs on Linux. Build from docker/Dockerfile instead ' +
-        "(method 'dockerfile'), which needs access to a registry with python:3.11-slim-bookworm.",
-    );
-  }
-  if (process.getuid?.() !== 0) {
-    throw new ImageBuildError(
-      'The offline image build (debootstrap) must run as root. Run it once with sudo ' +
-        '(`sudo npx hybrid-gym image build`), or build from docker/Dockerfile where a registry is ' +
-        "reachable (`hybrid-gym image build --method dockerfile`, or method 'dockerfile').",
-    );
-  }
-  for (const tool of ['debootstrap', 'tar', 'chroot']) {
-    const found = await execa('sh', ['-c', `command -v ${tool}`], { reject: false });
-    if (found.exitCode !== 0) {
-      throw new ImageBuildError(
-        `The offline image build needs \`${tool}\`, which is not installed` +
-          (tool === 'debootstrap' ? ' (Debian/Ubuntu: `apt-get install -y debootstrap`).' : '.'),
-      );
-    }
-  }
 }
 
 /** Removes what belongs to the build host, not the image; the engine provides /dev and /etc/hosts at run time. */
@@ -140,11 +129,13 @@ async function importRootfs(options: DebootstrapBuildOptions, root: string): Pro
       changes: importChanges(),
       abortSignal: signal,
     } as object);
-    const events = await followEngineStream(docker, response, 'docker import', (event) => {
-      for (const line of eventLines(event)) onProgress(`import: ${line}`);
+    let events = 0;
+    const all = await followEngineStream(docker, response, 'docker import', (event) => {
+      for (const line of eventLines(event)) buildLog('import: %s', line);
+      options.onStatus?.({ stage: 'import', done: ++events });
     });
     await tar;
-    debug('imported %s: %o', tag, events.at(-1));
+    debug('imported %s: %o', tag, all.at(-1));
   } catch (error) {
     tar.kill();
     await tar.catch(() => undefined);

@@ -2,6 +2,7 @@ import createDebug from 'debug';
 import type Docker from 'dockerode';
 import { ImageBuildError } from '../errors.js';
 import { eventLines, followEngineStream } from './engine-stream.js';
+import { buildLog, type BuildStatus } from './build-progress.js';
 import { abortError } from './run-logged.js';
 
 const debug = createDebug('hybrid-gym:image');
@@ -13,7 +14,10 @@ export const PULL_MAX_MS = 10 * 60_000;
 
 export interface EngineStepOptions {
   docker: Docker;
+  /** A few status lines. */
   onProgress: (line: string) => void;
+  /** Counts for a progress bar. */
+  onStatus?: ((status: BuildStatus) => void) | undefined;
   signal?: AbortSignal | undefined;
 }
 
@@ -39,7 +43,7 @@ export async function tryPull(
     let last = '';
     await followEngineStream(docker, stream, `pull ${image}`, (event) => {
       const line = event.status === 'Downloading' || event.status === 'Extracting' ? '' : eventLines(event).join(' ');
-      if (line && line !== last) onProgress(`pull: ${(last = line)}`);
+      if (line && line !== last) buildLog('pull: %s', (last = line));
     });
     return true;
   } catch (error) {
@@ -67,8 +71,16 @@ export async function buildWithDockerfile(
       { context: contextDir, src: ['Dockerfile', 'setup.sh'] },
       { t: tag, rm: true, forcerm: true, abortSignal: signal } as Docker.ImageBuildOptions,
     );
+    // The build's output (apt, pip) is the full log; the "Step k/n" lines are the status.
     await followEngineStream(docker, stream, 'docker build', (event) => {
-      for (const line of eventLines(event)) onProgress(`build: ${line}`);
+      for (const line of eventLines(event)) {
+        buildLog('build: %s', line);
+        const step = /^Step (\d+)\/(\d+) : (.*)$/.exec(line);
+        if (step) {
+          onProgress(`build: step ${step[1]}/${step[2]}: ${step[3]!.slice(0, 100)}`);
+          options.onStatus?.({ stage: 'dockerfile', done: Number(step[1]) - 1, total: Number(step[2]) });
+        }
+      }
     });
   } catch (error) {
     if (signal?.aborted) throw abortError(signal, error);

@@ -4,3 +4,4 @@ export type { BuildDefaultImageOptions, BuildDefaultImageResult } from './build-
 export { DEBOOTSTRAP_PACKAGES } from './debootstrap-build.js';
 export { DEFAULT_DEBIAN_MIRROR, readDebianMirror } from './debian-mirror.js';
 export { findPackageRoot, dockerAssetsDir } from './package-root.js';
+export type { BuildStatus } from './build-progress.js';

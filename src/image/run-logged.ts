@@ -3,7 +3,7 @@ import { ImageBuildError } from '../errors.js';
 
 /** Options of one logged subprocess. */
 export interface RunLoggedOptions {
-  /** Each stdout/stderr line, prefixed, as it arrives. */
+  /** Each stdout/stderr line, as it arrives (not prefixed: the caller knows the step). */
   onLine: (line: string) => void;
   signal?: AbortSignal | undefined;
   /** Feeds this file to stdin. */
@@ -29,7 +29,7 @@ export async function runLogged(
     const text = String(line);
     tail.push(text);
     if (tail.length > TAIL_LINES) tail.shift();
-    options.onLine(`${step}: ${text}`);
+    options.onLine(text);
   };
   const subprocess = execa(file, args, {
     stdin: options.inputFile ? { file: options.inputFile } : 'ignore',
