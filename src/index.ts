@@ -118,7 +118,7 @@ export {
   type DescribeHook,
 } from './tasks/func-localize/index.js';
 export { BUILTIN_TASKS } from './tasks/builtin.js';
-export { rollout, summarize, type RolloutOptions, type RolloutSummary, type EpisodeRecord } from './rollout/rollout.js';
+export { rollout, summarize, isFailed, type RolloutOptions, type RolloutSummary, type EpisodeRecord } from './rollout/rollout.js';
 export {
   depSearchTask,
   DepSearchInstanceSchema,
