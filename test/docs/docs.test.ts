@@ -131,7 +131,7 @@ describe('the code blocks of the docs', () => {
   const program = createProgram();
   const shellLines = blocks
     .filter((b) => !TYPED.has(b.lang) && b.lang !== 'json')
-    .flatMap((b) => b.code.split('\n').map((text, i) => ({ where: `${b.doc}:${b.line + 1 + i}`, text: text.trim() })))
+    .flatMap((b) => b.code.split('\n').map((text, i) => ({ where: `${b.doc}:${b.line + 1 + i}`, text: text.trim().replace(/^\$ /, '') })))
     .filter((l) => /^(npx )?hybrid-gym \w/.test(l.text) || /^npm (run )?\w/.test(l.text));
 
   it.each(shellLines.map((l) => [l.where, l.text] as const))('%s: %s names what exists', async (_, text) => {
