@@ -77,6 +77,11 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     return this.episode?.instance;
   }
 
+  /** The sandbox of the running episode (for tests and tooling; never shown to the agent). */
+  get sandbox(): Sandbox | undefined {
+    return this.episode?.sandbox;
+  }
+
   get workdir(): string | undefined {
     return this.episode?.sandbox.workdir;
   }
@@ -138,12 +143,12 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       taken = await this.sandboxes.take(instance);
     } catch (err) {
       this.emit('error', { error: err as Error, phase: 'reset' });
-      if (this.isClosed) throw new ClosedError(`Env ${this.id} (closed during reset)`);
+      if (this.isClosed) throw new ClosedError(`Env ${this.id}`);
       throw err;
     }
     if (this.isClosed) {
       await this.sandboxes.release(taken.sandbox);
-      throw new ClosedError(`Env ${this.id} (closed during reset)`);
+      throw new ClosedError(`Env ${this.id}`);
     }
     const { sandbox } = taken;
     log('reset %s: %dms (%s)', instance.id, Math.round(performance.now() - t0), taken.handedOver ? 'prepared ahead' : 'installed now');
@@ -202,9 +207,11 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
         ...this.settings.tools,
       });
     } catch (err) {
-      if (this.isClosed) throw new ClosedError(`Env ${this.id} (closed during step)`);
+      if (this.isClosed) throw new ClosedError(`Env ${this.id}`);
       return this.announce(ep, action, await this.endForFailure(ep, err as Error));
     }
+    // close() cancelled this step: what the command gave back is not an observation of the episode.
+    if (this.isClosed) throw new ClosedError(`Env ${this.id}`);
     const { observation } = outcome;
     // Only commands that reached the shell: a rejected bash action has no exit code.
     if (observation.tool === 'bash' && observation.exitCode !== undefined) {
@@ -264,7 +271,7 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       const files = await readWorkspace(ep.sandbox, this.settings.readLimits);
       verify = await this.task.verify(ep.instance, files, { workdir: ep.sandbox.workdir });
     } catch (err) {
-      if (this.isClosed) throw new ClosedError(`Env ${this.id} (closed during step)`);
+      if (this.isClosed) throw new ClosedError(`Env ${this.id}`);
       if (err instanceof WorkspaceError) {
         verify = { reward: 0, success: false, details: { workspaceError: { reason: err.reason, message: err.message } } };
       } else if (err instanceof SandboxError || err instanceof ClosedError) {

@@ -83,7 +83,9 @@ export class SandboxPool implements AsyncDisposable {
     } finally {
       this.starting--;
     }
-    this.put(s);
+    // Closed meanwhile: close it before close() stops waiting for this start.
+    if (this.isClosed) await s.close().catch(() => {});
+    else this.put(s);
   }
 
   private put(s: Sandbox): void {

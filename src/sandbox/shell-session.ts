@@ -83,7 +83,9 @@ const PROMPT_FN =
 const FIRST_PROMPT = `printf '0 %s\\n' "$?" >&${CONTROL_FD}; printf '\\036HG0\\036' >/dev/tty`;
 // A command that redirected the terminal away (`exec >/dev/null` cannot hide /dev/tty, but a broken
 // terminal can): after the control line, wait this long for the mark, then end the command anyway.
-const MARK_WAIT_MS = 1000;
+const MARK_WAIT_MS = 3000;
+// Tokens of recent prompts: a mark that comes late (after its command ended) is still removed.
+const RECENT_TOKENS = 8;
 const ALIVE_CHECK_MS = 10_000;
 
 interface Running {
@@ -116,6 +118,7 @@ export class ShellSession {
   private controlBuf = '';
   /** Terminal text of the running command not yet given to it (may hold the start of a mark). */
   private pty = '';
+  private readonly recentTokens: string[] = [];
   private running: Running | null = null;
   private pid = 0;
   private isClosed = false;
@@ -395,9 +398,11 @@ export class ShellSession {
   }
 
   private onData(chunk: Buffer): void {
-    const text = this.decoder.write(chunk);
+    let text = this.decoder.write(chunk);
     // Between commands, output (of background jobs) belongs to no command.
     if (!this.running || this.running.exitCode !== null) return;
+    // A late mark of an earlier prompt (its command ended on the control line alone) is not output.
+    for (const t of this.recentTokens) if (t !== this.running.end?.token) text = text.split(MARK_START + t + MARK_END).join('');
     this.pty += text;
     this.drain(this.running);
   }
@@ -413,6 +418,8 @@ export class ShellSession {
       // A prompt with no command waiting for it (input queued after a command ended) is ignored.
       if (!m || !r || r.end || r.exitCode !== null) continue;
       r.end = { token: m[1]!, code: Number(m[2]) };
+      this.recentTokens.push(r.end.token);
+      if (this.recentTokens.length > RECENT_TOKENS) this.recentTokens.shift();
       this.drain(r);
       if (r.exitCode === null) {
         r.markTimer = setTimeout(() => {

@@ -48,13 +48,13 @@ describe.runIf(dockerReady())('docker sandboxes: parallel use and the pool', () 
   });
 
   it('acquire() fails with a SandboxError instead of waiting forever', async () => {
-    const pool = new SandboxPool(provider, { warm: 0, max: 1, acquireTimeoutMs: 500 });
+    const pool = new SandboxPool(provider, { warm: 1, max: 1, acquireTimeoutMs: 1500 });
+    await pool.fill();
     const held = await pool.acquire();
     await expect(pool.acquire()).rejects.toThrow(/No sandbox was ready within/);
     await pool.release(held);
-    const next = await pool.acquire();
-    expect(next.id).not.toBe(held.id);
     await pool.close();
+    await expect(pool.acquire()).rejects.toThrow(/closed/);
   });
 
   it('close() is safe to call twice and works with await using', async () => {

@@ -1,0 +1,205 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OracleAgent } from '../../../src/agents/simple-agents.js';
+import { ClosedError, EnvOrderError } from '../../../src/errors.js';
+import { make } from '../../../src/env/registry.js';
+import type { TaskEnv } from '../../../src/env/task-env.js';
+import type { Env } from '../../../src/env/types.js';
+import { runEpisode } from '../../../src/rollout/run-episode.js';
+import type { DockerProvider } from '../../../src/sandbox/docker/docker-provider.js';
+import { funcLocalizeTask, type FuncLocalizeInstance } from '../../../src/tasks/func-localize/index.js';
+import { dockerReady } from '../helpers.js';
+
+const SHOP = fileURLToPath(new URL('../../fixtures/func-localize/shop', import.meta.url));
+
+/** The first line of a target's hidden docstring, without prefix and quotes: what a leak would show. */
+function secretOf(instance: FuncLocalizeInstance): string {
+  const text = instance.targets[0]!.docstring.text.replace(/^[rRuUbBfF]*('''|"""|'|")/, '').replace(/('''|"""|'|")$/, '');
+  return text.trim().split('\n')[0]!.trim();
+}
+
+async function bash(env: Env, command: string, timeout = 30): Promise<string> {
+  const r = await env.step({ tool: 'bash', input: { command, timeout } });
+  return r.observation.text;
+}
+
+// An RL agent finds every hole: each attack runs in one episode, and the next episode on the same
+// env must see none of it, nor find its own hidden answer anywhere in its container.
+describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each other', () => {
+  let env: Env;
+  let inner: TaskEnv<FuncLocalizeInstance>;
+  let instances: FuncLocalizeInstance[];
+
+  beforeAll(async () => {
+    instances = await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 1 });
+    env = await make(funcLocalizeTask, { instances });
+    inner = env.unwrapped as TaskEnv<FuncLocalizeInstance>;
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  /** Run `attack` in an episode of instance `a`, then open an episode of `b` (a different target). */
+  async function attackThenNext(attack: string): Promise<FuncLocalizeInstance> {
+    const [a, b] = [instances[0]!, instances.find((i) => secretOf(i) !== secretOf(instances[0]!))!];
+    await env.reset({ options: { instanceId: a.id } });
+    // The check can fail: here, in an episode of another target, b's answer is in the workspace.
+    expect(await grepAnswer(b)).toMatch(/^\/workspace\/pkg\/.*\.py$/m);
+    const out = await bash(env, attack, 60);
+    expect(out).not.toMatch(/timed out/);
+    await env.step({ tool: 'finish', input: { message: 'done' } });
+    await env.reset({ options: { instanceId: b.id } });
+    return b;
+  }
+
+  async function grepAnswer(b: FuncLocalizeInstance): Promise<string> {
+    const secret = secretOf(b);
+    expect(secret.length).toBeGreaterThan(20);
+    return bash(env, `grep -rlsF --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev -e '${secret.replace(/'/g, "'\\''")}' / ; echo "grep-exit=$?"`, 120);
+  }
+
+  async function expectAnswerNowhere(b: FuncLocalizeInstance): Promise<void> {
+    expect(await grepAnswer(b)).toContain('grep-exit=1');
+  }
+
+  const plants: Array<[string, string, string]> = [
+    ['.git/', 'mkdir -p /workspace/.git/x && cp -r /workspace/pkg /workspace/.git/x/', 'ls /workspace/.git/x'],
+    ['/opt', 'mkdir -p /opt/stash && cp -r /workspace/. /opt/stash/', 'ls /opt/stash'],
+    ['/etc', 'cp -r /workspace/pkg /etc/stash', 'ls /etc/stash'],
+    ['/usr/lib/python3*', 'cp -r /workspace/pkg /usr/lib/python3.11/stash && cp /workspace/pkg/cart.py /usr/lib/python3/dist-packages/stash_cart.py', 'ls /usr/lib/python3.11/stash /usr/lib/python3/dist-packages/stash_cart.py'],
+    ['/dev/shm', 'cp -r /workspace/pkg /dev/shm/stash', 'ls /dev/shm/stash'],
+    ['/root', 'cp -r /workspace/pkg /root/stash', 'ls /root/stash'],
+    ['/var/tmp', 'cp -r /workspace/pkg /var/tmp/stash', 'ls /var/tmp/stash'],
+    ['/tmp', 'cp -r /workspace/pkg /tmp/stash', 'ls /tmp/stash'],
+  ];
+  for (const [where, attack, look] of plants) {
+    it(`files copied into ${where} do not reach the next episode`, async () => {
+      const b = await attackThenNext(attack);
+      expect(await bash(env, `${look} 2>&1; echo "ls-exit=$?"`)).toMatch(/No such file[\s\S]*ls-exit=2/);
+      await expectAnswerNowhere(b);
+    });
+  }
+
+  it('nohup and setsid background processes do not survive into the next episode', async () => {
+    const b = await attackThenNext('nohup sleep 1001 >/dev/null 2>&1 & setsid sleep 1002 >/dev/null 2>&1 < /dev/null & disown -a; sleep 0.2; pgrep -fc "sleep 100[12]"');
+    expect(await bash(env, 'pgrep -fa "sleep 100[12]"; echo "pgrep-exit=$?"')).toContain('pgrep-exit=1');
+    await expectAnswerNowhere(b);
+  });
+
+  it('a changed ~/.bashrc, /etc/profile or exported variable does not reach the next episode', async () => {
+    await attackThenNext(
+      "echo 'export LEAKED=1' >> ~/.bashrc; echo 'export LEAKED=1' >> /etc/profile; echo 'export LEAKED=1' >> /etc/bash.bashrc; export LEAKED=1; alias ls=false",
+    );
+    const out = await bash(env, 'echo "[${LEAKED:-}]"; grep -c LEAKED ~/.bashrc /etc/profile /etc/bash.bashrc; ls / >/dev/null && echo ls-works');
+    expect(out).toContain('[]');
+    expect(out).not.toMatch(/:[1-9]/);
+    expect(out).toContain('ls-works');
+  });
+
+  it('a workspace the agent deleted scores 0 with the reason, not as an infrastructure failure', async () => {
+    await env.reset({ seed: 3 });
+    await bash(env, 'cd / && rm -rf /workspace');
+    const r = await env.step({ tool: 'finish', input: { message: 'done' } });
+    expect(r).toMatchObject({ reward: 0, terminated: true, truncated: false });
+    expect(r.info.infraError).toBeUndefined();
+    expect(r.info.verify?.details).toMatchObject({ workspaceError: { reason: 'missing' } });
+  });
+
+  it('a 2 GB sparse file scores 0 with the reason while the host process stays small', async () => {
+    await env.reset({ seed: 4 });
+    await bash(env, 'truncate -s 2G /workspace/pkg/huge.bin && ls -la /workspace/pkg/huge.bin');
+    const r = await env.step({ tool: 'finish', input: { message: 'done' } });
+    expect(r).toMatchObject({ reward: 0, terminated: true });
+    expect(r.info.infraError).toBeUndefined();
+    expect(r.info.verify?.details).toMatchObject({ workspaceError: { reason: 'file-too-large' } });
+    expect(process.memoryUsage().rss).toBeLessThan(500 * 1024 * 1024);
+    // The same file hidden in .git counts too: it would have to be read through.
+    await env.reset({ seed: 4 });
+    await bash(env, 'truncate -s 2G /workspace/.git/huge.bin');
+    const g = await env.step({ tool: 'finish', input: { message: 'done' } });
+    expect(g.info.verify?.details).toMatchObject({ workspaceError: { reason: 'file-too-large' } });
+    expect(process.memoryUsage().rss).toBeLessThan(500 * 1024 * 1024);
+  });
+
+  it('`kill -9 -1` and `kill 1` inside the container are the agent’s doing: the episode goes on and is scored', async () => {
+    await env.reset({ seed: 5 });
+    const killed = await env.step({ tool: 'bash', input: { command: 'kill -9 -1' } });
+    expect(killed.truncated).toBe(false);
+    expect(killed.observation.text).toMatch(/shell exited/);
+    await bash(env, 'kill 1; kill -TERM 1; kill -HUP 1');
+    expect(await bash(env, 'echo still-here')).toContain('still-here');
+    const r = await env.step({ tool: 'finish', input: { message: 'done' } });
+    expect(r).toMatchObject({ reward: 0, terminated: true, truncated: false });
+    expect(r.info.infraError).toBeUndefined();
+  });
+
+  it('`docker kill` from outside is infrastructure on the next step, and the next reset works', async () => {
+    await env.reset({ seed: 6 });
+    const provider = inner.pool.provider as DockerProvider;
+    await provider.docker.getContainer(inner.sandbox!.id).kill();
+    const r = await env.step({ tool: 'bash', input: { command: 'echo hi' } });
+    expect(r).toMatchObject({ truncated: true, terminated: false, reward: 0 });
+    expect(r.info.truncation).toBe('infra');
+    expect(r.info.infraError?.message).toMatch(/gone|container/i);
+    const again = await runEpisode(env, new OracleAgent(env), { seed: 6 });
+    expect(again.reward).toBe(1);
+  });
+
+  it('overlapping calls throw EnvOrderError; close() during a step cancels it with ClosedError', async () => {
+    const own = await make(funcLocalizeTask, { instances });
+    await own.reset({ seed: 0 });
+    const slow = own.step({ tool: 'bash', input: { command: 'sleep 2; echo slow' } });
+    await expect(own.step({ tool: 'bash', input: { command: 'echo fast' } })).rejects.toThrow(EnvOrderError);
+    await expect(own.reset({ seed: 1 })).rejects.toThrow(EnvOrderError);
+    expect((await slow).observation.text).toContain('slow');
+    const resetting = own.reset({ seed: 2 });
+    await expect(own.step({ tool: 'bash', input: { command: 'echo during reset' } })).rejects.toThrow(EnvOrderError);
+    await resetting;
+    const cancelled = own.step({ tool: 'bash', input: { command: 'sleep 30' } });
+    await new Promise((r) => setTimeout(r, 300));
+    const t = performance.now();
+    const rejected = expect(cancelled).rejects.toThrow(ClosedError);
+    await own.close();
+    await rejected;
+    expect(performance.now() - t).toBeLessThan(10_000);
+  });
+});
+
+describe.runIf(dockerReady())('adversarial: a repository whose .gitignore ignores some of its own files', () => {
+  let repo: string;
+
+  beforeAll(async () => {
+    repo = await mkdtemp(join(tmpdir(), 'hg-ignored-'));
+    await cp(SHOP, repo, { recursive: true });
+    await writeFile(join(repo, '.gitignore'), 'pkg/discounts.py\n*.cfg\nbuild/\n');
+    await writeFile(join(repo, 'settings.cfg'), 'answer = 42\n');
+  });
+  afterAll(async () => {
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  it('the oracle scores 1.0 on five consecutive resets, expected and unexpected instances alike', async () => {
+    const instances = await funcLocalizeTask.generate!({ repo, perFile: 10, seed: 2 });
+    expect(instances.some((i) => i.targets[0]!.file === 'pkg/discounts.py')).toBe(true);
+    const env = await make(funcLocalizeTask, { instances });
+    try {
+      const inner = env.unwrapped as TaskEnv<FuncLocalizeInstance>;
+      const ignoredTarget = instances.find((i) => i.targets[0]!.file === 'pkg/discounts.py')!;
+      // Seeded resets (prepared for exactly that instance) and explicit ids (prepared for another).
+      const resets = [{ seed: 0 }, { options: { instanceId: ignoredTarget.id } }, {}, { options: { instanceId: instances[1]!.id } }, {}];
+      for (const reset of resets) {
+        const episode = await runEpisode(env, new OracleAgent(env), reset);
+        expect(episode.reward, JSON.stringify(episode.info.verify?.details)).toBe(1);
+      }
+      await env.reset({ options: { instanceId: instances[2]!.id } });
+      const sandbox = inner.sandbox!;
+      const r = await sandbox.exec('cd /workspace && git ls-files pkg/discounts.py settings.cfg && git status --porcelain && git log --oneline | wc -l');
+      expect(r.output).toBe('pkg/discounts.py\nsettings.cfg\n1\n');
+    } finally {
+      await env.close();
+    }
+  });
+});
