@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { parseOptions } from '../options.js';
 import createDebug from 'debug';
 import type { Agent } from '../agents/agent.js';
 import { make } from '../env/registry.js';
@@ -48,11 +50,27 @@ export function isFailed(r: EpisodeRecord): r is { instanceId: string; error: { 
   return 'error' in r;
 }
 
+// Checks what a caller can get wrong; functions and objects are taken as they are.
+const RolloutOptionsSchema = z.object({
+  task: z.custom<object>((v) => typeof v === 'object' && v !== null, 'expected a task definition'),
+  instances: z.array(z.unknown()).min(1, 'expected at least one instance'),
+  agent: z.custom<(env: Env) => Agent>((v) => typeof v === 'function', 'expected a function that makes an agent per env'),
+  concurrency: z.number().int().min(1).optional(),
+  sandbox: z.enum(['docker', 'local']).optional(),
+  sandboxOptions: z.record(z.string(), z.unknown()).optional(),
+  maxSteps: z.number().int().positive().optional(),
+  maxSeconds: z.number().positive().optional(),
+  prepareNext: z.boolean().optional(),
+  onEpisode: z.custom<() => void>((v) => typeof v === 'function', 'expected a function').optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'expected an AbortSignal').optional(),
+});
+
 /** Run every instance once with `concurrency` envs sharing one warm pool; results in input order. */
 export async function rollout<I extends BaseInstance>(
   options: RolloutOptions<I>,
 ): Promise<{ episodes: EpisodeRecord[]; summary: RolloutSummary }> {
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, options.instances.length));
+  parseOptions(RolloutOptionsSchema, options, 'rollout options');
+  const concurrency = Math.min(options.concurrency ?? 1, options.instances.length);
   const provider = await createProvider(options.sandbox ?? 'docker', (options.sandboxOptions ?? {}) as never);
   // Every episode gets a fresh sandbox; each env prepares its next one while an episode runs, so
   // the pool keeps none in reserve: 2 x concurrency containers at most (concurrency with prepareNext off).

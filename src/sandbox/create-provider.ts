@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors.js';
 import { DockerProvider, type DockerProviderOptions } from './docker/docker-provider.js';
 import { LocalProvider, type LocalProviderOptions } from './local/local-provider.js';
 import type { SandboxProvider } from './types.js';
@@ -10,5 +11,6 @@ export async function createProvider(
   options: DockerProviderOptions | LocalProviderOptions = {},
 ): Promise<SandboxProvider> {
   if (kind === 'local') return LocalProvider.start(options as LocalProviderOptions);
-  return DockerProvider.start(options as DockerProviderOptions);
+  if (kind === 'docker') return DockerProvider.start(options as DockerProviderOptions);
+  throw new ValidationError('sandbox kind', [{ path: 'sandbox', message: `expected "docker" or "local", received ${JSON.stringify(kind)}` }]);
 }

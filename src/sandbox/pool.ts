@@ -50,7 +50,8 @@ export class SandboxPool implements AsyncDisposable {
   /** Start `warm` sandboxes now and resolve when they are ready. */
   async fill(): Promise<void> {
     const need = Math.max(0, this.warm - this.idle.length - this.starting);
-    await Promise.all(Array.from({ length: need }, () => this.startOne()));
+    // Those already starting count as warm once they are ready: wait for them too.
+    await Promise.all([...this.startingNow, ...Array.from({ length: need }, () => this.startOne())]);
   }
 
   /** Sandboxes that exist or are being made: idle, out and starting. */

@@ -49,10 +49,7 @@ export {};
  * Known drift in pages this test cannot fix itself, by page and error text. Remove an entry when
  * the page is fixed (the test then fails on an entry that matches nothing, so none outlives its fix).
  */
-const KNOWN_DRIFT: Array<{ doc: string; error: string }> = [
-  // docs/sandboxes.md belongs to the sandbox rewrite: its pool snippet lacks `import { SandboxPool }`.
-  { doc: 'docs/sandboxes.md', error: "Cannot find name 'SandboxPool'" },
-];
+const KNOWN_DRIFT: Array<{ doc: string; error: string }> = [];
 
 const blocks: DocBlock[] = docFiles(ROOT).flatMap((f) => extractBlocks(ROOT, f));
 const fileOf = (b: DocBlock): string =>

@@ -30,6 +30,7 @@ export function registerBench(program: Command): void {
           execOverShell: ratio(r.dockerExecMs, r.shellStepMs),
           coldOverWarm: ratio(r.coldStartMs, r.warmAcquireMs),
           coldResetOverWarmReset: ratio(reset.coldResetMs, reset.warmResetMs),
+          coldResetOverMissReset: ratio(reset.coldResetMs, reset.missResetMs),
         };
         if (opts.json) process.stdout.write(`${JSON.stringify(result)}\n`);
         else for (const [k, v] of Object.entries(result)) process.stdout.write(`${k.padEnd(16)} ${v}\n`);
