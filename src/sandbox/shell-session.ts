@@ -76,8 +76,10 @@ export function evalInput(command: string): string {
 const MARK_START = '\x1eHG';
 const MARK_END = '\x1e';
 const PARTIAL_MARK = /\x1e(?:H(?:G\d{0,24}\x1e?)?)?$/;
+// It also empties PS1 and PS2 before bash shows them: a prompt the agent set would otherwise be
+// printed after the mark and taken for the output of the next command.
 const PROMPT_FN =
-  `__hg_prompt() { local c=$? t=$SRANDOM$SRANDOM; printf '%s %s\\n' "$t" "$c" >&${CONTROL_FD}; ` +
+  `__hg_prompt() { local c=$? t=$SRANDOM$SRANDOM; PS1=''; PS2=''; printf '%s %s\\n' "$t" "$c" >&${CONTROL_FD}; ` +
   `printf '\\036HG%s\\036' "$t" >/dev/tty; }`;
 // The first prompt, before the init line defines the hook: token 0.
 const FIRST_PROMPT = `printf '0 %s\\n' "$?" >&${CONTROL_FD}; printf '\\036HG0\\036' >/dev/tty`;

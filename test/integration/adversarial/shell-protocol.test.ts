@@ -61,6 +61,13 @@ describe.runIf(dockerReady())('adversarial: the shell protocol', () => {
     }
   });
 
+  it('a prompt the agent sets is never taken for the output of the next command', async () => {
+    for (let i = 0; i < 20; i++) {
+      await sandbox.exec(`PS1='PROMPT${i}> '; PS2='more> '; PROMPT_DIRTRIM=1`);
+      expect((await sandbox.exec('echo next')).output).toBe('next\n');
+    }
+  });
+
   it('a command that closes or steals descriptor 63 for itself does not break the next command', async () => {
     await sandbox.exec('exec 63>/tmp/mine', { timeoutMs: 10_000 });
     expect((await sandbox.exec('echo fine')).output).toBe('fine\n');
