@@ -153,10 +153,11 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     const { sandbox } = taken;
     log('reset %s: %dms (%s)', instance.id, Math.round(performance.now() - t0), taken.handedOver ? 'prepared ahead' : 'installed now');
     this.episode = { instance, sandbox, steps: 0, startedAt: Date.now(), editHistory: new Map(), ended: false };
-    if (this.settings.prepareNext ?? true) this.sandboxes.prepare(this.predictNext());
     const info: ResetInfo = { envId: this.id, instanceId: instance.id, workdir: sandbox.workdir, preparedAhead: taken.handedOver };
     const observation: Observation = { text: this.task.prompt(instance, { workdir: sandbox.workdir }), isError: false };
+    // Listeners may name the next instance (prepareNext) before the env guesses it.
     this.emit('reset', { instanceId: instance.id, info });
+    if (this.settings.prepareNext ?? true) this.sandboxes.prepare(this.predictNext());
     return { observation, info };
   }
 

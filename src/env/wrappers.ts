@@ -85,14 +85,21 @@ export class TimeLimit extends Wrapper {
 /** Throws `EnvOrderError` when a program steps before reset or after the episode ended. */
 export class OrderEnforcing extends Wrapper {
   private state: 'new' | 'running' | 'ended' = 'new';
+  private resetting = false;
 
   override async reset(options?: ResetOptions): ReturnType<Env['reset']> {
-    const r = await super.reset(options);
-    this.state = 'running';
-    return r;
+    this.resetting = true;
+    try {
+      const r = await super.reset(options);
+      this.state = 'running';
+      return r;
+    } finally {
+      this.resetting = false;
+    }
   }
 
   override async step(action: Action): Promise<StepResult> {
+    if (this.resetting) throw new EnvOrderError(`${this.id}: step() was called while reset() is still running; await reset() first`);
     if (this.state === 'new') throw new EnvOrderError(`${this.id}: call reset() before step()`);
     if (this.state === 'ended') throw new EnvOrderError(`${this.id}: the episode has ended; call reset() to start another`);
     const r = await super.step(action);

@@ -98,7 +98,11 @@ export async function rollout<I extends BaseInstance>(
         while (index !== undefined) {
           const instance = options.instances[index]!;
           const upcoming = claim();
-          if (upcoming !== undefined && options.prepareNext !== false) task.prepareNext(options.instances[upcoming]!.id);
+          // Once this episode's reset has taken its sandbox, the next one is prepared for `upcoming`.
+          const prepareUpcoming = (): void => {
+            if (upcoming !== undefined && options.prepareNext !== false) task.prepareNext(options.instances[upcoming]!.id);
+          };
+          env.once('reset', prepareUpcoming);
           let record: EpisodeRecord;
           try {
             record = await runEpisode(env, agent, { options: { instanceId: instance.id } });
@@ -106,6 +110,8 @@ export async function rollout<I extends BaseInstance>(
             log('episode %s failed: %O', instance.id, err);
             const e = err as Error & { code?: string };
             record = { instanceId: instance.id, error: { code: e.code ?? e.name, message: e.message } };
+          } finally {
+            env.off('reset', prepareUpcoming);
           }
           results[index] = record;
           options.onEpisode?.(record, ++done, options.instances.length);

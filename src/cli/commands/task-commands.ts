@@ -101,8 +101,15 @@ export function registerTaskCommands(program: Command): void {
       const agents = { oracle: (env: never) => new OracleAgent(env), noop: () => new NoopAgent() } as const;
       const bar = progressBar(instances.length, `${task.name} ${opts.agent}`);
       const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
-      process.once('SIGTERM', () => controller.abort());
+      let stoppedBy: NodeJS.Signals | undefined;
+      const stop = (signal: NodeJS.Signals) => () => {
+        stoppedBy = signal;
+        process.stderr.write(`\nhybrid-gym: ${signal}: starting no more episodes; the running ones finish (again to quit now)\n`);
+        process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143));
+        controller.abort();
+      };
+      process.once('SIGINT', stop('SIGINT'));
+      process.once('SIGTERM', stop('SIGTERM'));
       const { episodes, summary } = await rollout({
         task,
         instances,
@@ -121,6 +128,11 @@ export function registerTaskCommands(program: Command): void {
           : { id: e.instanceId, reward: e.reward, success: e.success, steps: e.steps.length, ...(e.info.infraError ? { infraError: e.info.infraError } : {}) };
         process.stdout.write(`${JSON.stringify(line)}\n`);
       }
-      process.stdout.write(`${JSON.stringify(summary)}\n`);
+      // An interrupted run says so on its last line and in its exit code: it is not a complete one.
+      process.stdout.write(`${JSON.stringify(stoppedBy ? { ...summary, interrupted: true } : summary)}\n`);
+      if (stoppedBy) {
+        process.stderr.write(`hybrid-gym: interrupted by ${stoppedBy}: ${episodes.length} of ${instances.length} instances ran\n`);
+        process.exitCode = stoppedBy === 'SIGINT' ? 130 : 143;
+      }
     });
 }
