@@ -50,7 +50,10 @@ export class EpisodeSandboxes<I extends BaseInstance> {
   private async install(sandbox: Sandbox, instance: I | undefined): Promise<Sandbox> {
     if (!instance) return sandbox;
     try {
-      await installWorkspace(sandbox, await this.files(instance));
+      const { incremental } = await installWorkspace(sandbox, await this.files(instance));
+      // The shell the agent gets has carried the earlier workspace (its unmasked answer among it)
+      // through its memory: hand over a new shell process instead.
+      if (incremental) await sandbox.restartShell();
       return sandbox;
     } catch (err) {
       void this.pool.release(sandbox);

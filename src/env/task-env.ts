@@ -6,7 +6,7 @@ import type { Sandbox } from '../sandbox/types.js';
 import type { BaseInstance, TaskDefinition, VerifyResult } from '../tasks/define-task.js';
 import { runAction } from '../tools/run-action.js';
 import type { Action, Observation, ToolContext } from '../tools/types.js';
-import { readWorkspace, type ReadLimits } from '../workspace/sandbox-workspace.js';
+import { checkGrowth, readWorkspace, type ReadLimits } from '../workspace/sandbox-workspace.js';
 import { EpisodeSandboxes, type Taken } from './episode-sandboxes.js';
 import { seededRandom } from '../util/seeded-random.js';
 import type { Env, EnvEvents, ResetInfo, ResetOptions, StepInfo, StepResult, Truncation } from './types.js';
@@ -270,6 +270,7 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     let verify: VerifyResult;
     try {
       const files = await readWorkspace(ep.sandbox, this.settings.readLimits);
+      checkGrowth(await this.task.workspace(ep.instance), files, this.settings.readLimits);
       verify = await this.task.verify(ep.instance, files, { workdir: ep.sandbox.workdir });
     } catch (err) {
       if (this.isClosed) throw new ClosedError(`Env ${this.id}`);

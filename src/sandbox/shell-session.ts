@@ -66,7 +66,8 @@ export function evalInput(command: string): string {
   }
   parts.push(cur);
   // The command runs with the control channel closed: nothing it does can write an end of command.
-  return `eval ${parts.map((p) => `$'${p}'`).join('\\\n')} ${CONTROL_FD}>&-`;
+  // `\builtin eval`: an alias or function named eval that the agent defined is not ours to run.
+  return `\\builtin eval ${parts.map((p) => `$'${p}'`).join('\\\n')} ${CONTROL_FD}>&-`;
 }
 
 // The prompt hook prints a fresh random token on the control channel, then the same token inside a

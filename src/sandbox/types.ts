@@ -74,8 +74,14 @@ export interface Sandbox extends AsyncDisposable {
   /** Copy `path` inside the sandbox to `hostDir` on the host. */
   copyOut(path: string, hostDir: string): Promise<void>;
 
-  /** Whether the sandbox still exists (its container runs): false tells infrastructure failure from the agent's doing. */
+  /**
+   * Whether the sandbox is still there for its episode: false means the infrastructure failed (the
+   * container was removed, stopped or paused from outside, the engine does not answer). A container
+   * whose PID 1 the agent's own memory use got OOM-killed counts as there: its files can be read.
+   */
   isAlive(): Promise<boolean>;
+  /** Replace the persistent shell with a new process (nothing of the old one's memory survives). */
+  restartShell(): Promise<void>;
   /** Release every resource. Safe to call twice. */
   close(): Promise<void>;
 }

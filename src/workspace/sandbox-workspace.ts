@@ -12,7 +12,10 @@ const CANONICAL_CONFIG = '[core]\\n\\trepositoryformatversion = 0\\n\\tfilemode 
 // Empty the workdir and make a one-commit repository of what is written next.
 const FRESH = (w: string) => `find ${shellQuote(w)} -mindepth 1 -maxdepth 1 -exec rm -rf {} +`;
 // -f: the repo's own .gitignore must not keep any of its files out of the commit (or a restore would lose them).
-const GIT_INIT = `git init -q -b main . && git add -A -f && ${GIT} commit -q --no-verify -m workspace && git rev-parse HEAD`;
+// One time stamp for every file, .git included: which files were written last must not show which
+// one holds the target.
+const SAME_TIMES = `find . -exec touch -h -d @0 {} +`;
+const GIT_INIT = `git init -q -b main . && git add -A -f && ${GIT} commit -q --no-verify -m workspace && ${SAME_TIMES} && git rev-parse HEAD`;
 
 /**
  * Bring a workdir back to the commit we made, if nothing the agent did can outlive that: HEAD is
@@ -32,7 +35,7 @@ const RECOMMIT =
   `git add -A -f && t=$(git write-tree) && c=$(printf workspace | ${GIT} commit-tree "$t") && ` +
   `printf '%s\\n' "$c" > .git/refs/heads/main && rm -rf .git/logs .git/hooks && ` +
   `find .git -maxdepth 1 -name '*_HEAD' -delete && printf '${CANONICAL_CONFIG}' > .git/config && ` +
-  `git prune --expire=now && echo "$c"`;
+  `git prune --expire=now && ${SAME_TIMES} && echo "$c"`;
 
 // Changed files up to this size travel inside the restore script itself (one round trip in all).
 const INLINE_BYTES = 1024 * 1024;
@@ -108,13 +111,29 @@ export interface ReadLimits {
   maxTotalBytes?: number;
   /** Number of entries. @default 100000 */
   maxFiles?: number;
+  /**
+   * Bytes a file may grow by over the workspace the agent was given (a new file counts whole).
+   * Verifiers parse changed files, and a parser's time can grow with the square of what was added:
+   * past this the episode scores 0 without parsing. @default 32 KiB
+   */
+  maxGrowthBytes?: number;
 }
 
 export const DEFAULT_READ_LIMITS: Required<ReadLimits> = Object.freeze({
   maxFileBytes: 32 * 1024 * 1024,
   maxTotalBytes: 256 * 1024 * 1024,
   maxFiles: 100_000,
+  maxGrowthBytes: 32 * 1024,
 });
+
+/** A WorkspaceError when a file of `final` grew by more than the limit over `given`. */
+export function checkGrowth(given: WorkspaceFiles, final: WorkspaceFiles, limits: ReadLimits = {}): void {
+  const max = limits.maxGrowthBytes ?? DEFAULT_READ_LIMITS.maxGrowthBytes;
+  for (const [path, content] of final) {
+    const grew = content.byteLength - (given.get(path)?.byteLength ?? 0);
+    if (grew > max) throw new WorkspaceError('grew', `${path} grew by ${grew} bytes, more than the ${max} a file may grow by`);
+  }
+}
 
 /**
  * Read the workdir back as files (the agent's final state), leaving out `.git` and caches. What the
@@ -123,6 +142,17 @@ export const DEFAULT_READ_LIMITS: Required<ReadLimits> = Object.freeze({
  */
 export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
   const { maxFileBytes, maxTotalBytes, maxFiles } = { ...DEFAULT_READ_LIMITS, ...limits };
+  try {
+    return await readArchive(sandbox, maxFileBytes, maxTotalBytes, maxFiles);
+  } catch (err) {
+    if (err instanceof WorkspaceError || err instanceof SandboxError) throw err;
+    // The stream broke: a process of the agent's changed the files while they were read, unless the sandbox is gone.
+    if (!(await sandbox.isAlive().catch(() => false))) throw new SandboxError(`Reading the workspace failed: ${(err as Error).message}`, { sandboxId: sandbox.id });
+    throw new WorkspaceError('unreadable', `The workspace could not be read (it changed while it was read?): ${(err as Error).message}`);
+  }
+}
+
+async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes: number, maxFiles: number): Promise<WorkspaceFiles> {
   let stream: Readable;
   try {
     stream = await sandbox.archiveOut(sandbox.workdir);

@@ -6,7 +6,7 @@ import { ClosedError, SandboxError } from '../../errors.js';
 import { ShellSession } from '../shell-session.js';
 import { runInSubshell } from '../subshell.js';
 import { readSmallFile, writeSmallFiles } from './shell-files.js';
-import type { ShellHost } from '../shell-transport.js';
+import { killSessionScript, type ShellHost } from '../shell-transport.js';
 import { extractTar, packDirectory, packFiles, readFirstFile } from '../tar.js';
 import type { ExecResult, FileEntry, RunOptions, Sandbox } from '../types.js';
 import { dockerExec, openShellExec } from './docker-exec.js';
@@ -51,6 +51,21 @@ export class DockerSandbox implements Sandbox {
 
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  /**
+   * Replace the shell with a new process. Whatever the old one held in memory (file contents that
+   * went through it, say an earlier workspace) is gone with it.
+   */
+  async restartShell(): Promise<void> {
+    const old = this.shell;
+    this.shell = null;
+    if (old) {
+      const pid = old.shellPid;
+      await old.close();
+      if (pid > 1) await this.host.runScript(killSessionScript(pid), 10_000).catch(() => {});
+    }
+    await this.guard('openShell', () => this.openShell());
   }
 
   /** Open the shell; called by the provider once the container runs. */
@@ -168,7 +183,11 @@ export class DockerSandbox implements Sandbox {
     if (this.isClosed) return false;
     try {
       const info = await withTimeout(this.container.inspect(), 10_000, 'inspect');
-      return info.State.Running;
+      // The agent can make the kernel's OOM killer pick PID 1 (oom_score_adj is raised without
+      // privilege): that container stopped by the agent's doing, and its files are still readable.
+      if (info.State.OOMKilled) return true;
+      // Paused or stopped from outside: infrastructure.
+      return info.State.Running && !info.State.Paused;
     } catch {
       return false;
     }

@@ -71,6 +71,17 @@ export class LocalSandbox implements Sandbox {
     return this.closing !== null;
   }
 
+  async restartShell(): Promise<void> {
+    const old = this.shell;
+    this.shell = null;
+    if (old) {
+      const pid = old.shellPid;
+      await old.close();
+      if (pid > 1) await hostShell.runScript(killSessionScript(pid), 10_000).catch(() => {});
+    }
+    await this.openShell();
+  }
+
   async openShell(): Promise<void> {
     this.shell = await ShellSession.open(hostShell, {
       cwd: this.workdir,

@@ -148,6 +148,39 @@ describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each oth
     expect(again.reward).toBe(1);
   });
 
+  it('`docker pause` from outside is infrastructure, not the agent’s doing', async () => {
+    await env.reset({ seed: 7 });
+    const provider = inner.pool.provider as DockerProvider;
+    const container = provider.docker.getContainer(inner.sandbox!.id);
+    await container.pause();
+    try {
+      const r = await env.step({ tool: 'str_replace_editor', input: { command: 'view', path: '/workspace/pkg/cart.py' } });
+      expect(r.truncated).toBe(true);
+      expect(r.info.truncation).toBe('infra');
+    } finally {
+      await container.unpause().catch(() => {});
+    }
+  });
+
+  it('an unplanned reset shows no trace of which files it rewrote: one time stamp for all, a new shell', async () => {
+    await env.reset({ options: { instanceId: instances[0]!.id } });
+    await inner.nextPrepared();
+    const other = instances.find((i) => i.id !== inner.preparedFor && i.targets[0]!.file !== instances[0]!.targets[0]!.file)!;
+    await env.reset({ options: { instanceId: other.id } });
+    expect(inner.currentInstance?.id).toBe(other.id);
+    const out = await bash(env, 'find /workspace -printf "%T@\\n" | sort -u | wc -l; ps -o pid= -o etimes= -p $$');
+    expect(out.split('\n')[0]).toBe('1');
+  });
+
+  it('a file grown far beyond its given size scores 0 unparsed, whatever it holds', async () => {
+    await env.reset({ seed: 8 });
+    await bash(env, 'yes "# comment" | head -c 200000 >> /workspace/pkg/cart.py');
+    const t = performance.now();
+    const r = await env.step({ tool: 'finish', input: { message: 'done' } });
+    expect(performance.now() - t).toBeLessThan(5_000);
+    expect(r.info.verify?.details).toMatchObject({ workspaceError: { reason: 'grew' } });
+  });
+
   it('overlapping calls throw EnvOrderError; close() during a step cancels it with ClosedError', async () => {
     const own = await make(funcLocalizeTask, { instances });
     await own.reset({ seed: 0 });
@@ -165,6 +198,28 @@ describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each oth
     await own.close();
     await rejected;
     expect(performance.now() - t).toBeLessThan(10_000);
+  });
+});
+
+describe.runIf(dockerReady())('adversarial: the agent’s own memory use', () => {
+  it('OOM-killing PID 1 (its oom_score_adj raised from inside) is the agent’s doing, scored, not infrastructure', async () => {
+    const instances = await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 1 });
+    const env = await make(funcLocalizeTask, { instances, sandboxOptions: { memoryBytes: 256 * 1024 ** 2 }, prepareNext: false });
+    try {
+      await env.reset({ seed: 0 });
+      const r = await env.step({
+        tool: 'bash',
+        input: {
+          timeout: 60,
+          command: 'echo 1000 > /proc/1/oom_score_adj; for i in 1 2 3 4 5 6; do python3 -c "import time; a = bytearray(60 * 1024**2); time.sleep(30)" & done; sleep 20',
+        },
+      });
+      const end = r.terminated || r.truncated ? r : await env.step({ tool: 'finish', input: { message: 'done' } });
+      expect(end.info.infraError).toBeUndefined();
+      expect(end.reward).toBe(0);
+    } finally {
+      await env.close();
+    }
   });
 });
 
