@@ -168,6 +168,8 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
     throw error;
   };
   const files: WorkspaceFiles = new Map();
+  // Every regular file by its archive name, for hard links to it that come later.
+  const regular = new Map<string, Buffer>();
   let total = 0;
   let count = 0;
   for await (const entry of extract) {
@@ -182,18 +184,27 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
     total += size;
     if (total > maxTotalBytes) stop(new WorkspaceError('too-large', `The workspace holds more than ${maxTotalBytes} bytes`));
     const parts = rel.split('/');
-    const skip =
-      entry.header.type !== 'file' ||
+    const type = entry.header.type;
+    const hidden =
       rel === '' ||
       parts.slice(0, -1).some((p) => IGNORED_DIRS.has(p) || p.endsWith('.egg-info')) ||
       isIgnoredFile(parts[parts.length - 1]!);
-    if (skip) {
+    if (type === 'link') {
+      // A hard link's content came with the first name of its file (kept for this, within the limits).
+      entry.resume();
+      const target = regular.get((entry.header.linkname ?? '').replace(/^\.?\/?/, ''));
+      if (!hidden && target) files.set(rel, target);
+      continue;
+    }
+    if (type !== 'file') {
       entry.resume();
       continue;
     }
     const chunks: Buffer[] = [];
     for await (const c of entry) chunks.push(c as Buffer);
-    files.set(rel, Buffer.concat(chunks));
+    const content = Buffer.concat(chunks);
+    regular.set(name, content);
+    if (!hidden) files.set(rel, content);
   }
   if (count === 0) throw new WorkspaceError('missing', `The workspace ${sandbox.workdir} is missing`);
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

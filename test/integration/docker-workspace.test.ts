@@ -55,6 +55,18 @@ describe.runIf(dockerReady())('installing a workspace twice into one sandbox', (
     });
   }
 
+  it('reads hard-linked files with their content, whichever name the archive gives first', async () => {
+    const s = await provider.create();
+    await installWorkspace(s, repoFor('B'));
+    // .git sorts before pkg: the archive names the file first inside .git, which is not read.
+    await s.exec(`cd ${s.workdir} && ln pkg/b.py .git/zz-link && ln pkg/b.py pkg/c.py`);
+    const final = await readWorkspace(s);
+    expect(final.get('pkg/b.py')?.toString()).toBe(repoFor('B').get('pkg/b.py')!.toString());
+    expect(final.get('pkg/c.py')?.toString()).toBe(repoFor('B').get('pkg/b.py')!.toString());
+    expect([...final.keys()].some((k) => k.startsWith('.git'))).toBe(false);
+    await s.close();
+  });
+
   it('writes only the difference the second time', async () => {
     const s = await provider.create();
     expect((await installWorkspace(s, repoFor('A'))).incremental).toBe(false);
