@@ -55,7 +55,8 @@ describe.runIf(dockerReady())('docker sandbox: the persistent shell', () => {
     const started = Date.now();
     const r = await sandbox.exec("trap '' INT; sleep 600", { timeoutMs: 1_000 });
     expect(r.timedOut).toBe(true);
-    expect(Date.now() - started).toBeLessThan(6_000);
+    // Bounded, not fast: the 600 s sleep must not run out its time (a loaded CI machine takes ~7 s).
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect((await sandbox.exec('echo $((1+1))')).output).toBe('2\n');
   });
 

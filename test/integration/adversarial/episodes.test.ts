@@ -177,7 +177,7 @@ describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each oth
     await bash(env, 'yes "# comment" | head -c 200000 >> /workspace/pkg/cart.py');
     const t = performance.now();
     const r = await env.step({ tool: 'finish', input: { message: 'done' } });
-    expect(performance.now() - t).toBeLessThan(5_000);
+    expect(performance.now() - t).toBeLessThan(30_000);
     expect(r.info.verify?.details).toMatchObject({ workspaceError: { reason: 'grew' } });
   });
 
@@ -197,7 +197,7 @@ describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each oth
     const rejected = expect(cancelled).rejects.toThrow(ClosedError);
     await own.close();
     await rejected;
-    expect(performance.now() - t).toBeLessThan(10_000);
+    expect(performance.now() - t).toBeLessThan(25_000);
   });
 });
 

@@ -22,7 +22,7 @@ describe.runIf(dockerReady())('adversarial: the shell protocol', () => {
       await sandbox.exec('cd /tmp && export KEPT=yes');
       const r = await sandbox.exec(command, { timeoutMs: 10_000 });
       expect(r).toMatchObject({ exitCode: 0, timedOut: false, running: false });
-      expect(r.durationMs).toBeLessThan(5_000);
+      expect(r.durationMs).toBeLessThan(9_000);
       const next = await sandbox.exec('echo "$PWD $KEPT"');
       expect(next.output).toBe('/tmp yes\n');
     });
