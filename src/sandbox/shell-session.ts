@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
 import createDebug from 'debug';
 import { ClosedError, SandboxError, ShellBusyError } from '../errors.js';
@@ -517,6 +516,13 @@ export class ShellSession {
     })().finally(() => {
       this.recovering = null;
     });
+  }
+
+  /** Close, and kill every process of the shell's session where it runs (a dropped exec stream leaves them). */
+  async terminate(): Promise<void> {
+    const pid = this.pid;
+    await this.close();
+    if (pid > 1) await this.host.runScript(killSessionScript(pid), 10_000).catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { ClosedError, SandboxError } from '../../errors.js';
 import { ShellSession } from '../shell-session.js';
 import { runInSubshell } from '../subshell.js';
 import { readSmallFile, writeSmallFiles } from './shell-files.js';
-import { killSessionScript, type ShellHost } from '../shell-transport.js';
+import type { ShellHost } from '../shell-transport.js';
 import { extractTar, packDirectory, packFiles, readFirstFile } from '../tar.js';
 import type { ExecResult, FileEntry, RunOptions, Sandbox } from '../types.js';
 import { dockerExec, openShellExec } from './docker-exec.js';
@@ -60,11 +60,7 @@ export class DockerSandbox implements Sandbox {
   async restartShell(): Promise<void> {
     const old = this.shell;
     this.shell = null;
-    if (old) {
-      const pid = old.shellPid;
-      await old.close();
-      if (pid > 1) await this.host.runScript(killSessionScript(pid), 10_000).catch(() => {});
-    }
+    await old?.terminate();
     await this.guard('openShell', () => this.openShell());
   }
 

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdir, readFile, readdir, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { ClosedError, SandboxError } from '../../errors.js';
 import { ShellSession } from '../shell-session.js';
 import { runInSubshell } from '../subshell.js';
-import { endSignal, killSessionScript, type ShellHost, type ShellTransport } from '../shell-transport.js';
+import { endSignal, type ShellHost, type ShellTransport } from '../shell-transport.js';
 import { packDirectory, packFiles } from '../tar.js';
 import type { ExecResult, FileEntry, RunOptions, Sandbox } from '../types.js';
 
@@ -74,11 +74,7 @@ export class LocalSandbox implements Sandbox {
   async restartShell(): Promise<void> {
     const old = this.shell;
     this.shell = null;
-    if (old) {
-      const pid = old.shellPid;
-      await old.close();
-      if (pid > 1) await hostShell.runScript(killSessionScript(pid), 10_000).catch(() => {});
-    }
+    await old?.terminate();
     await this.openShell();
   }
 
