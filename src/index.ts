@@ -49,8 +49,11 @@ export {
   type TaskDefinition,
   type TaskContext,
   type GenerateOptions,
+  type VerifyContext,
   type VerifyResult,
 } from './tasks/define-task.js';
+export type { CodeCheck, CodeCheckResult, CheckDirs, RunCheck, CodeRunner } from './tasks/code-check.js';
+export { isProtectedForChecks } from './tasks/protected-files.js';
 export { readInstances, writeInstances, toJsonl, parseJsonl } from './tasks/instances-io.js';
 
 // Workspaces

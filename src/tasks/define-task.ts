@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { Action } from '../tools/types.js';
 import type { WorkspaceFiles } from '../workspace/files.js';
+import type { CodeRunner, RunCheck } from './code-check.js';
+import { isProtectedForChecks } from './protected-files.js';
 
 /** What every instance of every task has. */
 export const BaseInstanceSchema = z.object({
@@ -10,6 +12,8 @@ export const BaseInstanceSchema = z.object({
   task: z.string().min(1),
   repo: z.object({ path: z.string(), name: z.string() }),
   seed: z.number().int(),
+  /** The sandbox image of its episodes and code checks, when not the env's default. */
+  image: z.string().min(1).optional(),
 });
 export type BaseInstance = z.infer<typeof BaseInstanceSchema>;
 
@@ -26,11 +30,23 @@ export interface TaskContext {
   workdir: string;
 }
 
+/**
+ * What a verifier gets besides the files. `run` runs a code check (see {@link CodeCheck}) in a
+ * verification sandbox holding the files being judged, with the task's protected files restored
+ * from the host's pristine copy. The env, `hybrid-gym verify` and `checkEnv` always pass it; a
+ * unit test may pass a fake.
+ */
+export interface VerifyContext extends TaskContext {
+  run?: RunCheck;
+}
+
 /** Options of a generator: the repository and the seed, plus the task's own. */
 export interface GenerateOptions {
   repo: string;
   seed?: number;
   n?: number;
+  /** Runs code (a repository's tests) in fresh sandboxes, for generators that need to. */
+  runner?: CodeRunner;
   [key: string]: unknown;
 }
 
@@ -50,8 +66,17 @@ export interface TaskDefinition<I extends BaseInstance = BaseInstance> {
   workspace: (instance: I) => Promise<WorkspaceFiles>;
   /** The task prompt: the first observation. */
   prompt: (instance: I, ctx: TaskContext) => string;
-  /** Pure function of the instance and the final files: the same in an episode, the CLI and a unit test. */
-  verify: (instance: I, final: WorkspaceFiles, ctx: TaskContext) => VerifyResult | Promise<VerifyResult>;
+  /**
+   * The verdict on the final files: file checks (pure, the same in an episode, the CLI and a unit
+   * test) and, through `ctx.run`, code checks in a verification sandbox.
+   */
+  verify: (instance: I, final: WorkspaceFiles, ctx: VerifyContext) => VerifyResult | Promise<VerifyResult>;
+  /**
+   * Files a code check takes from the host's pristine copy (the instance's starting workspace),
+   * whatever the agent did to them: an agent-made file that matches is left out.
+   * @default isProtectedForChecks (tests, conftest.py, test configuration, sitecustomize, .pth files)
+   */
+  protectedFiles?: (path: string, instance: I) => boolean;
   /** Actions that solve the instance through the tools, like any agent would. */
   oracle: (instance: I, ctx: TaskContext) => Action[] | Promise<Action[]>;
 }

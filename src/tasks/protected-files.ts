@@ -1,0 +1,15 @@
+import { isTestFile } from './test-files.js';
+
+// What configures pytest (an ini file anywhere up from a test decides the rootdir and options).
+const TEST_CONFIG = new Set(['conftest.py', 'pytest.ini', '.pytest.ini', 'tox.ini', 'setup.cfg', 'pyproject.toml', 'noxfile.py']);
+// What Python runs at start-up without being imported by the code: never the agent's to plant.
+const STARTUP_HOOK = /(^|\/)(sitecustomize|usercustomize)\.py$|\.pth$/;
+
+/**
+ * The default protected files of code checks: tests, test configuration and start-up hooks. A code
+ * check sees the host's pristine copy of each of them, whatever the agent wrote.
+ */
+export function isProtectedForChecks(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return isTestFile(path) || TEST_CONFIG.has(name) || STARTUP_HOOK.test(path);
+}
