@@ -74,6 +74,18 @@ export class SandboxError extends HybridGymError {
   }
 }
 
+/**
+ * A code check could not run because its verification sandbox failed (could not start, vanished,
+ * stopped answering). Never the agent's doing: the env ends the episode as an infrastructure failure.
+ */
+export class CheckSandboxError extends SandboxError {
+  readonly check: string;
+  constructor(check: string, message: string, cause?: unknown) {
+    super(`code check "${check}": ${message}`, { cause });
+    this.check = check;
+  }
+}
+
 /** No container engine answered (not installed, not running, or DOCKER_HOST is wrong). */
 export class EngineUnavailableError extends SandboxError {
   readonly endpoint: string;

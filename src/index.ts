@@ -3,6 +3,7 @@ export {
   HybridGymError,
   ValidationError,
   SandboxError,
+  CheckSandboxError,
   EngineUnavailableError,
   ClosedError,
   ShellBusyError,
@@ -37,6 +38,7 @@ export type { Env, EnvEvents, RegisteredEnvs, ResetOptions, ResetInfo, StepResul
 export { make, register, registeredEnvs, registeredTask, type EnvFactory } from './env/registry.js';
 export { MakeOptionsSchema, type MakeOptions } from './env/make-options.js';
 export { TaskEnv } from './env/task-env.js';
+export { SandboxCodeRunner, type CodeRunnerOptions } from './env/code-runner.js';
 export { Wrapper, TimeLimit, OrderEnforcing, type TimeLimitOptions } from './env/wrappers.js';
 
 // Tasks

@@ -89,6 +89,7 @@ export interface Sandbox extends AsyncDisposable {
 /** Makes sandboxes of one kind. */
 export interface SandboxProvider extends AsyncDisposable {
   readonly name: string;
-  create(options?: { workdir?: string }): Promise<Sandbox>;
+  /** A new sandbox; `image` replaces the provider's image for this one (providers without images ignore it). */
+  create(options?: { workdir?: string; image?: string }): Promise<Sandbox>;
   close(): Promise<void>;
 }

@@ -75,14 +75,20 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     return new DockerProvider(docker, opts);
   }
 
-  async create(options: { workdir?: string } = {}): Promise<DockerSandbox> {
+  /** The image sandboxes get when `create` names none. */
+  get image(): string {
+    return this.options.image;
+  }
+
+  async create(options: { workdir?: string; image?: string } = {}): Promise<DockerSandbox> {
     this.assertOpen();
     const o = this.options;
     const workdir = options.workdir ?? o.workdir;
+    const image = options.image ?? o.image;
     let container: Docker.Container | undefined;
     try {
       container = await withTimeout(this.docker.createContainer({
-        Image: o.image,
+        Image: image,
         Cmd: KEEPER,
         WorkingDir: workdir,
         Labels: { ...o.labels, ...ownerLabels() },
@@ -111,7 +117,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     } catch (err) {
       await container?.remove({ force: true }).catch(() => {});
       if (err instanceof SandboxError) throw err;
-      throw new SandboxError(`Could not start a sandbox from ${o.image}: ${(err as Error).message}`, { cause: err });
+      throw new SandboxError(`Could not start a sandbox from ${image}: ${(err as Error).message}`, { cause: err });
     }
   }
 }

@@ -1,0 +1,166 @@
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import createDebug from 'debug';
+import tar from 'tar-stream';
+import { CheckSandboxError, SandboxError } from '../errors.js';
+import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
+import { shellQuote } from '../sandbox/subshell.js';
+import type { CheckDirs, CodeCheck, CodeCheckResult, CodeRunner } from '../tasks/code-check.js';
+import type { WorkspaceFiles } from '../workspace/files.js';
+
+const log = createDebug('hybrid-gym:check');
+
+export interface CodeRunnerOptions {
+  /** Characters of a check's output kept (head and tail together). @default 20000 */
+  outputChars?: number;
+  /** Most bytes read back from `out` per check; past it the rest comes back undefined. @default 16 MiB */
+  maxCollectBytes?: number;
+  /** Time limit of a check that names none. @default 300000 */
+  timeoutMs?: number;
+}
+
+// What a check's command starts with: nothing of the image's or the agent's environment but these.
+const BASE_ENV = {
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  HOME: '/root',
+  LANG: 'C.UTF-8',
+  PYTHONDONTWRITEBYTECODE: '1',
+};
+
+/**
+ * Runs code checks, each in a fresh sandbox of its own that is closed afterwards: the verification
+ * sandbox. It holds exactly the files given (never the agent's container, its processes or what it
+ * wrote outside the workspace), has the provider's limits (network none, memory, pids), and its
+ * command starts with a clean environment. A failing, crashing or hanging command is a result; only
+ * a sandbox that could not run the check throws, with a {@link CheckSandboxError}.
+ */
+export class SandboxCodeRunner implements CodeRunner {
+  private readonly outputChars: number;
+  private readonly maxCollectBytes: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly provider: SandboxProvider,
+    options: CodeRunnerOptions = {},
+  ) {
+    this.outputChars = options.outputChars ?? 20_000;
+    this.maxCollectBytes = options.maxCollectBytes ?? 16 * 1024 * 1024;
+    this.timeoutMs = options.timeoutMs ?? 300_000;
+  }
+
+  async run(files: WorkspaceFiles, check: CodeCheck, options: { image?: string } = {}): Promise<CodeCheckResult> {
+    let sandbox: Sandbox;
+    try {
+      sandbox = await this.provider.create(options.image ? { image: options.image } : {});
+    } catch (err) {
+      throw new CheckSandboxError(check.name, `no verification sandbox could start: ${(err as Error).message}`, err);
+    }
+    try {
+      return await this.runIn(sandbox, files, check);
+    } finally {
+      void sandbox.close().catch((err) => log('closing the verification sandbox failed: %s', (err as Error).message));
+    }
+  }
+
+  private async runIn(sandbox: Sandbox, files: WorkspaceFiles, check: CodeCheck): Promise<CodeCheckResult> {
+    const root = posix.join(posix.dirname(sandbox.workdir), '.hybrid-gym-check');
+    const dirs: CheckDirs = { workdir: sandbox.workdir, support: `${root}/support`, out: `${root}/out` };
+    const timeoutMs = check.timeoutMs ?? this.timeoutMs;
+    const env = { ...BASE_ENV, ...check.env };
+    const argv = check.argv(dirs);
+    const started = Date.now();
+    let exitCode: number;
+    let output: string;
+    let timedOut: boolean;
+    try {
+      await sandbox.writeFiles([
+        ...[...files].map(([path, content]) => ({ path: posix.join(sandbox.workdir, path), content })),
+        ...Object.entries(check.support ?? {}).map(([path, content]) => ({ path: posix.join(dirs.support, path), content })),
+      ]);
+    } catch (err) {
+      throw await this.failure(sandbox, check, err);
+    }
+    const script = `mkdir -p ${shellQuote(dirs.out)} ${shellQuote(dirs.support)} && cd ${shellQuote(dirs.workdir)} && exec env -i ${Object.entries(env)
+      .map(([k, v]) => shellQuote(`${k}=${v}`))
+      .join(' ')} ${argv.map(shellQuote).join(' ')}`;
+    try {
+      ({ exitCode, output, timedOut } = await sandbox.execDetached(['sh', '-c', script], { timeoutMs, cwd: dirs.workdir }));
+    } catch (err) {
+      // What the checked code did to its own sandbox (killed the shell, say) is a failed check.
+      if (!(err instanceof SandboxError) || !(await sandbox.isAlive().catch(() => false))) throw await this.failure(sandbox, check, err);
+      ({ exitCode, output, timedOut } = { exitCode: -1, output: `the check's command was lost: ${err.message}`, timedOut: false });
+    }
+    const durationMs = Date.now() - started;
+    let collected: Record<string, Buffer | undefined>;
+    try {
+      collected = await this.collect(sandbox, dirs.out, check.collect ?? []);
+    } catch (err) {
+      throw await this.failure(sandbox, check, err);
+    }
+    const capped = capText(output, this.outputChars);
+    log('%s: exit %d in %dms%s', check.name, exitCode, durationMs, timedOut ? ' (timed out)' : '');
+    return { exitCode, output: capped.text, truncated: capped.truncated, timedOut, durationMs, collected };
+  }
+
+  /** The sandbox failed where no checked code had run yet, or it is gone: infrastructure. */
+  private async failure(sandbox: Sandbox, check: CodeCheck, err: unknown): Promise<Error> {
+    if (!(err instanceof SandboxError)) return err as Error;
+    const alive = await sandbox.isAlive().catch(() => false);
+    return new CheckSandboxError(check.name, `the verification sandbox ${alive ? 'failed' : 'is gone'}: ${err.message}`, err);
+  }
+
+  /** The named files of `out`, read in one archive; what is missing or past the byte cap is undefined. */
+  private async collect(sandbox: Sandbox, out: string, names: string[]): Promise<Record<string, Buffer | undefined>> {
+    const result: Record<string, Buffer | undefined> = Object.fromEntries(names.map((n) => [n, undefined]));
+    if (names.length === 0) return result;
+    const wanted = new Set(names.map((n) => posix.normalize(n)));
+    const stream = await sandbox.archiveOut(out);
+    const base = posix.basename(out);
+    let budget = this.maxCollectBytes;
+    await readTar(stream, (name, size, read) => {
+      const rel = posix.relative(base, posix.normalize(name));
+      if (!wanted.has(rel) || size > budget) return undefined;
+      budget -= size;
+      return read().then((data) => {
+        result[rel] = data;
+      });
+    });
+    return result;
+  }
+}
+
+/** Calls `onFile` for each regular file; it may read the entry's content (skipped otherwise). */
+function readTar(
+  stream: Readable,
+  onFile: (name: string, size: number, read: () => Promise<Buffer>) => Promise<void> | undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const extract = tar.extract();
+    extract.on('entry', (header, entry, next) => {
+      const chunks: Buffer[] = [];
+      let reading: Promise<void> | undefined;
+      if (header.type === 'file') {
+        reading = onFile(header.name, header.size ?? 0, () =>
+          new Promise<Buffer>((res, rej) => {
+            entry.on('data', (c) => chunks.push(c as Buffer));
+            entry.on('end', () => res(Buffer.concat(chunks)));
+            entry.on('error', rej);
+          }),
+        );
+      }
+      if (!reading) entry.resume();
+      entry.on('end', () => void (reading ?? Promise.resolve()).then(() => next(), next));
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    stream.on('error', reject);
+    stream.pipe(extract);
+  });
+}
+
+function capText(text: string, chars: number): { text: string; truncated: boolean } {
+  if (text.length <= chars) return { text, truncated: false };
+  const half = Math.floor(chars / 2);
+  const cut = text.length - 2 * half;
+  return { text: `${text.slice(0, half)}\n[... ${cut} characters cut ...]\n${text.slice(-half)}`, truncated: true };
+}

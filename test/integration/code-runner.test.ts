@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxCodeRunner } from '../../src/env/code-runner.js';
+import { CheckSandboxError } from '../../src/errors.js';
+import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { LocalProvider } from '../../src/sandbox/local/local-provider.js';
+import type { CodeCheck } from '../../src/tasks/code-check.js';
+import type { WorkspaceFiles } from '../../src/workspace/files.js';
+import { dockerReady } from './helpers.js';
+
+const files = (entries: Record<string, string>): WorkspaceFiles => new Map(Object.entries(entries).map(([k, v]) => [k, Buffer.from(v)]));
+
+const sh = (name: string, script: string, extra: Partial<CodeCheck> = {}): CodeCheck => ({
+  name,
+  argv: (d) => ['bash', '-c', script, 'check', d.workdir, d.support, d.out],
+  ...extra,
+});
+
+describe.runIf(dockerReady())('verification sandbox (docker)', () => {
+  let provider: DockerProvider;
+  let runner: SandboxCodeRunner;
+
+  beforeAll(async () => {
+    provider = await DockerProvider.start({ env: { AGENT_SECRET: 'from-the-provider' } });
+    runner = new SandboxCodeRunner(provider, { outputChars: 2000 });
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  it('runs from the workspace root with the given files, support files outside it, results read back', async () => {
+    const r = await runner.run(
+      files({ 'pkg/a.py': 'X = 1\n', 'README': 'hi' }),
+      sh('py', 'cd "$1" && pwd && python3 -c "import pkg.a; print(pkg.a.X)" && cat "$2/tool.txt" && echo verdict > "$3/result.txt" && ls -A "$1" | tr "\\n" " "', {
+        support: { 'tool.txt': 'support-file\n' },
+        collect: ['result.txt', 'never-written.txt'],
+      }),
+    );
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toContain('/workspace\n1\nsupport-file\n');
+    // Nothing but the given files in the workspace: no .git, no results, no support files.
+    expect(r.output).toContain('README pkg ');
+    expect(r.output).not.toContain('.git');
+    expect(r.collected['result.txt']?.toString()).toBe('verdict\n');
+    expect(r.collected['never-written.txt']).toBeUndefined();
+  });
+
+  it('starts the command with a clean environment: neither the provider nor the image env reaches it', async () => {
+    const r = await runner.run(files({}), sh('env', 'env | sort', { env: { CHECK_VAR: 'yes' } }));
+    expect(r.output).toContain('CHECK_VAR=yes');
+    expect(r.output).toContain('PYTHONDONTWRITEBYTECODE=1');
+    expect(r.output).not.toContain('AGENT_SECRET');
+  });
+
+  it('each check gets a fresh sandbox: what one check wrote anywhere is gone for the next', async () => {
+    await runner.run(files({}), sh('plant', 'echo planted > /usr/lib/python3/dist-packages/evil.pth; echo x > /tmp/left-behind'));
+    const r = await runner.run(files({}), sh('look', 'ls /usr/lib/python3/dist-packages/evil.pth /tmp/left-behind 2>&1; true'));
+    expect(r.output).toContain('No such file');
+    expect(r.output).not.toMatch(/^\/tmp\/left-behind$/m);
+  });
+
+  it('a command that fails, hangs or kills its own shell is a result, not an infrastructure error', async () => {
+    const failed = await runner.run(files({}), sh('fail', 'echo no; exit 3'));
+    expect(failed).toMatchObject({ exitCode: 3, timedOut: false });
+    const hung = await runner.run(files({}), sh('hang', 'sleep 600', { timeoutMs: 1500 }));
+    expect(hung.timedOut).toBe(true);
+    expect(hung.exitCode).not.toBe(0);
+    // Kills the persistent shell of the verification sandbox (the parent of the check's process).
+    const killer = await runner.run(files({}), sh('kill-shell', 'kill -9 $(ps -o ppid= -p $PPID); sleep 1'), );
+    expect(killer.exitCode).not.toBe(0);
+  });
+
+  it('caps the output, keeping head and tail', async () => {
+    const r = await runner.run(files({}), sh('flood', 'echo HEAD; head -c 200000 /dev/zero | tr "\\0" a; echo; echo TAIL'));
+    expect(r.truncated).toBe(true);
+    expect(r.output.length).toBeLessThan(2200);
+    expect(r.output.startsWith('HEAD')).toBe(true);
+    expect(r.output.trimEnd().endsWith('TAIL')).toBe(true);
+  });
+
+  it('has no network', async () => {
+    const r = await runner.run(
+      files({}),
+      sh('net', `python3 -c "import socket; socket.create_connection(('1.1.1.1', 53), timeout=3)" 2>&1 | tail -1`),
+    );
+    expect(r.output).toMatch(/Network is unreachable|OSError|timed out/);
+  });
+
+  it('an image that cannot start is a CheckSandboxError naming the check', async () => {
+    await expect(runner.run(files({}), sh('needs-image', 'true'), { image: 'hybrid-gym/no-such-image:0' })).rejects.toSatisfy(
+      (e: unknown) => e instanceof CheckSandboxError && e.check === 'needs-image' && /no-such-image/.test(e.message),
+    );
+  });
+});
+
+describe('verification sandbox (local)', () => {
+  it('runs the same way on the host, in a directory of its own', async () => {
+    const provider = new LocalProvider();
+    try {
+      const runner = new SandboxCodeRunner(provider);
+      const r = await runner.run(
+        files({ 'a.txt': 'A' }),
+        sh('local', 'cd "$1" && cat a.txt && cp a.txt "$3/copy.txt"', { collect: ['copy.txt'] }),
+      );
+      expect(r.exitCode).toBe(0);
+      expect(r.output).toContain('A');
+      expect(r.collected['copy.txt']?.toString()).toBe('A');
+    } finally {
+      await provider.close();
+    }
+  });
+});
