@@ -39,6 +39,7 @@ export { make, register, registeredEnvs, registeredTask, type EnvFactory } from 
 export { MakeOptionsSchema, type MakeOptions } from './env/make-options.js';
 export { TaskEnv } from './env/task-env.js';
 export { SandboxCodeRunner, type CodeRunnerOptions } from './env/code-runner.js';
+export { verifyFiles, type VerifyFilesOptions } from './env/verify-files.js';
 export { Wrapper, TimeLimit, OrderEnforcing, type TimeLimitOptions } from './env/wrappers.js';
 
 // Tasks
@@ -55,7 +56,7 @@ export {
   type VerifyResult,
 } from './tasks/define-task.js';
 export type { CodeCheck, CodeCheckResult, CheckDirs, RunCheck, CodeRunner } from './tasks/code-check.js';
-export { isProtectedForChecks } from './tasks/protected-files.js';
+export { isProtectedForChecks, withProtectedRestored } from './tasks/protected-files.js';
 export { readInstances, writeInstances, toJsonl, parseJsonl } from './tasks/instances-io.js';
 
 // Workspaces

@@ -10,6 +10,8 @@ const log = createDebug('hybrid-gym:env');
 interface Prepared<I> {
   /** The instance whose workspace it holds; undefined for a blank sandbox. */
   instance: I | undefined;
+  /** The instance's own image, when it names one (else the provider's). */
+  image: string | undefined;
   sandbox: Promise<Sandbox>;
 }
 
@@ -36,13 +38,16 @@ export class EpisodeSandboxes<I extends BaseInstance> {
 
   /** Start preparing the next episode's sandbox, for `instance` or blank when it is not known. */
   prepare(instance: I | undefined): void {
+    const image = instance?.image;
+    // A sandbox of another image cannot serve: drop it.
+    if (this.next && this.next.image !== image) void this.close();
     if (this.next) {
       if (this.next.instance?.id === instance?.id) return;
-      // A different guess: keep the sandbox (it is pristine) but give it the new workspace.
+      // A different guess: keep the sandbox (it is pristine, of the same image) but give it the new workspace.
       const previous = this.next.sandbox;
-      this.next = { instance, sandbox: previous.then((s) => this.install(s, instance)) };
+      this.next = { instance, image: this.next.image, sandbox: previous.then((s) => this.install(s, instance)) };
     } else {
-      this.next = { instance, sandbox: this.pool.acquire().then((s) => this.install(s, instance)) };
+      this.next = { instance, image, sandbox: this.acquire(image).then((s) => this.install(s, instance)) };
     }
     this.next.sandbox.catch((err) => log('preparing the next sandbox failed: %s', (err as Error).message));
   }
@@ -75,6 +80,10 @@ export class EpisodeSandboxes<I extends BaseInstance> {
     );
   }
 
+  private acquire(image: string | undefined): Promise<Sandbox> {
+    return this.pool.acquire(image === undefined ? {} : { image });
+  }
+
   /** A fresh sandbox holding `instance`'s workspace: the prepared one, else one from the pool. */
   async take(instance: I): Promise<Taken> {
     const prepared = this.next;
@@ -87,8 +96,12 @@ export class EpisodeSandboxes<I extends BaseInstance> {
         // Logged in prepare(); a fresh attempt below says what is wrong, if anything still is.
       }
       if (sandbox && prepared.instance?.id === instance.id) return { sandbox, handedOver: true };
+      if (sandbox && prepared.image !== instance.image) {
+        void this.pool.release(sandbox);
+        sandbox = undefined;
+      }
     }
-    sandbox ??= await this.pool.acquire();
+    sandbox ??= await this.acquire(instance.image);
     return { sandbox: await this.install(sandbox, instance), handedOver: false };
   }
 

@@ -1,9 +1,13 @@
 import createDebug from 'debug';
 import { EventEmitter } from 'eventemitter3';
-import { ClosedError, EnvOrderError, HybridGymError, InstanceNotFoundError, SandboxError, WorkspaceError } from '../errors.js';
+import { CheckSandboxError, ClosedError, EnvOrderError, HybridGymError, InstanceNotFoundError, SandboxError, WorkspaceError } from '../errors.js';
 import { SandboxPool } from '../sandbox/pool.js';
 import type { Sandbox } from '../sandbox/types.js';
-import type { BaseInstance, TaskDefinition, VerifyResult } from '../tasks/define-task.js';
+import type { CodeRunner } from '../tasks/code-check.js';
+import type { BaseInstance, TaskDefinition, VerifyContext, VerifyResult } from '../tasks/define-task.js';
+import { withProtectedRestored } from '../tasks/protected-files.js';
+import type { WorkspaceFiles } from '../workspace/files.js';
+import { SandboxCodeRunner } from './code-runner.js';
 import { runAction } from '../tools/run-action.js';
 import type { Action, Observation, ToolContext } from '../tools/types.js';
 import { checkGrowth, readWorkspace, type ReadLimits } from '../workspace/sandbox-workspace.js';
@@ -25,6 +29,8 @@ export interface TaskEnvSettings {
   prepareNext?: boolean;
   /** Limits on reading the final workspace. @default DEFAULT_READ_LIMITS */
   readLimits?: ReadLimits;
+  /** Runs the task's code checks. @default a SandboxCodeRunner on the pool's provider */
+  checkRunner?: CodeRunner;
 }
 
 interface Episode<I> {
@@ -34,6 +40,8 @@ interface Episode<I> {
   startedAt: number;
   editHistory: Map<string, string[]>;
   ended: boolean;
+  /** The workspace the agent was given (the host's pristine copy), made when first needed. */
+  given?: Promise<WorkspaceFiles>;
 }
 
 /**
@@ -52,6 +60,7 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
   private readonly sandboxes: EpisodeSandboxes<I>;
   private inFlight: string | null = null;
   private isClosed = false;
+  private runner: CodeRunner | undefined;
 
   constructor(
     readonly id: string,
@@ -270,10 +279,13 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     let verify: VerifyResult;
     try {
       const files = await readWorkspace(ep.sandbox, this.settings.readLimits);
-      checkGrowth(await this.task.workspace(ep.instance), files, this.settings.readLimits);
-      verify = await this.task.verify(ep.instance, files, { workdir: ep.sandbox.workdir });
+      const given = await this.givenFiles(ep);
+      checkGrowth(given, files, this.settings.readLimits);
+      verify = await this.task.verify(ep.instance, files, this.verifyContext(ep, files, given));
     } catch (err) {
       if (this.isClosed) throw new ClosedError(`Env ${this.id}`);
+      // The verification sandbox failed, not the agent's: infrastructure, whatever state the agent's is in.
+      if (err instanceof CheckSandboxError) return this.endForInfra(ep, err);
       if (err instanceof WorkspaceError) {
         verify = { reward: 0, success: false, details: { workspaceError: { reason: err.reason, message: err.message } } };
       } else if (err instanceof SandboxError || err instanceof ClosedError) {
@@ -302,6 +314,10 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       if (!result.info.infraError) result.info.sandboxError = { code: (error as HybridGymError).code, message: error.message };
       return result;
     }
+    return this.endForInfra(ep, error);
+  }
+
+  private endForInfra(ep: Episode<I>, error: Error): StepResult {
     log('infrastructure failure in %s: %s', ep.instance.id, error.message);
     ep.ended = true;
     this.emit('error', { error, phase: 'step' });
@@ -316,6 +332,25 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       terminated: false,
       truncated: true,
       info,
+    };
+  }
+
+  private givenFiles(ep: Episode<I>): Promise<WorkspaceFiles> {
+    return (ep.given ??= Promise.resolve(this.task.workspace(ep.instance)));
+  }
+
+  /** Code checks see the final files with the task's protected files restored from the given ones. */
+  private verifyContext(ep: Episode<I>, final: WorkspaceFiles, given: WorkspaceFiles): VerifyContext {
+    const { task } = this;
+    const isProtected = task.protectedFiles ? (path: string) => task.protectedFiles!(path, ep.instance) : undefined;
+    let checked: WorkspaceFiles | undefined;
+    return {
+      workdir: ep.sandbox.workdir,
+      run: (check) => {
+        checked ??= withProtectedRestored(final, given, isProtected);
+        this.runner ??= this.settings.checkRunner ?? new SandboxCodeRunner(this.pool.provider);
+        return this.runner.run(checked, check, ep.instance.image === undefined ? {} : { image: ep.instance.image });
+      },
     };
   }
 

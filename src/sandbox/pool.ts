@@ -104,9 +104,21 @@ export class SandboxPool implements AsyncDisposable {
     }
   }
 
-  /** A fresh sandbox: a started one when there is one, else one started now (or the next to be ready). */
-  async acquire(): Promise<Sandbox> {
+  /**
+   * A fresh sandbox: a started one when there is one, else one started now (or the next to be
+   * ready). One of another `image` than the provider's is started for the caller (not kept warm).
+   */
+  async acquire(options: { image?: string } = {}): Promise<Sandbox> {
     if (this.isClosed) throw new ClosedError('Sandbox pool');
+    if (options.image !== undefined) {
+      const own = await this.provider.create({ image: options.image });
+      if (this.isClosed) {
+        await own.close();
+        throw new ClosedError('Sandbox pool');
+      }
+      this.out.add(own);
+      return own;
+    }
     const s = this.idle.shift();
     if (s) {
       this.out.add(s);

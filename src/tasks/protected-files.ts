@@ -1,3 +1,4 @@
+import type { WorkspaceFiles } from '../workspace/files.js';
 import { isTestFile } from './test-files.js';
 
 // What configures pytest (an ini file anywhere up from a test decides the rootdir and options).
@@ -12,4 +13,20 @@ const STARTUP_HOOK = /(^|\/)(sitecustomize|usercustomize)\.py$|\.pth$/;
 export function isProtectedForChecks(path: string): boolean {
   const name = path.slice(path.lastIndexOf('/') + 1);
   return isTestFile(path) || TEST_CONFIG.has(name) || STARTUP_HOOK.test(path);
+}
+
+/**
+ * The files a code check judges: the agent's final files, except that every protected path holds
+ * what it held in `given` (the host's pristine starting copy) and protected files the agent added
+ * are left out.
+ */
+export function withProtectedRestored(
+  final: WorkspaceFiles,
+  given: WorkspaceFiles,
+  isProtected: (path: string) => boolean = isProtectedForChecks,
+): WorkspaceFiles {
+  const checked: WorkspaceFiles = new Map();
+  for (const [path, content] of final) if (!isProtected(path)) checked.set(path, content);
+  for (const [path, content] of given) if (isProtected(path)) checked.set(path, content);
+  return new Map([...checked].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { NoopAgent, OracleAgent } from '../../agents/simple-agents.js';
 import { explainNoInstances } from '../../env/no-instances.js';
+import { verifyFiles } from '../../env/verify-files.js';
 import { registeredEnvs, registeredTask, taskByName } from '../../env/registry.js';
 import { closest } from '../../env/closest.js';
 import { UsageError } from '../../errors.js';
@@ -80,10 +81,11 @@ export function registerTaskCommands(program: Command): void {
     .addArgument(new Argument('<instances>', 'instances file (.jsonl)').argParser(existingFile))
     .requiredOption('--id <id>', 'instance id')
     .requiredOption('--dir <dir>', 'the workspace to score', existingDir)
-    .action(async (path: string, opts: { id: string; dir: string }) => {
+    .addOption(new Option('--sandbox <kind>', `where code checks run: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
+    .action(async (path: string, opts: { id: string; dir: string; sandbox: SandboxKind }) => {
       const { task, instances } = await loadInstanceFile(path);
       const instance = pickInstance(instances, opts.id, path);
-      const verdict = await task.verify(instance, await loadRepoFiles(opts.dir), { workdir: resolve(opts.dir) });
+      const verdict = await verifyFiles(task, instance, await loadRepoFiles(opts.dir), { sandbox: opts.sandbox, workdir: resolve(opts.dir) });
       process.stdout.write(`${JSON.stringify({ reward: verdict.reward, success: verdict.success, details: verdict.details })}\n`);
     });
 
