@@ -132,3 +132,24 @@ export {
   type DepSearchInstance,
   type DepSearchOptions,
 } from './tasks/dep-search/index.js';
+
+// Test runs
+export {
+  pytestCheck,
+  parsePytestResults,
+  buildTestMap,
+  hashFiles,
+  TestMapSchema,
+  TestMapError,
+  PytestCheckOptionsSchema,
+  BuildTestMapOptionsSchema,
+  TEST_OUTCOMES,
+  type PytestCheck,
+  type PytestCheckOptions,
+  type PytestResults,
+  type ResultsKey,
+  type TestOutcome,
+  type TestResult,
+  type TestMap,
+  type BuildTestMapOptions,
+} from './testrun/index.js';

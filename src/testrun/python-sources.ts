@@ -1,0 +1,223 @@
+// The Python side of the test runner: put into the verification sandbox as CodeCheck.support files.
+// It must run on Python 3.8+ and pytest 7.2+ (Debian bookworm, the default image) and stays standard-library only.
+
+/** run_pytest.py: `python3 -I -B run_pytest.py SUPPORT OUT WORKDIR` loads our plugin without PYTHONPATH and calls pytest.main. */
+export const BOOTSTRAP_SOURCE = String.raw`"""Run pytest with hybrid-gym's plugin: python3 -I -B run_pytest.py SUPPORT OUT WORKDIR."""
+import json
+import os
+import sys
+
+
+def main():
+    support, out, workdir = sys.argv[1:4]
+    with open(os.path.join(support, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    # Only what we pass decides pytest's options and plugins: not the environment.
+    for key in [k for k in os.environ if k.startswith("PYTEST_")]:
+        del os.environ[key]
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, support)
+    import pytest
+    import hybrid_gym_pytest
+
+    sys.path.remove(support)
+    workdir = os.path.realpath(workdir)
+    os.chdir(workdir)
+    # As "python -m pytest" does: the repository root first, then the directories the check names.
+    for rel in reversed([""] + config.get("pythonPath", [])):
+        sys.path.insert(0, os.path.join(workdir, rel) if rel else workdir)
+    recorder = hybrid_gym_pytest.Recorder(
+        out, config["nonce"], workdir, trace=config.get("trace", False), trace_exclude=config.get("traceExclude")
+    )
+    args = list(config["args"]) + ["--rootdir", workdir] + list(config.get("tests", []))
+    code = pytest.main(args, plugins=[recorder])
+    sys.stdout.flush()
+    sys.exit(int(code))
+
+
+if __name__ == "__main__":
+    main()
+`;
+
+/** hybrid_gym_pytest.py: the plugin that writes the results channel (and, when tracing, which functions each test entered). */
+export const PLUGIN_SOURCE = String.raw`"""hybrid-gym's pytest plugin: one JSON line per event into the results file, written as it happens."""
+import json
+import os
+import re
+import sys
+import threading
+
+import pytest
+
+_CO_NEWLOCALS = 0x2  # set on function code objects; module and class bodies lack it
+_TEXT_CHARS = 4000
+_MAX_FRAMES = 40
+
+
+def _trim(text, limit=_TEXT_CHARS):
+    if text is None or len(text) <= limit:
+        return text
+    head = limit // 4
+    return text[:head] + "\n[... %d characters cut ...]\n" % (len(text) - limit) + text[-(limit - head):]
+
+
+class Recorder:
+    def __init__(self, out, nonce, workdir, trace=False, trace_exclude=None):
+        self.nonce = nonce
+        self.workdir = workdir
+        self.fd = os.open(os.path.join(out, "results.jsonl"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self.reports = {}
+        self.counts = {}
+        self.trace = trace
+        self.exclude = re.compile(trace_exclude) if trace_exclude else None
+        self.files = {}  # co_filename -> relative path, or None when not ours
+        self.codes = {}  # id(code) -> function id, or -1
+        self.keep = []  # the code objects seen, so that their ids stay theirs
+        self.functions = {}  # (file, qualname, line) -> function id
+        self.current = set()
+
+    def emit(self, record):
+        record["n"] = self.nonce
+        os.write(self.fd, (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8", "replace"))
+
+    def rel(self, path):
+        if not path:
+            return path
+        full = os.path.realpath(path if os.path.isabs(path) else os.path.join(self.workdir, path))
+        if full == self.workdir or full.startswith(self.workdir + os.sep):
+            return os.path.relpath(full, self.workdir).replace(os.sep, "/")
+        return path
+
+    # Collection
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.emit({"t": "collect", "nodeid": report.nodeid, "message": _trim(report.longreprtext)})
+
+    def pytest_collection_finish(self, session):
+        self.emit({"t": "collected", "nodeids": [item.nodeid for item in session.items]})
+
+    # Running
+    def pytest_runtest_logstart(self, nodeid, location):
+        self.emit({"t": "start", "nodeid": nodeid})
+
+    def pytest_runtest_logreport(self, report):
+        self.reports.setdefault(report.nodeid, []).append(report)
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        reports = self.reports.pop(nodeid, [])
+        phases = {r.when: r for r in reports}
+        outcome, blame = self.outcome(phases)
+        record = {
+            "t": "test",
+            "nodeid": nodeid,
+            "outcome": outcome,
+            "duration": sum(getattr(r, "duration", 0.0) or 0.0 for r in reports),
+        }
+        if blame is not None:
+            record.update(self.details(blame, outcome))
+        self.counts[outcome] = self.counts.get(outcome, 0) + 1
+        self.emit(record)
+
+    @staticmethod
+    def outcome(phases):
+        setup, call, teardown = phases.get("setup"), phases.get("call"), phases.get("teardown")
+        if setup is None:
+            return "error", None
+        if setup.failed:
+            return "error", setup
+        if setup.skipped:
+            outcome, blame = ("xfailed" if hasattr(setup, "wasxfail") else "skipped"), setup
+        elif call is None:
+            return "error", teardown if teardown is not None and teardown.failed else None
+        elif call.failed:
+            return "failed", call
+        elif call.skipped:
+            outcome, blame = ("xfailed" if hasattr(call, "wasxfail") else "skipped"), call
+        else:
+            outcome, blame = ("xpassed" if hasattr(call, "wasxfail") else "passed"), None
+        if teardown is not None and teardown.failed:
+            return "error", teardown
+        return outcome, blame
+
+    def details(self, report, outcome):
+        longrepr = report.longrepr
+        if outcome in ("skipped", "xfailed"):
+            reason = getattr(report, "wasxfail", None) or None
+            if isinstance(longrepr, tuple) and len(longrepr) == 3:
+                reason = reason or str(longrepr[2])
+            return {"message": _trim(reason)} if reason else {}
+        out = {"phase": report.when}
+        crash = getattr(longrepr, "reprcrash", None)
+        message = getattr(crash, "message", None)
+        if message is None and longrepr is not None:
+            message = str(longrepr).strip().splitlines()[-1:] or None
+            message = message[0] if message else None
+        if message is not None:
+            out["message"] = _trim(message)
+        try:
+            text = report.longreprtext
+        except Exception:  # a repr that cannot render is still a failure
+            text = None
+        if text:
+            out["traceback"] = _trim(text)
+        frames = []
+        for entry in getattr(getattr(longrepr, "reprtraceback", None), "reprentries", None) or []:
+            loc = getattr(entry, "reprfileloc", None)
+            if loc is not None:
+                frames.append({"file": self.rel(str(loc.path)), "line": int(loc.lineno)})
+        if frames:
+            out["frames"] = frames[-_MAX_FRAMES:]
+        return out
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        self.emit({"t": "session", "exitStatus": int(exitstatus), "counts": self.counts})
+
+    # Tracing: which in-repo functions each test enters (setup, call and teardown)
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        if not self.trace:
+            yield
+            return
+        self.current = set()
+        threading.setprofile(self.profile)
+        sys.setprofile(self.profile)
+        try:
+            yield
+        finally:
+            sys.setprofile(None)
+            threading.setprofile(None)
+            self.emit({"t": "cover", "nodeid": item.nodeid, "fns": sorted(self.current)})
+            self.current = set()
+
+    def profile(self, frame, event, arg):
+        if event != "call":
+            return
+        code = frame.f_code
+        fid = self.codes.get(id(code))
+        if fid is None:
+            fid = self.classify(code)
+        if fid >= 0:
+            self.current.add(fid)
+
+    def classify(self, code):
+        self.keep.append(code)
+        fid = -1
+        name = code.co_name
+        if code.co_flags & _CO_NEWLOCALS and not name.startswith("<"):
+            filename = code.co_filename
+            rel = self.files.get(filename, 0)
+            if rel == 0:
+                rel = self.rel(filename)
+                if rel is None or os.path.isabs(rel) or rel.startswith("<") or (self.exclude and self.exclude.search(rel)):
+                    rel = None
+                self.files[filename] = rel
+            if rel is not None:
+                key = (rel, getattr(code, "co_qualname", name), code.co_firstlineno)
+                fid = self.functions.get(key)
+                if fid is None:
+                    fid = self.functions[key] = len(self.functions)
+                    self.emit({"t": "fn", "id": fid, "file": key[0], "qualname": key[1], "line": key[2]})
+        self.codes[id(code)] = fid
+        return fid
+`;

@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import createDebug from 'debug';
+import { z } from 'zod';
+import { HybridGymError } from '../errors.js';
+import { DEFAULT_IMAGE } from '../image/default-image.js';
+import { parseOptions } from '../options.js';
+import type { CodeRunner } from '../tasks/code-check.js';
+import type { WorkspaceFiles } from '../workspace/files.js';
+import { pytestCheck } from './pytest-check.js';
+import { BOOTSTRAP_SOURCE, PLUGIN_SOURCE } from './python-sources.js';
+import { parsePytestResults, parseTrace, type TestOutcome } from './results.js';
+
+const log = createDebug('hybrid-gym:testrun');
+
+// Bump when the map's meaning or shape changes, so old cache files are rebuilt.
+const FORMAT = 1;
+
+const sortedStrings = z.array(z.string());
+
+export const TestMapSchema = z.object({
+  format: z.literal(FORMAT),
+  /** Content hash of the repo's files. */
+  repoHash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The image the tests ran in. */
+  image: z.string(),
+  /** How long building took (the traced and the untraced run, and any reruns). */
+  buildMs: z.number().nonnegative(),
+  /** Tests that passed in both runs: the ones a task may rely on. */
+  tests: sortedStrings,
+  /** In-repo functions and methods (not in test files) entered by those tests. */
+  functions: z.array(
+    z.object({
+      file: z.string(),
+      /** `co_qualname`: `Class.method`, `outer.<locals>.inner`. */
+      qualname: z.string(),
+      /** `co_firstlineno`: the first decorator's line for a decorated function, else the `def` line. */
+      line: z.number().int().positive(),
+      tests: sortedStrings,
+    }),
+  ),
+  excluded: z.object({
+    /** Failed or errored in both runs, or never finished (crashed the run, timed out). */
+    failing: sortedStrings,
+    /** Outcomes differed between the traced and the untraced run. */
+    flaky: sortedStrings,
+    /** Skipped, xfailed or xpassed in both runs: no verdict to rely on. */
+    skipped: sortedStrings,
+  }),
+  /** Test modules that failed to collect (their tests are in none of the lists). */
+  collectErrors: sortedStrings,
+});
+
+export type TestMap = z.output<typeof TestMapSchema>;
+
+export const BuildTestMapOptionsSchema = z
+  .object({
+    /** The image to run the tests in. @default DEFAULT_IMAGE */
+    image: z.string().min(1).optional(),
+    /** Where maps are cached (under `test-maps/`). @default $HYBRID_GYM_CACHE or ~/.cache/hybrid-gym */
+    cacheDir: z.string().min(1).optional(),
+    /** Limit of each run. @default 600000 */
+    timeoutMs: z.number().int().positive().default(600_000),
+    /** Build even when a cached map exists (and replace it). @default false */
+    refresh: z.boolean().default(false),
+    /** Runs after a crash (`os._exit`, a segfault) that continue with the tests not yet reported. @default 5 */
+    maxReruns: z.number().int().nonnegative().default(5),
+    /** pytestCheck options for the suite (plugins, pythonPath, keepAddopts). @default {} */
+    pytest: z
+      .object({
+        plugins: z.array(z.string().min(1)).optional(),
+        pythonPath: z.array(z.string().min(1)).optional(),
+        keepAddopts: z.boolean().optional(),
+        extraArgs: z.array(z.string()).optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type BuildTestMapOptions = z.input<typeof BuildTestMapOptionsSchema>;
+
+/** The test map could not be built: the suite produced no results at all. */
+export class TestMapError extends HybridGymError {
+  constructor(message: string) {
+    super('TEST_MAP', message);
+  }
+}
+
+/** Content hash of a repo's files: path and bytes of each, in path order. */
+export function hashFiles(files: WorkspaceFiles): string {
+  const h = createHash('sha256');
+  for (const path of [...files.keys()].sort()) {
+    const content = files.get(path)!;
+    h.update(`${path}\0${content.length}\0`);
+    h.update(content);
+  }
+  return h.digest('hex');
+}
+
+/** The default cache folder: $HYBRID_GYM_CACHE, else ~/.cache/hybrid-gym. */
+export function defaultCacheDir(): string {
+  return process.env.HYBRID_GYM_CACHE || join(homedir(), '.cache', 'hybrid-gym');
+}
+
+type Outcome = TestOutcome | 'unfinished';
+
+interface SuiteRun {
+  outcomes: Map<string, Outcome>;
+  cover: Map<string, Set<string>>;
+  functions: Map<string, { file: string; qualname: string; line: number }>;
+  collectErrors: Set<string>;
+}
+
+/**
+ * Run the whole suite once; after a crash, run again on what was not reported yet, the crashing
+ * test counted as unfinished. Functions are keyed by file, qualname and line across runs.
+ */
+async function runSuite(
+  runner: CodeRunner,
+  files: WorkspaceFiles,
+  o: z.output<typeof BuildTestMapOptionsSchema>,
+  image: string,
+  trace: boolean,
+): Promise<SuiteRun> {
+  const run: SuiteRun = { outcomes: new Map(), cover: new Map(), functions: new Map(), collectErrors: new Set() };
+  let selection: string[] | undefined;
+  for (let round = 0; round <= o.maxReruns; round++) {
+    const check = pytestCheck({
+      ...o.pytest,
+      trace,
+      timeoutMs: o.timeoutMs,
+      name: trace ? 'pytest-trace' : 'pytest',
+      ...(selection ? { tests: selection } : {}),
+    });
+    const result = await runner.run(files, check, { image });
+    const parsed = parsePytestResults(result, check);
+    log('%s run %d: %d tests, complete %s, crashed %s', check.name, round, parsed.tests.length, parsed.complete, parsed.crashed);
+    if (round === 0 && parsed.tests.length === 0 && !parsed.collected && parsed.exitStatus === undefined) {
+      throw new TestMapError(`pytest gave no results (exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}): ${result.output.slice(-2000)}`);
+    }
+    for (const t of parsed.tests) run.outcomes.set(t.nodeid, t.outcome);
+    for (const c of parsed.collectErrors) run.collectErrors.add(c.nodeid);
+    if (trace) {
+      const data = parseTrace(result, check);
+      const keyOf = new Map<number, string>();
+      for (const [id, fn] of data.functions) {
+        const key = `${fn.file}\0${fn.qualname}\0${fn.line}`;
+        keyOf.set(id, key);
+        run.functions.set(key, fn);
+      }
+      for (const [nodeid, ids] of data.cover) {
+        run.cover.set(nodeid, new Set(ids.map((id) => keyOf.get(id)).filter((k): k is string => k !== undefined)));
+      }
+    }
+    const rest = parsed.missing.filter((id) => id !== parsed.crashed && !run.outcomes.has(id));
+    if (parsed.crashed !== undefined) run.outcomes.set(parsed.crashed, 'unfinished');
+    if (parsed.complete || parsed.crashed === undefined || rest.length === 0) {
+      for (const id of rest) run.outcomes.set(id, 'unfinished');
+      return run;
+    }
+    selection = rest;
+  }
+  for (const id of selection ?? []) if (!run.outcomes.has(id)) run.outcomes.set(id, 'unfinished');
+  return run;
+}
+
+const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Which tests exercise which in-repo functions and methods, from one traced run of the suite (a
+ * profiler records the code objects each test enters in setup, call and teardown) and one untraced
+ * run (tests whose outcome differs are flaky). Only tests that passed both times are mapped; the
+ * others are excluded and listed. Cached on the host by the files' content hash and the image.
+ */
+export async function buildTestMap(runner: CodeRunner, files: WorkspaceFiles, options: BuildTestMapOptions = {}): Promise<TestMap> {
+  const o = parseOptions(BuildTestMapOptionsSchema, options, 'buildTestMap options');
+  const image = o.image ?? DEFAULT_IMAGE;
+  const repoHash = hashFiles(files);
+  const key = createHash('sha256')
+    .update(JSON.stringify([FORMAT, repoHash, image, o.pytest, PLUGIN_SOURCE, BOOTSTRAP_SOURCE]))
+    .digest('hex');
+  const cacheFile = join(o.cacheDir ?? defaultCacheDir(), 'test-maps', `${key}.json`);
+  if (!o.refresh) {
+    const cached = await readCached(cacheFile, repoHash, image);
+    if (cached) return cached;
+  }
+  const started = Date.now();
+  const traced = await runSuite(runner, files, o, image, true);
+  const plain = await runSuite(runner, files, o, image, false);
+  const tests: string[] = [];
+  const failing: string[] = [];
+  const flaky: string[] = [];
+  const skipped: string[] = [];
+  for (const id of new Set([...traced.outcomes.keys(), ...plain.outcomes.keys()])) {
+    const a = traced.outcomes.get(id);
+    const b = plain.outcomes.get(id);
+    if (a === undefined || b === undefined) {
+      // Reported by one run only: unfinished there if it crashed, else the suites differed.
+      (a === 'unfinished' || b === 'unfinished' ? failing : flaky).push(id);
+    } else if (a !== b) flaky.push(id);
+    else if (a === 'passed') tests.push(id);
+    else if (a === 'skipped' || a === 'xfailed' || a === 'xpassed') skipped.push(id);
+    else failing.push(id);
+  }
+  const passing = new Set(tests);
+  const byFunction = new Map<string, string[]>();
+  for (const [nodeid, keys] of traced.cover) {
+    if (!passing.has(nodeid)) continue;
+    for (const k of keys) {
+      const list = byFunction.get(k);
+      if (list) list.push(nodeid);
+      else byFunction.set(k, [nodeid]);
+    }
+  }
+  const functions = [...byFunction]
+    .map(([k, ts]) => ({ ...traced.functions.get(k)!, tests: ts.sort(byString) }))
+    .sort((x, y) => byString(x.file, y.file) || x.line - y.line || byString(x.qualname, y.qualname));
+  const map: TestMap = {
+    format: FORMAT,
+    repoHash,
+    image,
+    buildMs: Date.now() - started,
+    tests: tests.sort(byString),
+    functions,
+    excluded: { failing: failing.sort(byString), flaky: flaky.sort(byString), skipped: skipped.sort(byString) },
+    collectErrors: [...new Set([...traced.collectErrors, ...plain.collectErrors])].sort(byString),
+  };
+  await writeCached(cacheFile, map);
+  return map;
+}
+
+/** A cached map, or undefined when there is none or it does not validate (then it is rebuilt). */
+async function readCached(file: string, repoHash: string, image: string): Promise<TestMap | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = TestMapSchema.safeParse(JSON.parse(text));
+    if (parsed.success && parsed.data.repoHash === repoHash && parsed.data.image === image) return parsed.data;
+  } catch {
+    // not JSON
+  }
+  log('ignoring the invalid cached test map %s', file);
+  return undefined;
+}
+
+async function writeCached(file: string, map: TestMap): Promise<void> {
+  try {
+    await mkdir(join(file, '..'), { recursive: true });
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, `${JSON.stringify(map)}\n`);
+    await rename(tmp, file);
+  } catch (err) {
+    log('could not cache the test map at %s: %s', file, (err as Error).message);
+  }
+}
