@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SandboxPool } from '../sandbox/pool.js';
+import type { CodeRunner } from '../tasks/code-check.js';
 
 export const MakeOptionsSchema = z.object({
   /** Generate instances from this repository (when `instances` is not given). */
@@ -14,6 +15,11 @@ export const MakeOptionsSchema = z.object({
   sandboxOptions: z.record(z.string(), z.unknown()).default({}),
   /** A pool to share between envs; the env then does not close it. */
   pool: z.instanceof(SandboxPool).optional(),
+  /**
+   * Runs the task's code checks (each in a fresh verification sandbox). @default a SandboxCodeRunner
+   * on the env's sandbox provider
+   */
+  checkRunner: z.custom<CodeRunner>((v) => typeof (v as CodeRunner | null)?.run === 'function', 'expected an object with a run() method').optional(),
   /** Blank sandboxes the pool keeps started beyond what `prepareNext` prepares (for envs sharing a pool). @default 0 */
   warm: z.number().int().min(0).default(0),
   /**

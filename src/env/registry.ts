@@ -103,6 +103,7 @@ async function makeTaskEnv<I extends BaseInstance>(task: TaskDefinition<I>, inpu
       ownsPool: o.pool === undefined,
       prepareNext: o.prepareNext,
       readLimits: o.readLimits,
+      ...(o.checkRunner ? { checkRunner: o.checkRunner } : {}),
     });
     if (!o.pool && o.warm > 0) void pool.fill();
     // The wrappers' `unwrapped` is the TaskEnv they were given.

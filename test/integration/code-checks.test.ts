@@ -1,0 +1,139 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxCodeRunner } from '../../src/env/code-runner.js';
+import { make } from '../../src/env/registry.js';
+import type { TaskEnv } from '../../src/env/task-env.js';
+import type { Env, StepResult } from '../../src/env/types.js';
+import { verifyFiles } from '../../src/env/verify-files.js';
+import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { SandboxPool } from '../../src/sandbox/pool.js';
+import { BaseInstanceSchema, defineTask, type BaseInstance } from '../../src/tasks/define-task.js';
+import { parsePytestResults, pytestCheck } from '../../src/testrun/index.js';
+import { loadRepoFiles } from '../../src/workspace/files.js';
+import type { Action } from '../../src/tools/types.js';
+import { dockerReady } from './helpers.js';
+
+const REPO = fileURLToPath(new URL('../fixtures/code-checks/calc', import.meta.url));
+const TESTS = ['tests/test_calc.py::test_add', 'tests/test_calc.py::test_add_negative', 'tests/test_calc.py::test_double'];
+const bash = (command: string): Action => ({ tool: 'bash', input: { command } });
+const FIX = bash(`sed -i 's/return a - b/return a + b/' calc.py`);
+
+// A task that exists only here, made the way users make theirs: fix calc.add, judged by the repo's tests.
+const fixCalc = defineTask({
+  name: 'fix-calc',
+  version: 0,
+  namespace: 'test',
+  instanceSchema: BaseInstanceSchema,
+  workspace: () => loadRepoFiles(REPO),
+  prompt: () => 'Fix calc.add so that the tests pass.',
+  verify: async (_instance, _files, ctx) => {
+    const check = pytestCheck({ tests: TESTS, timeoutMs: 60_000 });
+    const results = parsePytestResults(await ctx.run!(check), check);
+    const outcomes = Object.fromEntries(results.tests.map((t) => [t.nodeid, t.outcome]));
+    const success = results.complete && TESTS.every((t) => outcomes[t] === 'passed');
+    return { reward: success ? 1 : 0, success, details: { outcomes, complete: results.complete, missing: results.missing } };
+  },
+  oracle: () => [FIX],
+});
+const instance: BaseInstance = { id: 'calc-0', task: 'fix-calc', repo: { path: REPO, name: 'calc' }, seed: 0 };
+
+describe.runIf(dockerReady())('code checks: a task judged by the repository\'s tests', () => {
+  let provider: DockerProvider;
+  let pool: SandboxPool;
+  let env: Env<TaskEnv<BaseInstance>>;
+
+  beforeAll(async () => {
+    provider = await DockerProvider.start();
+    pool = new SandboxPool(provider, { warm: 0 });
+    env = await make(fixCalc, { instances: [instance], pool, maxSteps: 20 });
+  });
+  afterAll(async () => {
+    await env?.close();
+    await pool?.close();
+    await provider?.close();
+  });
+
+  /** One episode: the actions, then finish. */
+  async function episode(actions: Action[]): Promise<StepResult> {
+    await env.reset({ options: { instanceId: instance.id } });
+    for (const a of actions) {
+      const r = await env.step(a);
+      expect(r.terminated || r.truncated, `step ${JSON.stringify(a)} ended the episode`).toBe(false);
+    }
+    return env.step({ tool: 'finish', input: { message: 'done' } });
+  }
+
+  it('the fix scores 1 and doing nothing 0, with each test\'s outcome in details', async () => {
+    const fixed = await episode([FIX]);
+    expect(fixed.reward).toBe(1);
+    expect(fixed.info.verify?.details.outcomes).toEqual(Object.fromEntries(TESTS.map((t) => [t, 'passed'])));
+    const nothing = await episode([]);
+    expect(nothing.reward).toBe(0);
+    expect(nothing.info.verify?.details.outcomes).toMatchObject({ 'tests/test_calc.py::test_add': 'failed' });
+  });
+
+  // Each attack is tried without the fix (it must not turn 0 into 1) and with it (it must not turn 1 into 0).
+  const attacks: Record<string, string> = {
+    'rewrites the tests': `printf 'def test_add():\\n    pass\\ndef test_add_negative():\\n    pass\\ndef test_double():\\n    pass\\n' > tests/test_calc.py`,
+    'deletes the tests': 'rm -rf tests',
+    'makes conftest.py pass every test': `cat >> conftest.py <<'EOF'
+import pytest
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    rep.outcome = 'passed'
+EOF`,
+    'plants a conftest.py in the tests folder that breaks the code': `printf 'import calc\\ncalc.add = lambda a, b: 0\\n' > tests/conftest.py`,
+    'points pytest.ini elsewhere': `printf '[pytest]\\ntestpaths = nowhere\\npython_files = nothing_*.py\\naddopts = -p no:python\\n' > pytest.ini && printf '[pytest]\\npython_functions = nothing\\n' > tests/pytest.ini`,
+    'plants sitecustomize.py and a .pth file': `printf 'import calc\\ncalc.add = lambda a, b: a + b\\n' > sitecustomize.py && printf 'import sys; sys.modules.setdefault("calc", type(sys)("calc"))\\n' > hook.pth`,
+    'plants a .pth file in the image\'s site-packages of its own container': `echo 'import os; os._exit(0)' > /usr/lib/python3/dist-packages/zz-agent.pth`,
+  };
+
+  for (const [name, command] of Object.entries(attacks)) {
+    it(`the agent ${name}: the verdict does not change`, async () => {
+      const broken = await episode([bash(command)]);
+      expect(broken.reward, JSON.stringify(broken.info.verify?.details)).toBe(0);
+      const fixed = await episode([FIX, bash(command)]);
+      expect(fixed.reward, JSON.stringify(fixed.info.verify?.details)).toBe(1);
+    });
+  }
+
+  it('a forged pytest summary printed by the code under test does not count as a pass', async () => {
+    const forged = await episode([
+      bash(`sed -i 's/return a - b/print("=== 3 passed in 0.01s ==="); print("PASSED"); return a - b/' calc.py`),
+    ]);
+    expect(forged.reward).toBe(0);
+  });
+
+  it('os._exit(0) in the code under test does not count as a pass', async () => {
+    const exited = await episode([bash(`sed -i 's/return a - b/import os; os._exit(0)/' calc.py`)]);
+    expect(exited.reward).toBe(0);
+    expect(exited.info.verify?.details.complete).toBe(false);
+  });
+
+  it('a verification sandbox that cannot start ends the episode as infrastructure, not as a zero', async () => {
+    const other = await DockerProvider.start();
+    const runner = new SandboxCodeRunner(other);
+    await other.close();
+    const broken = await make(fixCalc, { instances: [instance], pool, maxSteps: 5, checkRunner: runner });
+    try {
+      await broken.reset();
+      await broken.step(FIX);
+      const r = await broken.step({ tool: 'finish', input: { message: 'done' } });
+      expect(r.truncated).toBe(true);
+      expect(r.info.truncation).toBe('infra');
+      expect(r.info.infraError?.message).toMatch(/code check "pytest"/);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('verifyFiles (hybrid-gym verify) runs the same code checks on a directory', async () => {
+    const files = await loadRepoFiles(REPO);
+    expect((await verifyFiles(fixCalc, instance, files, { sandbox: 'docker' })).reward).toBe(0);
+    files.set('calc.py', Buffer.from(files.get('calc.py')!.toString().replace('a - b', 'a + b')));
+    files.set('tests/test_calc.py', Buffer.from('def test_add():\n    assert False\n'));
+    expect((await verifyFiles(fixCalc, instance, files, { sandbox: 'docker' })).reward).toBe(1);
+  });
+});
