@@ -137,3 +137,51 @@ EOF`,
     expect((await verifyFiles(fixCalc, instance, files, { sandbox: 'docker' })).reward).toBe(1);
   });
 });
+
+describe.runIf(dockerReady())('an instance that names its own image', () => {
+  const MARKED = 'hybrid-gym/test-marked:code-checks';
+  let provider: DockerProvider;
+
+  beforeAll(async () => {
+    provider = await DockerProvider.start();
+    // A derived image with a marker file: where the marker is seen, that image ran.
+    const c = await provider.docker.createContainer({ Image: provider.image, Cmd: ['sh', '-c', 'echo marked > /etc/hg-marker'] });
+    await c.start();
+    await c.wait();
+    await c.commit({ repo: 'hybrid-gym/test-marked', tag: 'code-checks' });
+    await c.remove();
+  });
+  afterAll(async () => {
+    await provider?.close();
+    await provider?.docker.getImage(MARKED).remove({ force: true }).catch(() => {});
+  });
+
+  it('its episodes and its code checks run in that image, the others in the default one', async () => {
+    const seen = defineTask({
+      ...fixCalc,
+      name: 'image-probe',
+      verify: async (_i, _f, ctx) => {
+        const r = await ctx.run!({ name: 'probe', argv: (d) => ['sh', '-c', `cat /etc/hg-marker > ${d.out}/m 2>/dev/null; true`], collect: ['m'] });
+        const marked = r.collected.m?.toString().trim() === 'marked';
+        return { reward: marked ? 1 : 0, success: marked, details: {} };
+      },
+    });
+    const plain: BaseInstance = { ...instance, id: 'plain' };
+    const marked: BaseInstance = { ...instance, id: 'marked', image: MARKED };
+    const pool = new SandboxPool(provider, { warm: 0 });
+    const env = await make(seen, { instances: [plain, marked, { ...plain, id: 'plain-2' }], pool });
+    try {
+      for (const [id, expected] of [['plain', 0], ['marked', 1], ['plain-2', 0], ['marked', 1]] as const) {
+        env.unwrapped.prepareNext(id);
+        await env.reset({ options: { instanceId: id } });
+        const look = await env.step(bash('cat /etc/hg-marker 2>/dev/null || echo unmarked'));
+        expect(look.observation.text.split('\n')[0], id).toBe(expected ? 'marked' : 'unmarked');
+        const done = await env.step({ tool: 'finish', input: { message: 'x' } });
+        expect(done.reward, id).toBe(expected);
+      }
+    } finally {
+      await env.close();
+      await pool.close();
+    }
+  });
+});
