@@ -3,15 +3,17 @@ import { resolve } from 'node:path';
 import { EnvNotFoundError, ValidationError } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { createProvider, type SandboxKind } from '../sandbox/create-provider.js';
-import { DockerProviderOptionsSchema, type DockerProviderOptions } from '../sandbox/docker/docker-provider.js';
+import { DockerProvider, DockerProviderOptionsSchema, type DockerProviderOptions } from '../sandbox/docker/docker-provider.js';
 import { LocalProviderOptionsSchema, type LocalProviderOptions } from '../sandbox/local/local-provider.js';
 import { SandboxPool, type SandboxPoolOptions } from '../sandbox/pool.js';
-import { parseInstance, taskEnvId, type BaseInstance, type TaskDefinition } from '../tasks/define-task.js';
+import { parseInstance, taskEnvId, type BaseInstance, type GenerateOptions, type TaskDefinition } from '../tasks/define-task.js';
+import { acceptsImageContents, type DroppedTargets } from '../tasks/image-contents.js';
 import { BUILTIN_TASKS } from '../tasks/builtin.js';
 import { readInstances } from '../tasks/instances-io.js';
 import { closest } from './closest.js';
 import { MakeOptionsSchema, type MakeOptions, type ParsedMakeOptions } from './make-options.js';
 import { explainNoInstances } from './no-instances.js';
+import { dropCollector, episodeImageContents, withDropped, type EpisodeImage } from './image-check.js';
 import { TaskEnv } from './task-env.js';
 import type { Env, RegisteredEnvs } from './types.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
@@ -135,14 +137,31 @@ async function loadInstances<I extends BaseInstance>(task: TaskDefinition<I>, o:
   if (instances) return instances.map((v) => parseInstance(task, v));
   if (repo && task.generate) {
     await requirePath(repo, 'directory', 'repo', what);
+    // `imageCheck: false` turns off dropping the targets whose answers the episodes' image holds.
+    const { imageCheck = true, ...given } = generate;
+    if (typeof imageCheck !== 'boolean' && imageCheck !== 'host') {
+      throw new ValidationError(what, [{ path: 'generate.imageCheck', message: `expected true, false or 'host', received ${JSON.stringify(imageCheck)}` }]);
+    }
+    const options: Record<string, unknown> = { ...given, repo };
+    const drops = dropCollector(typeof given.onDropped === 'function' ? (given.onDropped as (d: DroppedTargets) => void) : undefined);
+    if (acceptsImageContents(task)) {
+      options.onDropped = drops.onDropped;
+      const where = episodeImage(o);
+      // The local sandbox's "image" is the host, whose Python may hold tens of thousands of files
+      // (minutes to list): checked only on request (`imageCheck: 'host'`), see docs/images.md.
+      const check = imageCheck === 'host' || (imageCheck === true && where.sandbox === 'docker');
+      if (check && given.imageContents === undefined && given.loadImageContents === undefined) {
+        options.loadImageContents = () => episodeImageContents(imageCheck === 'host' ? { sandbox: 'local' } : where);
+      }
+    }
     let made: I[];
     try {
-      made = await task.generate({ ...generate, repo });
+      made = await task.generate(options as GenerateOptions);
     } catch (err) {
       // The generator's own option check: name the key as the user wrote it, under `generate`.
       throw prefixed(err, 'generate', what);
     }
-    if (made.length === 0) throw await explainNoInstances(task.name, resolve(repo), generate);
+    if (made.length === 0) throw withDropped(await explainNoInstances(task.name, resolve(repo), generate), drops.dropped);
     return made;
   }
   throw new ValidationError(what, [
@@ -151,6 +170,16 @@ async function loadInstances<I extends BaseInstance>(task: TaskDefinition<I>, o:
       message: task.generate ? 'give `instances` (array or .jsonl path) or `repo` to generate from' : 'give `instances` (array or .jsonl path)',
     },
   ]);
+}
+
+/** The image the episodes will use: the shared pool's, else the one `sandbox`/`sandboxOptions` name. */
+function episodeImage(o: ParsedMakeOptions): EpisodeImage {
+  const provider = o.pool?.provider;
+  if (provider instanceof DockerProvider) return { sandbox: 'docker', image: provider.options.image, docker: provider.docker };
+  if (provider) return { sandbox: provider.name === 'docker' ? 'docker' : 'local' };
+  const image = o.sandboxOptions.image;
+  const docker = o.sandboxOptions.docker as EpisodeImage['docker'];
+  return { sandbox: o.sandbox, image: typeof image === 'string' ? image : undefined, docker };
 }
 
 /** A ValidationError with each path under `prefix`; other errors unchanged. */

@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { NoopAgent, OracleAgent } from '../../agents/simple-agents.js';
 import { explainNoInstances } from '../../env/no-instances.js';
+import { describeDropped, dropCollector, episodeImageContents, isEngineUnavailable, withDropped } from '../../env/image-check.js';
+import { DEFAULT_IMAGE } from '../../image/default-image.js';
+import { acceptsImageContents, type ImageContents } from '../../tasks/image-contents.js';
 import { verifyFiles } from '../../env/verify-files.js';
 import { registeredEnvs, registeredTask, taskByName } from '../../env/registry.js';
 import { closest } from '../../env/closest.js';
@@ -13,7 +16,7 @@ import type { BaseInstance, TaskDefinition } from '../../tasks/define-task.js';
 import { toJsonl } from '../../tasks/instances-io.js';
 import { loadRepoFiles } from '../../workspace/files.js';
 import { writeWorkspaceDir } from '../../workspace/host-workspace.js';
-import { existingDir, existingFile, newOrEmptyDir, oneOf, outputFile, seed, wholeNumber } from '../args.js';
+import { existingDir, existingFile, newOrEmptyDir, nonEmpty, oneOf, outputFile, seed, wholeNumber } from '../args.js';
 import { loadInstanceFile, pickInstance } from '../instance-file.js';
 import { makeProgress } from '../progress.js';
 import { progressBar } from '../progress-bar.js';
@@ -34,6 +37,20 @@ function taskName(value: string): string {
   throw new InvalidArgumentError(`${near ? `Did you mean "${near}"? ` : ''}Tasks: ${names.join(', ')}.`);
 }
 
+/**
+ * The image's contents for generate's image check. No engine: a warning, and no check (generating
+ * needs no sandbox); any other failure (the image is missing) stops the command.
+ */
+async function cliImageContents(image: string, say: (line: string) => void): Promise<ImageContents> {
+  try {
+    return await episodeImageContents({ sandbox: 'docker', image, onProgress: say });
+  } catch (error) {
+    if (!isEngineUnavailable(error)) throw error;
+    process.stderr.write(`hybrid-gym: warning: the image check was skipped (targets whose answer ${image} holds are kept): ${error.message}\n`);
+    return { name: image, hasDocstring: () => false, hasBody: () => false };
+  }
+}
+
 export function registerTaskCommands(program: Command): void {
   program
     .command('generate')
@@ -43,15 +60,21 @@ export function registerTaskCommands(program: Command): void {
     .option('--n <n>', 'most instances to make (whole number >= 1; default: the task\'s, 50 for the built-in ones)', wholeNumber(1))
     .option('--seed <seed>', 'seed of the sampling (whole number)', seed, 0)
     .option('--out <file>', 'write here instead of stdout (its folder must exist)', outputFile)
+    .option('--image <tag>', `the sandbox image episodes will use: targets whose answer it holds are dropped (default ${DEFAULT_IMAGE}; another is written into each instance)`, nonEmpty)
+    .option('--no-image-check', 'keep targets whose answer the image holds (and do not ask the engine)')
     .addHelpText('after', () => `\nTasks:\n${generatorTasks().map((t) => `  ${t.name.padEnd(16)}${t.description ?? ''}`).join('\n')}\n`)
-    .action(async (name: string, opts: { repo: string; n?: number; seed: number; out?: string }) => {
+    .action(async (name: string, opts: { repo: string; n?: number; seed: number; out?: string; image?: string; imageCheck: boolean }) => {
       const task = taskByName(name)!;
       const say = makeProgress();
       const repo = resolve(opts.repo);
       say(`generate: ${name} from ${repo} (seed ${opts.seed})`);
-      const instances = await task.generate!({ repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}) });
+      const image = opts.image ?? DEFAULT_IMAGE;
+      const drops = dropCollector((d) => process.stderr.write(`hybrid-gym: ${describeDropped(d)}\n`));
+      const imageOptions = acceptsImageContents(task) && opts.imageCheck ? { onDropped: drops.onDropped, loadImageContents: () => cliImageContents(image, say) } : {};
+      const made = await task.generate!({ repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}), ...imageOptions });
+      const instances = opts.image !== undefined && opts.image !== DEFAULT_IMAGE ? made.map((i) => ({ ...i, image })) : made;
       // Nothing found is a failure with a reason, not an empty success.
-      if (instances.length === 0) throw await explainNoInstances(name, repo);
+      if (instances.length === 0) throw withDropped(await explainNoInstances(name, repo), drops.dropped);
       const text = toJsonl(instances);
       if (opts.out) {
         await writeFile(opts.out, text);

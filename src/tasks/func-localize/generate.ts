@@ -9,7 +9,9 @@ import { parseOptions } from '../../options.js';
 import { describeFromDocstring, type DescribeHook } from './describe.js';
 import { maskable } from './mask.js';
 import type { FuncLocalizeInstance, FuncLocalizeTarget } from './schema.js';
-import { maskedWorkspace, leaksAnswer } from './workspace.js';
+import { isImageContents, normalizeAnswerText, type DroppedTargets, type ImageContents } from '../image-contents.js';
+import type { WorkspaceFiles } from '../../workspace/files.js';
+import { literalBody, maskedWorkspace } from './workspace.js';
 
 export const FuncLocalizeOptionsSchema = z.object({
   repo: z.string().min(1),
@@ -31,6 +33,12 @@ export const FuncLocalizeOptionsSchema = z.object({
   minDocstringWords: z.number().int().min(0).default(3),
   /** Describe targets with an LLM instead of deriving the text from the docstring. */
   describe: z.custom<DescribeHook>((v) => typeof v === 'function').optional(),
+  /** The episode image's contents: a target whose docstring the image holds is dropped (the agent could read it there). */
+  imageContents: z.custom<ImageContents>(isImageContents, 'expected an ImageContents ({ name, hasDocstring, hasBody })').optional(),
+  /** Loads `imageContents` when there are candidates to check (what make() and the CLI pass). */
+  loadImageContents: z.custom<() => Promise<ImageContents>>((v) => typeof v === 'function', 'expected a function').optional(),
+  /** Told, after generation, how many targets were dropped and why (once per reason). */
+  onDropped: z.custom<(dropped: DroppedTargets) => void>((v) => typeof v === 'function', 'expected a function').optional(),
 });
 export type FuncLocalizeOptions = z.input<typeof FuncLocalizeOptionsSchema>;
 
@@ -56,7 +64,22 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   const index = await indexRepo(repoPath);
   const { files } = await maskedWorkspace(repoPath, []);
   const sources = new Map([...files].filter(([p]) => p.endsWith('.py')).map(([p, b]) => [p, b.toString('utf8')]));
-  const pool = shuffled(candidates(index, o, sources), seededRandom(o.seed));
+  const inImage: string[] = [];
+  const found = candidates(index, o, sources);
+  const image = o.imageContents ?? (found.length > 0 && o.loadImageContents ? await o.loadImageContents() : undefined);
+  const all = found.filter((d) => {
+    if (!image) return true;
+    const normalized = normalizeAnswerText(d.docstring!.value);
+    if (!image.hasDocstring(normalized)) return true;
+    const where = image.docstringLocation?.(normalized);
+    inImage.push(`${d.file}:${d.qualname}${where ? ` (${where})` : ''}`);
+    return false;
+  });
+  if (image && inImage.length > 0) {
+    o.onDropped?.({ task: 'func-localize', reason: `docstring in image ${image.name}`, count: inImage.length, examples: inImage.slice(0, 5) });
+  }
+  const pool = shuffled(all, seededRandom(o.seed));
+  const leaks = new LeakCheck(files);
 
   const perFile = new Map<string, number>();
   const used = new Set<string>();
@@ -79,7 +102,7 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
     if (group.length < o.targets) continue;
     const targets = group.map((d) => toTarget(d, index, o.details, sources));
     const { files: masked } = await maskedWorkspace(repoPath, targets, files);
-    if (leaksAnswer(masked, targets)) continue;
+    if (leaks.leaks(masked, targets)) continue;
     for (const d of group) {
       used.add(d.id);
       perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
@@ -125,6 +148,44 @@ function toTarget(d: Definition, index: AnalyzedRepo, withDetails: boolean, sour
     };
   }
   return target;
+}
+
+/**
+ * Whether a masked workspace still holds a target's docstring anywhere, whitespace aside (a copy
+ * indented differently counts). Each unmasked file's collapsed text is computed once per
+ * generation; only the files a group masks are collapsed again.
+ */
+class LeakCheck {
+  private readonly collapsed = new Map<string, string>();
+
+  constructor(private readonly original: WorkspaceFiles) {
+    for (const [file, content] of original) {
+      if (!content.includes(0)) this.collapsed.set(file, normalizeAnswerText(content.toString('utf8')));
+    }
+  }
+
+  leaks(masked: WorkspaceFiles, targets: readonly FuncLocalizeTarget[]): boolean {
+    const needles = targets.map((t) => normalizeAnswerText(literalBody(t.docstring.text))).filter((s) => s.length > 0);
+    if (needles.length === 0) return false;
+    const changed = new Set(targets.map((t) => t.file));
+    for (const [file, text] of this.collapsed) {
+      if (changed.has(file)) continue;
+      if (needles.some((n) => text.includes(n))) return true;
+    }
+    for (const file of changed) {
+      const content = masked.get(file);
+      if (!content || content.includes(0)) continue;
+      const text = normalizeAnswerText(content.toString('utf8'));
+      if (needles.some((n) => text.includes(n))) return true;
+    }
+    // Files the masking added or that differ from the original (none today) are checked too.
+    for (const [file, content] of masked) {
+      if (changed.has(file) || this.original.get(file) === content || content.includes(0)) continue;
+      const text = normalizeAnswerText(content.toString('utf8'));
+      if (needles.some((n) => text.includes(n))) return true;
+    }
+    return false;
+  }
 }
 
 function overlaps(a: Definition, b: Definition): boolean {
