@@ -1,7 +1,8 @@
 import { decodeSource } from '../../analysis/python/read-source.js';
 import { parsePythonSource } from '../../analysis/index.js';
 import { diffFiles, loadRepoFiles, type WorkspaceFiles } from '../../workspace/files.js';
-import type { VerifyResult } from '../define-task.js';
+import { firstCompileError, type ChangedPython } from '../compile-changed.js';
+import type { VerifyContext, VerifyResult } from '../define-task.js';
 import { markerName, sameName } from './comment.js';
 import type { DepSearchInstance, Dependency } from './schema.js';
 import { commentView, firstDifference, type CommentView } from './strip-comments.js';
@@ -16,13 +17,15 @@ const label = (d: Pick<Dependency, 'file' | 'qualname'>): string => `${d.file}::
 /**
  * Scores the final files: which dependencies carry the comment in the comment block right above
  * their first decorator or `def`/`class` line (found again by qualname), which comments are extra,
- * and whether anything but comments changed.
+ * and whether anything but comments changed. Every changed `.py` file must also compile under
+ * CPython 3.11 (`details.compileError` otherwise); `\N{...}` names are looked up through `ctx.run`.
  */
-export async function verifyDepSearch(instance: DepSearchInstance, final: WorkspaceFiles): Promise<VerifyResult> {
+export async function verifyDepSearch(instance: DepSearchInstance, final: WorkspaceFiles, ctx: Partial<VerifyContext> = {}): Promise<VerifyResult> {
   const original = await loadRepoFiles(instance.repo.path);
   const violations: Violation[] = [];
   const views = new Map<string, CommentView>();
   const texts = new Map<string, string>();
+  const python: ChangedPython[] = [];
 
   const decode = (file: string, bytes: Buffer): string | null => {
     const r = decodeSource(bytes);
@@ -38,6 +41,7 @@ export async function verifyDepSearch(instance: DepSearchInstance, final: Worksp
     if (change.change === 'added') violations.push({ kind: 'added-file', file, line: null });
     else if (!isPy) violations.push({ kind: 'non-python-changed', file, line: null });
     if (!isPy) continue;
+    python.push({ file, after: final.get(file)!, ...(change.change === 'modified' && { before: original.get(file)! }) });
     const text = decode(file, final.get(file)!);
     if (text === null) {
       violations.push({ kind: 'not-decodable', file, line: null });
@@ -97,11 +101,13 @@ export async function verifyDepSearch(instance: DepSearchInstance, final: Worksp
   const precision = tp + extra.length === 0 ? 0 : tp / (tp + extra.length);
   const recall = tp / instance.dependencies.length;
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-  const success = violations.length === 0 && missed.length === 0 && extra.length === 0;
-  const reward = violations.length > 0 ? 0 : instance.reward === 'f1' ? f1 : success ? 1 : 0;
+  const scoring = violations.length === 0 && (instance.reward === 'f1' ? f1 > 0 : missed.length === 0 && extra.length === 0);
+  const compileError = await firstCompileError(python, ctx.run, { pureOnly: !scoring });
+  const success = violations.length === 0 && compileError === null && missed.length === 0 && extra.length === 0;
+  const reward = violations.length > 0 || compileError !== null ? 0 : instance.reward === 'f1' ? f1 : success ? 1 : 0;
   return {
     reward,
     success,
-    details: { precision, recall, f1, found, missed, extra, violations },
+    details: { precision, recall, f1, found, missed, extra, violations, ...(compileError && { compileError }) },
   };
 }

@@ -1,6 +1,7 @@
 import { hasSyntaxErrors, parsePythonSource, stripDocstringsAndComments } from '../../analysis/index.js';
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
-import type { VerifyResult } from '../define-task.js';
+import { firstCompileError, type ChangedPython } from '../compile-changed.js';
+import type { VerifyContext, VerifyResult } from '../define-task.js';
 import type { FuncLocalizeInstance } from './schema.js';
 import { findTarget, funcLocalizeWorkspace } from './workspace.js';
 
@@ -13,13 +14,17 @@ export interface Violation {
 /**
  * Success when every target (found again by qualified name) has a docstring and every other
  * difference from the masked workspace is a comment: code is compared as syntax trees without
- * docstrings and comments, so moved lines and reformatted docstrings do not matter.
+ * docstrings and comments, so moved lines and reformatted docstrings do not matter. Every changed
+ * `.py` file must also compile under CPython 3.11 (`details.compileError` otherwise); `\N{...}`
+ * names are looked up by the sandbox's Python through `ctx.run`.
  */
-export async function verifyFuncLocalize(instance: FuncLocalizeInstance, final: WorkspaceFiles): Promise<VerifyResult> {
+export async function verifyFuncLocalize(instance: FuncLocalizeInstance, final: WorkspaceFiles, ctx: Partial<VerifyContext> = {}): Promise<VerifyResult> {
   const masked = await funcLocalizeWorkspace(instance);
   const targetKeys = new Set(instance.targets.map((t) => `${t.file}::${t.qualname}#${t.occurrence}`));
   const violations: Violation[] = [];
+  const python: ChangedPython[] = [];
   for (const { path, change } of diffFiles(masked, final)) {
+    if (change !== 'deleted' && path.endsWith('.py')) python.push({ file: path, after: final.get(path)!, ...(change === 'modified' && { before: masked.get(path)! }) });
     if (change === 'deleted') violations.push({ file: path, problem: 'file deleted' });
     else if (change === 'added') {
       const text = final.get(path)!.toString('utf8');
@@ -43,11 +48,12 @@ export async function verifyFuncLocalize(instance: FuncLocalizeInstance, final: 
       : { file: t.file, qualname: t.qualname, documented, line: def.line, reason: 'no docstring' };
   });
   const documented = targets.filter((t) => t.documented).length;
-  const reward = violations.length > 0 ? 0 : documented / targets.length;
+  const compileError = await firstCompileError(python, ctx.run, { pureOnly: violations.length > 0 || documented === 0 });
+  const failed = violations.length > 0 || compileError !== null;
   return {
-    reward,
-    success: violations.length === 0 && documented === targets.length,
-    details: { targets, violations },
+    reward: failed ? 0 : documented / targets.length,
+    success: !failed && documented === targets.length,
+    details: { targets, violations, ...(compileError && { compileError }) },
   };
 }
 
