@@ -1,0 +1,66 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SandboxCodeRunner } from '../../src/env/code-runner.js';
+import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import type { CodeCheck } from '../../src/tasks/code-check.js';
+import { firstCompileError } from '../../src/tasks/compile-changed.js';
+import { generateFuncLocalize } from '../../src/tasks/func-localize/generate.js';
+import { verifyFuncLocalize } from '../../src/tasks/func-localize/verify.js';
+import { funcLocalizeWorkspace } from '../../src/tasks/func-localize/workspace.js';
+import type { WorkspaceFiles } from '../../src/workspace/files.js';
+import { dockerReady } from './helpers.js';
+
+const SHOP = fileURLToPath(new URL('../fixtures/func-localize/shop', import.meta.url));
+const FILE = 'pkg/cart.py';
+
+describe.runIf(dockerReady())('compile check with the sandbox image\'s Python', () => {
+  let provider: DockerProvider;
+  let runner: SandboxCodeRunner;
+  let checks = 0;
+  const runOn = (files: WorkspaceFiles) => (check: CodeCheck) => {
+    checks++;
+    return runner.run(files, check);
+  };
+
+  beforeAll(async () => {
+    provider = await DockerProvider.start();
+    runner = new SandboxCodeRunner(provider);
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  it('func-localize: \\N{no such name} scores 0 with CPython\'s error, \\N{EM DASH} scores 1', async () => {
+    const inst = (await generateFuncLocalize({ repo: SHOP, perFile: 10 })).find((i) => i.targets.length === 1 && i.targets[0]!.qualname === 'checkout')!;
+    const withDoc = async (doc: string) => {
+      const files = new Map(await funcLocalizeWorkspace(inst));
+      files.set(FILE, Buffer.from(files.get(FILE)!.toString().replace('def checkout(cart):\n', `def checkout(cart):\n    ${doc}\n`)));
+      return files;
+    };
+    const bad = await withDoc('"""\\N{no such name}"""');
+    const r = await verifyFuncLocalize(inst, bad, { workdir: '/workspace', run: runOn(bad) });
+    expect(r).toMatchObject({
+      reward: 0,
+      success: false,
+      details: { compileError: { file: FILE, line: expect.any(Number), message: "(unicode error) 'unicodeescape' codec can't decode bytes in position 0-15: unknown Unicode character name" } },
+    });
+    const good = await withDoc('"""Check out \\N{EM DASH} a cart \\N{bullet}."""');
+    expect(await verifyFuncLocalize(inst, good, { workdir: '/workspace', run: runOn(good) })).toMatchObject({ reward: 1, success: true });
+    expect(checks).toBe(2);
+  });
+
+  it.each([
+    ['EM DASH', true],
+    ['em dash', true],
+    ['LATIN CAPITAL LETTER GHA', true], // an alias
+    ['CJK UNIFIED IDEOGRAPH-4E00', true],
+    ['HANGUL SYLLABLE GAG', true],
+    ['LATIN CAPITAL LETTER A WITH MACRON AND GRAVE', false], // a named sequence: not for \N{}
+    ['NO SUCH NAME', false],
+  ])('the name %s is %s', async (name, ok) => {
+    const after = Buffer.from(`x = "\\N{${name}}"\n`);
+    const r = await firstCompileError([{ file: 'a.py', after, before: Buffer.from('x = 1\n') }], runOn(new Map([['a.py', after]])));
+    if (ok) expect(r).toBeNull();
+    else expect(r).toMatchObject({ file: 'a.py', line: 1, message: expect.stringContaining('unknown Unicode character name') });
+  });
+});
