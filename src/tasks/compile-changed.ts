@@ -1,6 +1,12 @@
 import { checkCompiles, type NameUse } from '../analysis/python/compile-check.js';
-import { UsageError } from '../errors.js';
 import type { CodeCheck, RunCheck } from './code-check.js';
+
+/** Files whose `\N{...}` names could not be looked up: no code runner was given. */
+export interface Unchecked {
+  unchecked: { files: string[]; reason: string };
+}
+
+const NO_RUNNER = "\\N{...} names need the sandbox's Python: verify was called without ctx.run (envs and verifyFiles pass it)";
 
 /** A changed Python file: its final bytes and, unless it is new, what it is compared against. */
 export interface ChangedPython {
@@ -57,7 +63,8 @@ interface Verdict {
  * The first changed Python file that would not compile, or null. Each file gets the pure check
  * against its original; a file that passes it but uses `\N{...}` names its original does not have
  * is compiled by the sandbox's Python through `run` (one verification sandbox for all of them).
- * Without `run` such a file cannot be judged, and that is the caller's mistake: a UsageError.
+ * Without `run` (a unit test calling a verifier directly) such files cannot be judged: they come
+ * back as `unchecked`, which does not fail them, so the verdict is the file checks' alone.
  * A check that gives no verdict (timed out, crashed) counts against the file: only our script and
  * copies of the files ran.
  */
@@ -65,7 +72,7 @@ export async function firstCompileError(
   files: readonly ChangedPython[],
   run: RunCheck | undefined,
   options: { pureOnly?: boolean } = {},
-): Promise<CompileError | null> {
+): Promise<CompileError | Unchecked | null> {
   const pending: Array<ChangedPython & { names: NameUse[] }> = [];
   for (const f of files) {
     const r = checkCompiles(f.after, f.before);
@@ -74,11 +81,7 @@ export async function firstCompileError(
   }
   // pureOnly: the verdict is already 0 for another reason, so no sandbox is started for the names.
   if (pending.length === 0 || options.pureOnly) return null;
-  if (!run) {
-    throw new UsageError(
-      `the compile check needs a code runner (ctx.run) to look up the \\N{...} names in ${pending.map((p) => p.file).join(', ')} with the sandbox's Python; pass ctx.run (verifyFiles and envs do)`,
-    );
-  }
+  if (!run) return { unchecked: { files: pending.map((p) => p.file), reason: NO_RUNNER } };
   const support: Record<string, Buffer | string> = {};
   const manifest = pending.map((p, k) => {
     support[`files/${k}.py`] = p.after;
@@ -122,4 +125,10 @@ function parseVerdict(bytes: Buffer | undefined): Verdict | null {
   } catch {
     return null;
   }
+}
+
+/** Splits the result for a verifier's details: the error (which fails) or what could not be checked. */
+export function compileDetails(r: CompileError | Unchecked | null): { compileError?: CompileError; compileUnchecked?: Unchecked['unchecked'] } {
+  if (r === null) return {};
+  return 'unchecked' in r ? { compileUnchecked: r.unchecked } : { compileError: r };
 }

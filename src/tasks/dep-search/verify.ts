@@ -1,7 +1,7 @@
 import { decodeSource } from '../../analysis/python/read-source.js';
 import { parsePythonSource } from '../../analysis/index.js';
 import { diffFiles, loadRepoFiles, type WorkspaceFiles } from '../../workspace/files.js';
-import { firstCompileError, type ChangedPython } from '../compile-changed.js';
+import { compileDetails, firstCompileError, type ChangedPython } from '../compile-changed.js';
 import type { VerifyContext, VerifyResult } from '../define-task.js';
 import { markerName, sameName } from './comment.js';
 import type { DepSearchInstance, Dependency } from './schema.js';
@@ -102,12 +102,13 @@ export async function verifyDepSearch(instance: DepSearchInstance, final: Worksp
   const recall = tp / instance.dependencies.length;
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   const scoring = violations.length === 0 && (instance.reward === 'f1' ? f1 > 0 : missed.length === 0 && extra.length === 0);
-  const compileError = await firstCompileError(python, ctx.run, { pureOnly: !scoring });
+  const compile = compileDetails(await firstCompileError(python, ctx.run, { pureOnly: !scoring }));
+  const compileError = compile.compileError ?? null;
   const success = violations.length === 0 && compileError === null && missed.length === 0 && extra.length === 0;
   const reward = violations.length > 0 || compileError !== null ? 0 : instance.reward === 'f1' ? f1 : success ? 1 : 0;
   return {
     reward,
     success,
-    details: { precision, recall, f1, found, missed, extra, violations, ...(compileError && { compileError }) },
+    details: { precision, recall, f1, found, missed, extra, violations, ...compile },
   };
 }

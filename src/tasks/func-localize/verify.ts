@@ -1,6 +1,6 @@
 import { hasSyntaxErrors, parsePythonSource, stripDocstringsAndComments } from '../../analysis/index.js';
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
-import { firstCompileError, type ChangedPython } from '../compile-changed.js';
+import { compileDetails, firstCompileError, type ChangedPython } from '../compile-changed.js';
 import type { VerifyContext, VerifyResult } from '../define-task.js';
 import type { FuncLocalizeInstance } from './schema.js';
 import { findTarget, funcLocalizeWorkspace } from './workspace.js';
@@ -48,12 +48,13 @@ export async function verifyFuncLocalize(instance: FuncLocalizeInstance, final: 
       : { file: t.file, qualname: t.qualname, documented, line: def.line, reason: 'no docstring' };
   });
   const documented = targets.filter((t) => t.documented).length;
-  const compileError = await firstCompileError(python, ctx.run, { pureOnly: violations.length > 0 || documented === 0 });
+  const compile = compileDetails(await firstCompileError(python, ctx.run, { pureOnly: violations.length > 0 || documented === 0 }));
+  const compileError = compile.compileError ?? null;
   const failed = violations.length > 0 || compileError !== null;
   return {
     reward: failed ? 0 : documented / targets.length,
     success: !failed && documented === targets.length,
-    details: { targets, violations, ...(compileError && { compileError }) },
+    details: { targets, violations, ...compile },
   };
 }
 

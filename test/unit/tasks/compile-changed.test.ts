@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/errors.js';
 import type { CodeCheck, CodeCheckResult } from '../../../src/tasks/code-check.js';
 import { firstCompileError } from '../../../src/tasks/compile-changed.js';
 
@@ -73,10 +72,12 @@ describe('firstCompileError', () => {
     expect(await firstCompileError([py('a.py', `${broken}y = "\\N{nope}"\n`, broken)], run)).toMatchObject({ file: 'a.py', line: 2, message: expect.stringContaining('unknown Unicode character name') });
   });
 
-  it('without a runner, a file that needs the interpreter is an error that says so', async () => {
-    await expect(firstCompileError([py('a.py', withDoc('\\N{EM DASH}'), before)], undefined)).rejects.toThrow(UsageError);
-    await expect(firstCompileError([py('a.py', withDoc('\\N{EM DASH}'), before)], undefined)).rejects.toThrow(/needs a code runner \(ctx\.run\).*a\.py/);
-    // ...unless the verdict is already decided.
+  it('without a runner, a file that needs the interpreter comes back unchecked (not failed), saying why', async () => {
+    expect(await firstCompileError([py('a.py', withDoc('\\N{EM DASH}'), before)], undefined)).toEqual({
+      unchecked: { files: ['a.py'], reason: expect.stringContaining('without ctx.run') },
+    });
+    // ...and a pure problem still fails without one.
+    expect(await firstCompileError([py('a.py', withDoc('\\N{EM DASH} \\x'), before)], undefined)).toMatchObject({ file: 'a.py' });
     expect(await firstCompileError([py('a.py', withDoc('\\N{EM DASH}'), before)], undefined, { pureOnly: true })).toBeNull();
   });
 

@@ -97,7 +97,9 @@ describe('func-localize verifier: changed files must compile', () => {
     await rm(repo, { recursive: true, force: true });
   });
 
-  it('without ctx.run, a new \\N{...} is an error that says a runner is needed', async () => {
-    await expect(verifyFuncLocalize(inst, await withDoc('"""A \\N{EM DASH}."""'))).rejects.toThrow(/needs a code runner/);
+  it('without ctx.run, a new \\N{...} is not judged: details.compileUnchecked says so and the file checks decide', async () => {
+    const r = await verifyFuncLocalize(inst, await withDoc('"""A \\N{EM DASH}."""'));
+    expect(r).toMatchObject({ reward: 1, details: { compileUnchecked: { files: [FILE], reason: expect.stringContaining('ctx.run') } } });
+    expect(r.details).not.toHaveProperty('compileError');
   });
 });
