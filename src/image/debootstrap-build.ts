@@ -42,6 +42,12 @@ export interface DebootstrapBuildOptions {
   /** Install debootstrap with apt-get when it is missing (root on Debian-like systems). @default true */
   installPrerequisites?: boolean | undefined;
   signal?: AbortSignal | undefined;
+  /** Debian packages beyond DEBOOTSTRAP_PACKAGES (an image per repository). */
+  extraPackages?: readonly string[] | undefined;
+  /** Shell run in the chroot after the setup (pip installs), with the host's network. */
+  extraScript?: string | undefined;
+  /** Image labels (the recipe of an image per repository). */
+  labels?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -55,15 +61,16 @@ export async function buildWithDebootstrap(options: DebootstrapBuildOptions): Pr
   const debootstrapProgress = new DebootstrapProgress({ line: onProgress, status: onStatus });
   const root = await mkdtemp(path.join(tmpdir(), 'hybrid-gym-rootfs-'));
   debug('rootfs in %s', root);
+  const packages = [...new Set([...DEBOOTSTRAP_PACKAGES, ...(options.extraPackages ?? [])])];
   try {
     await prepareTarget(root);
-    onProgress(`debootstrap: ${DEBIAN_SUITE} (minbase + ${DEBOOTSTRAP_PACKAGES.join(', ')}) from ${options.mirror}`);
+    onProgress(`debootstrap: ${DEBIAN_SUITE} (minbase + ${packages.join(', ')}) from ${options.mirror}`);
     await runLogged(
       'debootstrap',
       'debootstrap',
       [
         '--variant=minbase',
-        `--include=${DEBOOTSTRAP_PACKAGES.join(',')}`,
+        `--include=${packages.join(',')}`,
         '--components=main',
         DEBIAN_SUITE,
         root,
@@ -82,6 +89,14 @@ export async function buildWithDebootstrap(options: DebootstrapBuildOptions): Pr
       inputFile: options.setupScript,
       env: { PATH: PATH_ENV, HOME: '/root', ...IMAGE_ENV },
     });
+    if (options.extraScript) {
+      onProgress('setup: the image\'s own steps (pip) in the chroot');
+      await runLogged('setup (pip)', 'chroot', [root, '/bin/sh', '-ec', options.extraScript], {
+        onLine: (line) => buildLog('setup: %s', line),
+        signal,
+        env: { PATH: PATH_ENV, HOME: '/root', ...IMAGE_ENV },
+      });
+    }
     await finishRootfs(root);
     await importRootfs(options, root);
   } finally {
@@ -90,12 +105,13 @@ export async function buildWithDebootstrap(options: DebootstrapBuildOptions): Pr
 }
 
 /** `docker import` changes: what a Dockerfile would set after FROM. */
-export function importChanges(): string[] {
+export function importChanges(labels: Readonly<Record<string, string>> = {}): string[] {
   return [
     `ENV PATH=${PATH_ENV}`,
     ...Object.entries(IMAGE_ENV).map(([k, v]) => `ENV ${k}=${v}`),
     `WORKDIR ${IMAGE_WORKDIR}`,
     'CMD ["bash"]',
+    ...Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`),
   ];
 }
 
@@ -126,7 +142,7 @@ async function importRootfs(options: DebootstrapBuildOptions, root: string): Pro
     const response = await docker.importImage(tar.stdout, {
       repo,
       tag: version,
-      changes: importChanges(),
+      changes: importChanges(options.labels),
       abortSignal: signal,
     } as object);
     let events = 0;

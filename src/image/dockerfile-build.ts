@@ -62,13 +62,13 @@ export async function tryPull(
 export async function buildWithDockerfile(
   contextDir: string,
   tag: string,
-  options: EngineStepOptions,
+  options: EngineStepOptions & { files?: readonly string[] },
 ): Promise<void> {
   const { docker, onProgress, signal } = options;
   onProgress(`build: docker build ${contextDir} -t ${tag}`);
   try {
     const stream = await docker.buildImage(
-      { context: contextDir, src: ['Dockerfile', 'setup.sh'] },
+      { context: contextDir, src: [...(options.files ?? ['Dockerfile', 'setup.sh'])] },
       { t: tag, rm: true, forcerm: true, abortSignal: signal } as Docker.ImageBuildOptions,
     );
     // The build's output (apt, pip) is the full log; the "Step k/n" lines are the status.

@@ -102,6 +102,7 @@ def archive(path):
     except Exception as e:
         sys.stdout.write(json.dumps({'path': path, 'size': os.path.getsize(path), 'sha256': '', 'error': 'archive: ' + type(e).__name__}) + '\n')
 
+# --- walk --- (the definitions above are what the normalisation test runs)
 sys.setrecursionlimit(10000)
 sys.stdout.write(json.dumps({'python': sys.version.split()[0]}) + '\n')
 for top in ROOTS:
