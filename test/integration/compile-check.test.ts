@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxCodeRunner } from '../../src/env/code-runner.js';
+import { make } from '../../src/env/registry.js';
 import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { SandboxPool } from '../../src/sandbox/pool.js';
 import type { CodeCheck } from '../../src/tasks/code-check.js';
 import { firstCompileError } from '../../src/tasks/compile-changed.js';
 import { generateFuncLocalize } from '../../src/tasks/func-localize/generate.js';
@@ -62,5 +64,36 @@ describe.runIf(dockerReady())('compile check with the sandbox image\'s Python', 
     const r = await firstCompileError([{ file: 'a.py', after, before: Buffer.from('x = 1\n') }], runOn(new Map([['a.py', after]])));
     if (ok) expect(r).toBeNull();
     else expect(r).toMatchObject({ file: 'a.py', line: 1, message: expect.stringContaining('unknown Unicode character name') });
+  });
+});
+
+describe.runIf(dockerReady())('compile check in episodes', () => {
+  it('an agent that writes \\N{no such name} scores 0 with the compile error; \\N{EM DASH} scores 1', async () => {
+    const inst = (await generateFuncLocalize({ repo: SHOP, perFile: 10 })).find((i) => i.targets.length === 1 && i.targets[0]!.qualname === 'checkout')!;
+    const provider = await DockerProvider.start();
+    const pool = new SandboxPool(provider, { warm: 0 });
+    const env = await make('hybrid-gym/func-localize-v0', { instances: [inst], pool });
+    try {
+      const scoreWith = async (doc: string) => {
+        const { info } = await env.reset();
+        const step = await env.step({
+          tool: 'str_replace_editor',
+          input: { command: 'str_replace', path: `${info.workdir}/${FILE}`, old_str: 'def checkout(cart):\n', new_str: `def checkout(cart):\n    ${doc}\n` },
+        });
+        expect(step.observation.isError, step.observation.text).toBe(false);
+        return env.step({ tool: 'finish', input: { message: 'done' } });
+      };
+      const bad = await scoreWith('"""Check out a cart \\N{no such name}."""');
+      expect(bad.reward).toBe(0);
+      expect(bad.info.verify?.details.compileError).toMatchObject({ file: FILE, message: expect.stringContaining('unknown Unicode character name') });
+      const good = await scoreWith('"""Check out a cart \\N{EM DASH} now."""');
+      expect(good.info.verify?.details.compileError).toBeUndefined();
+      expect(good.info.verify?.details.compileUnchecked).toBeUndefined();
+      expect(good.reward).toBe(1);
+    } finally {
+      await env.close();
+      await pool.close();
+      await provider.close();
+    }
   });
 });

@@ -22,6 +22,6 @@ export const depSearchTask = defineTask<DepSearchInstance>({
   // Nothing to hide: the answer is a set of comments that are not there yet.
   workspace: (instance) => loadRepoFiles(instance.repo.path),
   prompt: depSearchPrompt,
-  verify: (instance, final) => verifyDepSearch(instance, final),
+  verify: (instance, final, ctx) => verifyDepSearch(instance, final, ctx),
   oracle: depSearchOracle,
 });

@@ -15,7 +15,7 @@ export const funcLocalizeTask = defineTask<FuncLocalizeInstance>({
   generate: (options) => generateFuncLocalize(options as Parameters<typeof generateFuncLocalize>[0]),
   workspace: funcLocalizeWorkspace,
   prompt: funcLocalizePrompt,
-  verify: (instance, final) => verifyFuncLocalize(instance, final),
+  verify: (instance, final, ctx) => verifyFuncLocalize(instance, final, ctx),
   oracle: funcLocalizeOracle,
 });
 
