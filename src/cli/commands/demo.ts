@@ -77,7 +77,9 @@ export function registerDemo(program: Command): void {
       const instances = await funcLocalizeTask.generate!({ repo, n: opts.n, seed: 0, ...imageCheck });
       if (instances.length === 0) throw withDropped(await explainNoInstances(funcLocalizeTask.name, repo), drops.dropped);
       const dropped = drops.dropped.reduce((n, d) => n + d.count, 0);
-      out(`${instances.length} instances from ${repo}${opts.sandbox === 'docker' ? ` (${dropped} targets dropped: docstring in image ${DEFAULT_IMAGE})` : ''}; the first prompt:\n`);
+      const imageNote =
+        opts.sandbox !== 'docker' ? '' : dropped === 0 ? ` (none of their docstrings is in the image ${DEFAULT_IMAGE})` : ` (${dropped} targets dropped: docstring in image ${DEFAULT_IMAGE})`;
+      out(`${instances.length} instances from ${repo}${imageNote}; the first prompt:\n`);
       out(funcLocalizeTask.prompt(instances[0]!, { workdir: '/workspace' }).replace(/^/gm, '  | '));
       out();
 
