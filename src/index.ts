@@ -26,6 +26,13 @@ export { createProvider, type SandboxKind } from './sandbox/create-provider.js';
 
 export { DEFAULT_IMAGE, buildDefaultImage } from './image/index.js';
 export type { BuildDefaultImageOptions, BuildDefaultImageResult } from './image/index.js';
+// Images per repository and the manifest of what an image holds (no answer in the image).
+export { buildImage, imageRecipe, recipeTag, imageManifest, hostManifest, ImageManifestSchema } from './image/index.js';
+export type { BuildImageOptions, BuildImageResult, ImageRecipe, ImageManifest, ImageManifestOptions, HostManifestOptions } from './image/index.js';
+export { imageContentsFromManifest, episodeImageContents } from './env/image-check.js';
+export type { EpisodeImage } from './env/image-check.js';
+export { normalizeAnswerText, answerHash, imageContentsOf } from './tasks/image-contents.js';
+export type { ImageContents, DroppedTargets, ImageCheckOptions } from './tasks/image-contents.js';
 
 export {
   EnvNotFoundError,

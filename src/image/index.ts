@@ -5,3 +5,7 @@ export { DEBOOTSTRAP_PACKAGES } from './debootstrap-build.js';
 export { DEFAULT_DEBIAN_MIRROR, readDebianMirror } from './debian-mirror.js';
 export { findPackageRoot, dockerAssetsDir } from './package-root.js';
 export type { BuildStatus } from './build-progress.js';
+export { buildImage, imageRecipe, recipeHash, recipeTag, derivedDockerfile, RECIPE_LABEL } from './repo-image.js';
+export type { BuildImageOptions, BuildImageResult, ImageRecipe } from './repo-image.js';
+export { imageManifest, hostManifest, readManifest, manifestPath, cacheDir, indexManifest, ImageManifestSchema, MANIFEST_VERSION } from './manifest.js';
+export type { ImageManifest, ManifestFile, ImageManifestOptions, HostManifestOptions, ManifestIndex } from './manifest.js';
