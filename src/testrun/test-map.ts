@@ -57,7 +57,11 @@ export type TestMap = z.output<typeof TestMapSchema>;
 
 export const BuildTestMapOptionsSchema = z
   .object({
-    /** The image to run the tests in. @default DEFAULT_IMAGE */
+    /**
+     * The image to run the tests in; the runner's own default when absent, which the cache key
+     * takes to be DEFAULT_IMAGE (name the image when your provider defaults to another).
+     * @default DEFAULT_IMAGE
+     */
     image: z.string().min(1).optional(),
     /** Where maps are cached (under `test-maps/`). @default $HYBRID_GYM_CACHE or ~/.cache/hybrid-gym */
     cacheDir: z.string().min(1).optional(),
@@ -122,7 +126,6 @@ async function runSuite(
   runner: CodeRunner,
   files: WorkspaceFiles,
   o: z.output<typeof BuildTestMapOptionsSchema>,
-  image: string,
   trace: boolean,
 ): Promise<SuiteRun> {
   const run: SuiteRun = { outcomes: new Map(), cover: new Map(), functions: new Map(), collectErrors: new Set() };
@@ -135,7 +138,7 @@ async function runSuite(
       name: trace ? 'pytest-trace' : 'pytest',
       ...(selection ? { tests: selection } : {}),
     });
-    const result = await runner.run(files, check, { image });
+    const result = await runner.run(files, check, o.image ? { image: o.image } : {});
     const parsed = parsePytestResults(result, check);
     log('%s run %d: %d tests, complete %s, crashed %s', check.name, round, parsed.tests.length, parsed.complete, parsed.crashed);
     if (round === 0 && parsed.tests.length === 0 && !parsed.collected && parsed.exitStatus === undefined) {
@@ -188,8 +191,8 @@ export async function buildTestMap(runner: CodeRunner, files: WorkspaceFiles, op
     if (cached) return cached;
   }
   const started = Date.now();
-  const traced = await runSuite(runner, files, o, image, true);
-  const plain = await runSuite(runner, files, o, image, false);
+  const traced = await runSuite(runner, files, o, true);
+  const plain = await runSuite(runner, files, o, false);
   const tests: string[] = [];
   const failing: string[] = [];
   const flaky: string[] = [];
