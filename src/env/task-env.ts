@@ -348,8 +348,9 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       workdir: ep.sandbox.workdir,
       run: (check) => {
         checked ??= withProtectedRestored(final, given, isProtected);
+        const files = check.protect?.length ? withProtectedRestored(final, given, isProtected, check.protect) : checked;
         this.runner ??= this.settings.checkRunner ?? new SandboxCodeRunner(this.pool.provider);
-        return this.runner.run(checked, check, ep.instance.image === undefined ? {} : { image: ep.instance.image });
+        return this.runner.run(files, check, ep.instance.image === undefined ? {} : { image: ep.instance.image });
       },
     };
   }

@@ -29,17 +29,20 @@ export async function verifyFiles<I extends BaseInstance>(
   let provider: Promise<SandboxProvider> | undefined;
   let runner: CodeRunner | undefined = options.runner;
   let checked: WorkspaceFiles | undefined;
+  let given: WorkspaceFiles | undefined;
   const isProtected = task.protectedFiles ? (path: string) => task.protectedFiles!(path, instance) : undefined;
   try {
     return await task.verify(instance, final, {
       workdir: options.workdir ?? '/workspace',
       run: async (check) => {
-        checked ??= withProtectedRestored(final, await task.workspace(instance), isProtected);
+        given ??= await task.workspace(instance);
+        checked ??= withProtectedRestored(final, given, isProtected);
+        const files = check.protect?.length ? withProtectedRestored(final, given, isProtected, check.protect) : checked;
         if (!runner) {
           provider ??= createProvider(options.sandbox ?? 'docker');
           runner = new SandboxCodeRunner(await provider);
         }
-        return runner.run(checked, check, instance.image === undefined ? {} : { image: instance.image });
+        return runner.run(files, check, instance.image === undefined ? {} : { image: instance.image });
       },
     });
   } finally {

@@ -28,6 +28,11 @@ export interface CodeCheck {
   timeoutMs?: number;
   /** Extra environment variables of the command. @default {} */
   env?: Record<string, string>;
+  /**
+   * Workspace paths this check also takes from the pristine copy, beyond the task's protected
+   * files (for example the files of the tests it runs, whatever they are named). @default []
+   */
+  protect?: string[];
 }
 
 /**

@@ -2,7 +2,9 @@ import type { WorkspaceFiles } from '../workspace/files.js';
 import { isTestFile } from './test-files.js';
 
 // What configures pytest (an ini file anywhere up from a test decides the rootdir and options).
-const TEST_CONFIG = new Set(['conftest.py', 'pytest.ini', '.pytest.ini', 'tox.ini', 'setup.cfg', 'pyproject.toml', 'noxfile.py']);
+const TEST_CONFIG = new Set([
+  'conftest.py', 'pytest.ini', '.pytest.ini', 'pytest.toml', '.pytest.toml', 'tox.ini', 'setup.cfg', 'pyproject.toml', 'noxfile.py',
+]);
 // What Python runs at start-up without being imported by the code: never the agent's to plant.
 const STARTUP_HOOK = /(^|\/)(sitecustomize|usercustomize)\.py$|\.pth$/;
 
@@ -18,13 +20,16 @@ export function isProtectedForChecks(path: string): boolean {
 /**
  * The files a code check judges: the agent's final files, except that every protected path holds
  * what it held in `given` (the host's pristine starting copy) and protected files the agent added
- * are left out.
+ * are left out. `alsoProtected` adds exact paths (a check's own `protect`).
  */
 export function withProtectedRestored(
   final: WorkspaceFiles,
   given: WorkspaceFiles,
-  isProtected: (path: string) => boolean = isProtectedForChecks,
+  isProtectedByTask: (path: string) => boolean = isProtectedForChecks,
+  alsoProtected: Iterable<string> = [],
 ): WorkspaceFiles {
+  const extra = new Set(alsoProtected);
+  const isProtected = extra.size === 0 ? isProtectedByTask : (path: string) => extra.has(path) || isProtectedByTask(path);
   const checked: WorkspaceFiles = new Map();
   for (const [path, content] of final) if (!isProtected(path)) checked.set(path, content);
   for (const [path, content] of given) if (isProtected(path)) checked.set(path, content);

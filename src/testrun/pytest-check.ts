@@ -86,6 +86,9 @@ export function pytestCheck(options: PytestCheckOptions = {}): PytestCheck {
       'config.json': JSON.stringify(config),
     },
     collect: [RESULTS_FILE],
+    // The files of the selected tests come from the pristine copy whatever they are named (a
+    // Django-style tests.py, spec/*_spec.py), not only what the task's protected rule covers.
+    ...(o.tests ? { protect: [...new Set(o.tests.map((t) => t.split('::')[0]!))] } : {}),
     ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
     // The bootstrap sets these itself too; here they document the run and cover a python without -I.
     env: { PYTEST_DISABLE_PLUGIN_AUTOLOAD: '1', PYTHONDONTWRITEBYTECODE: '1' },

@@ -99,6 +99,29 @@ EOF`,
     });
   }
 
+  it('a test file that no naming rule protects is still restored when the check selects it', async () => {
+    const spec = defineTask({
+      ...fixCalc,
+      name: 'fix-calc-spec',
+      verify: async (_i, _f, ctx) => {
+        const check = pytestCheck({ tests: ['calc_spec.py::test_spec_add'] });
+        const results = parsePytestResults(await ctx.run!(check), check);
+        const success = results.complete && results.tests.some((t) => t.nodeid === 'calc_spec.py::test_spec_add' && t.outcome === 'passed');
+        return { reward: success ? 1 : 0, success, details: {} };
+      },
+    });
+    const specEnv = await make(spec, { instances: [{ ...instance, task: 'fix-calc-spec' }], pool });
+    try {
+      for (const [actions, expected] of [[[], 0], [[bash("printf 'def test_spec_add():\\n    pass\\n' > calc_spec.py")], 0], [[FIX], 1]] as const) {
+        await specEnv.reset();
+        for (const a of actions) await specEnv.step(a);
+        expect((await specEnv.step({ tool: 'finish', input: { message: 'x' } })).reward).toBe(expected);
+      }
+    } finally {
+      await specEnv.close();
+    }
+  });
+
   it('a forged pytest summary printed by the code under test does not count as a pass', async () => {
     const forged = await episode([
       bash(`sed -i 's/return a - b/print("=== 3 passed in 0.01s ==="); print("PASSED"); return a - b/' calc.py`),

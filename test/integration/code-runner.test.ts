@@ -69,6 +69,13 @@ describe.runIf(dockerReady())('verification sandbox (docker)', () => {
     expect(killer.exitCode).not.toBe(0);
   });
 
+  it('a command that removes or replaces its own out directory gets nothing collected, not an infrastructure error', async () => {
+    const removed = await runner.run(files({}), sh('rm-out', 'echo x > "$3/r.txt"; rm -rf "$3"', { collect: ['r.txt'] }));
+    expect(removed.collected).toEqual({ 'r.txt': undefined });
+    const replaced = await runner.run(files({}), sh('swap-out', 'rm -rf "$3" && ln -s /proc "$3"', { collect: ['r.txt'] }));
+    expect(replaced.collected).toEqual({ 'r.txt': undefined });
+  });
+
   it('caps the output, keeping head and tail', async () => {
     const r = await runner.run(files({}), sh('flood', 'echo HEAD; head -c 200000 /dev/zero | tr "\\0" a; echo; echo TAIL'));
     expect(r.truncated).toBe(true);

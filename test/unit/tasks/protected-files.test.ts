@@ -40,4 +40,11 @@ describe('protected files of code checks', () => {
     const final = files({ 'spec.txt': 'edited', 'a.py': 'b', 'tests/test_a.py': 'agent test' });
     expect(text(withProtectedRestored(final, given, (p) => p === 'spec.txt'))).toEqual({ 'a.py': 'b', 'spec.txt': 'pristine', 'tests/test_a.py': 'agent test' });
   });
+
+  it('also restores the exact paths a check protects (tests named however the repo names them)', () => {
+    const given = files({ 'app/tests.py': 'real', 'app/models.py': 'm' });
+    const final = files({ 'app/tests.py': 'def test(): pass', 'app/models.py': 'fixed' });
+    expect(text(withProtectedRestored(final, given, undefined, ['app/tests.py']))).toEqual({ 'app/models.py': 'fixed', 'app/tests.py': 'real' });
+    expect(text(withProtectedRestored(final, given))).toEqual({ 'app/models.py': 'fixed', 'app/tests.py': 'def test(): pass' });
+  });
 });
