@@ -42,6 +42,7 @@ if __name__ == "__main__":
 
 /** hybrid_gym_pytest.py: the plugin that writes the results channel (and, when tracing, which functions each test entered). */
 export const PLUGIN_SOURCE = String.raw`"""hybrid-gym's pytest plugin: one JSON line per event into the results file, written as it happens."""
+import cProfile
 import json
 import os
 import re
@@ -179,14 +180,25 @@ class Recorder:
         if not self.trace:
             yield
             return
+        # cProfile is the C-level profile hook (what sys.setprofile installs) and records each code
+        # object entered at a fraction of a Python callback's cost; threads started meanwhile get ours.
         self.current = set()
+        profiler = cProfile.Profile()
         threading.setprofile(self.profile)
-        sys.setprofile(self.profile)
+        profiler.enable()
         try:
             yield
         finally:
-            sys.setprofile(None)
+            profiler.disable()
             threading.setprofile(None)
+            for entry in profiler.getstats():
+                code = entry.code
+                if not isinstance(code, str):
+                    fid = self.codes.get(id(code))
+                    if fid is None:
+                        fid = self.classify(code)
+                    if fid >= 0:
+                        self.current.add(fid)
             self.emit({"t": "cover", "nodeid": item.nodeid, "fns": sorted(self.current)})
             self.current = set()
 
