@@ -10,8 +10,11 @@ import sys
 
 def main():
     support, out, workdir = sys.argv[1:4]
-    with open(os.path.join(support, "config.json"), encoding="utf-8") as f:
+    config_path = os.path.join(support, "config.json")
+    with open(config_path, encoding="utf-8") as f:
         config = json.load(f)
+    # The nonce is not left lying around for the code under test to read.
+    os.unlink(config_path)
     # Only what we pass decides pytest's options and plugins: not the environment.
     for key in [k for k in os.environ if k.startswith("PYTEST_")]:
         del os.environ[key]
@@ -43,6 +46,7 @@ if __name__ == "__main__":
 /** hybrid_gym_pytest.py: the plugin that writes the results channel (and, when tracing, which functions each test entered). */
 export const PLUGIN_SOURCE = String.raw`"""hybrid-gym's pytest plugin: one JSON line per event into the results file, written as it happens."""
 import cProfile
+import inspect
 import json
 import os
 import re
@@ -63,6 +67,37 @@ def _trim(text, limit=_TEXT_CHARS):
     return text[:head] + "\n[... %d characters cut ...]\n" % (len(text) - limit) + text[-(limit - head):]
 
 
+# Hooks whose implementations decide or report a test's outcome.
+_OUTCOME_HOOKS = (
+    "pytest_runtest_makereport", "pytest_runtest_logreport", "pytest_report_teststatus", "pytest_runtest_protocol",
+    "pytest_runtest_call", "pytest_runtest_setup", "pytest_runtest_teardown", "pytest_pyfunc_call",
+    "pytest_runtest_logfinish", "pytest_runtest_logstart", "pytest_collection_modifyitems", "pytest_sessionfinish",
+)
+
+
+def _guarded():
+    import _pytest.python
+    import _pytest.reports
+    import _pytest.runner
+
+    return [
+        ("TestReport.from_item_and_call", _pytest.reports.TestReport, "from_item_and_call"),
+        ("TestReport.__init__", _pytest.reports.TestReport, "__init__"),
+        ("runner.call_and_report", _pytest.runner, "call_and_report"),
+        ("runner.runtestprotocol", _pytest.runner, "runtestprotocol"),
+        ("runner.call_runtest_hook", _pytest.runner, "call_runtest_hook"),
+        ("CallInfo.from_call", _pytest.runner.CallInfo, "from_call"),
+        ("Function.runtest", _pytest.python.Function, "runtest"),
+        ("python.pytest_pyfunc_call", _pytest.python, "pytest_pyfunc_call"),
+        ("Recorder.emit", Recorder, "emit"),
+        ("Recorder.outcome", Recorder, "outcome"),
+        ("Recorder.pytest_runtest_logfinish", Recorder, "pytest_runtest_logfinish"),
+        ("Recorder.pytest_runtest_logreport", Recorder, "pytest_runtest_logreport"),
+        ("Recorder.tamper_checks", Recorder, "tamper_checks"),
+        ("os.write", os, "write"),
+    ]
+
+
 class Recorder:
     def __init__(self, out, nonce, workdir, trace=False, trace_exclude=None):
         self.nonce = nonce
@@ -77,6 +112,42 @@ class Recorder:
         self.keep = []  # the code objects seen, so that their ids stay theirs
         self.functions = {}  # (file, qualname, line) -> function id
         self.current = set()
+        self.early = set()
+        self.guarded = self.snapshot()
+
+    def snapshot(self):
+        # What decides outcomes, as it was before any repository code ran.
+        return {name: inspect.getattr_static(owner, attr, None) for name, owner, attr in _guarded()}
+
+    def tamper_checks(self, session):
+        found = []
+        for name, owner, attr in _guarded():
+            if inspect.getattr_static(owner, attr, None) is not self.guarded.get(name):
+                found.append("%s was replaced during the run" % name)
+        pm = session.config.pluginmanager
+        for hook in _OUTCOME_HOOKS:
+            caller = getattr(pm.hook, hook, None)
+            for impl in (caller.get_hookimpls() if caller is not None else []):
+                plugin = impl.plugin
+                if id(plugin) in self.early or self.trusted_late(plugin):
+                    continue
+                found.append("a %s hook was added by %s" % (hook, type(plugin).__name__ if not hasattr(plugin, "__file__") else plugin.__file__))
+        return found
+
+    def trusted_late(self, plugin):
+        # Plugins registered during collection: conftest.py modules (protected files) and modules
+        # from outside the workspace (the image's); nothing the agent's code made.
+        path = getattr(plugin, "__file__", None)
+        if not isinstance(path, str):
+            return False
+        full = os.path.realpath(path)
+        inside = full.startswith(self.workdir + os.sep)
+        return (not inside) or os.path.basename(full) == "conftest.py"
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session):
+        self.early = {id(p) for p in session.config.pluginmanager.get_plugins()}
+        return None
 
     def emit(self, record):
         record["n"] = self.nonce
@@ -171,8 +242,13 @@ class Recorder:
             out["frames"] = frames[-_MAX_FRAMES:]
         return out
 
+    @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session, exitstatus):
-        self.emit({"t": "session", "exitStatus": int(exitstatus), "counts": self.counts})
+        record = {"t": "session", "exitStatus": int(exitstatus), "counts": self.counts}
+        tampered = self.tamper_checks(session)
+        if tampered:
+            record["tampered"] = tampered[:20]
+        self.emit(record)
 
     # Tracing: which in-repo functions each test enters (setup, call and teardown)
     @pytest.hookimpl(hookwrapper=True)

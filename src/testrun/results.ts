@@ -23,7 +23,12 @@ const RecordSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('start'), nodeid: z.string() }),
   z.object({ t: z.literal('collected'), nodeids: z.array(z.string()) }),
   z.object({ t: z.literal('collect'), nodeid: z.string(), message: z.string().nullable().optional() }),
-  z.object({ t: z.literal('session'), exitStatus: z.number().int(), counts: z.record(z.string(), z.number()) }),
+  z.object({
+    t: z.literal('session'),
+    exitStatus: z.number().int(),
+    counts: z.record(z.string(), z.number()),
+    tampered: z.array(z.string()).optional(),
+  }),
   z.object({ t: z.literal('fn'), id: z.number().int().nonnegative(), file: z.string(), qualname: z.string(), line: z.number().int() }),
   z.object({ t: z.literal('cover'), nodeid: z.string(), fns: z.array(z.number().int().nonnegative()) }),
 ]);
@@ -67,6 +72,12 @@ export interface PytestResults {
   collected?: string[];
   /** Lines of the results file that were not ours (wrong or missing nonce, bad format). */
   ignoredLines: number;
+  /**
+   * Signs that the code under test wrote or bent the results (a test reported twice, a report
+   * without its start, a second session, the plugin's own tamper checks): the run is then never
+   * complete. Empty for an honest run.
+   */
+  tampered: string[];
   timedOut: boolean;
 }
 
@@ -126,7 +137,20 @@ export function parsePytestResults(result: CodeCheckResult, key: ResultsKey): Py
   const collectErrors: PytestResults['collectErrors'] = [];
   let collected: string[] | undefined;
   let session: { exitStatus: number } | undefined;
+  const tampered: string[] = [];
+  const flag = (why: string): void => {
+    if (tampered.length < 20 && !tampered.includes(why)) tampered.push(why);
+  };
+  // The plugin writes one stream in one order: collected, then start and test for each test, then
+  // session. Anything else was written by someone else holding the nonce (the code under test).
   for (const r of records) {
+    if (session) flag(`a ${r.t} record after the session ended`);
+    if (r.t === 'test' && tests.has(r.nodeid)) flag(`${r.nodeid} reported twice`);
+    else if (r.t === 'test' && !started.has(r.nodeid)) flag(`${r.nodeid} reported without starting`);
+    else if (r.t === 'start' && (started.has(r.nodeid) || collected === undefined)) flag(`${r.nodeid} started twice or before collection ended`);
+    else if (r.t === 'collected' && collected) flag('a second collected record');
+    else if (r.t === 'session' && session) flag('a second session record');
+    else if (r.t === 'session' && r.tampered?.length) for (const t of r.tampered) flag(t);
     if (r.t === 'test' && !tests.has(r.nodeid)) {
       tests.set(r.nodeid, {
         nodeid: r.nodeid,
@@ -148,6 +172,7 @@ export function parsePytestResults(result: CodeCheckResult, key: ResultsKey): Py
   for (const sel of selected) if (!reported.some((id) => selects(sel, id))) missing.add(sel);
   const crashed = [...started].find((id) => !tests.has(id));
   const complete =
+    tampered.length === 0 &&
     session !== undefined &&
     !result.timedOut &&
     missing.size === 0 &&
@@ -163,6 +188,7 @@ export function parsePytestResults(result: CodeCheckResult, key: ResultsKey): Py
     collectErrors,
     ...(collected ? { collected } : {}),
     ignoredLines: ignored,
+    tampered,
     timedOut: result.timedOut,
   };
 }

@@ -122,6 +122,49 @@ EOF`,
     }
   });
 
+  // Code under test that reaches into the pytest process: forged records through our own recorder,
+  // a plugin that turns reports into passes, patched pytest internals. Without the fix each must stay 0.
+  const BUGGY = 'def add(a, b):\n    return a - b\n\n\ndef double(x):\n    return add(x, x)\n';
+  const inProcess: Record<string, string> = {
+    'emits passing records through the recorder it finds with gc': `import gc
+for r in gc.get_objects():
+    if type(r).__name__ == "Recorder" and hasattr(r, "nonce"):
+        for i in ${JSON.stringify(TESTS)}:
+            r.emit({"t": "start", "nodeid": i})
+            r.emit({"t": "test", "nodeid": i, "outcome": "passed", "duration": 0.0})
+        break
+`,
+    'registers a plugin that makes every report a pass': `import gc, pytest
+class P:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        o = yield
+        rep = o.get_result()
+        rep.outcome = "passed"
+        rep.longrepr = None
+for c in gc.get_objects():
+    if type(c).__name__ == "Config" and hasattr(c, "pluginmanager"):
+        c.pluginmanager.register(P(), "zz")
+        break
+`,
+    'patches pytest\'s report class': `import _pytest.reports as R
+_orig = R.TestReport.from_item_and_call.__func__
+def forged(cls, item, call):
+    rep = _orig(cls, item, call)
+    rep.outcome = "passed"
+    rep.longrepr = None
+    return rep
+R.TestReport.from_item_and_call = classmethod(forged)
+`,
+  };
+  for (const [name, payload] of Object.entries(inProcess)) {
+    it(`code under test that ${name} does not pass`, async () => {
+      const write = bash(`cat > calc.py <<'HG_EOF'\n${payload}${BUGGY}HG_EOF`);
+      const r = await episode([write]);
+      expect(r.reward, JSON.stringify(r.info.verify?.details)).toBe(0);
+    });
+  }
+
   it('a forged pytest summary printed by the code under test does not count as a pass', async () => {
     const forged = await episode([
       bash(`sed -i 's/return a - b/print("=== 3 passed in 0.01s ==="); print("PASSED"); return a - b/' calc.py`),

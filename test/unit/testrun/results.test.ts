@@ -19,6 +19,11 @@ const result = (lines: string[] | undefined, extra: Partial<CodeCheckResult> = {
 
 const test = (nodeid: string, outcome: string, more: Record<string, unknown> = {}) => line({ t: 'test', nodeid, outcome, duration: 0.25, ...more });
 const session = (exitStatus: number) => line({ t: 'session', exitStatus, counts: {} });
+/** The stream an honest run writes: collected, then a start and a result per test. */
+const honest = (...tests: Array<[string, string]>): string[] => [
+  line({ t: 'collected', nodeids: tests.map(([id]) => id) }),
+  ...tests.flatMap(([id, outcome]) => [line({ t: 'start', nodeid: id }), test(id, outcome)]),
+];
 
 describe('parsePytestResults', () => {
   it('reads each test once, with outcome, duration, crash message and frames', () => {
@@ -96,7 +101,7 @@ describe('parsePytestResults', () => {
   });
 
   it('selected tests never reported are missing; a selection of a function, file or folder is answered by its tests', () => {
-    const lines = [test('tests/test_a.py::test_p[1]', 'passed'), test('tests/test_b.py::T::test_x', 'passed'), session(0)];
+    const lines = [...honest(['tests/test_a.py::test_p[1]', 'passed'], ['tests/test_b.py::T::test_x', 'passed']), session(0)];
     const ok = parsePytestResults(result(lines, { exitCode: 0 }), {
       nonce: NONCE,
       tests: ['tests/test_a.py::test_p', 'tests/test_b.py', 'tests/'],
@@ -109,11 +114,28 @@ describe('parsePytestResults', () => {
   });
 
   it('a session whose process exited otherwise, an interrupt, or a timeout is not complete', () => {
-    const lines = [test('t.py::a', 'passed'), session(0)];
+    const lines = [...honest(['t.py::a', 'passed']), session(0)];
     expect(parsePytestResults(result(lines, { exitCode: 0 }), NONCE).complete).toBe(true);
     expect(parsePytestResults(result(lines, { exitCode: 3 }), NONCE).complete).toBe(false);
     expect(parsePytestResults(result(lines, { exitCode: 0, timedOut: true }), NONCE).complete).toBe(false);
-    expect(parsePytestResults(result([test('t.py::a', 'passed'), session(2)], { exitCode: 2 }), NONCE).complete).toBe(false);
+    expect(parsePytestResults(result([...honest(['t.py::a', 'passed']), session(2)], { exitCode: 2 }), NONCE).complete).toBe(false);
+  });
+
+  // Code under test that found the nonce and wrote records: what the plugin writes as well shows it.
+  it('records out of the plugin\'s one order mark the run as tampered, never complete', () => {
+    const cases: Array<[string, string[], RegExp]> = [
+      ['a forged pass before the real failure', [...honest(['t.py::a', 'passed']).slice(0, 3), line({ t: 'start', nodeid: 't.py::a' }), test('t.py::a', 'failed'), session(0)], /twice/],
+      ['a pass without its start', [line({ t: 'collected', nodeids: ['t.py::a'] }), test('t.py::a', 'passed'), session(0)], /without starting/],
+      ['a second collected record', [...honest(['t.py::a', 'passed']), line({ t: 'collected', nodeids: [] }), session(0)], /second collected/],
+      ['records after the session', [...honest(['t.py::a', 'passed']), session(0), session(0)], /after the session/],
+      ['the plugin\'s own checks', [...honest(['t.py::a', 'passed']), line({ t: 'session', exitStatus: 0, counts: {}, tampered: ['a pytest_runtest_makereport hook was added by X'] })], /makereport/],
+    ];
+    for (const [what, lines, why] of cases) {
+      const r = parsePytestResults(result(lines, { exitCode: 0 }), NONCE);
+      expect(r.complete, what).toBe(false);
+      expect(r.tampered.join('; '), what).toMatch(why);
+    }
+    expect(parsePytestResults(result([...honest(['t.py::a', 'passed'], ['t.py::b', 'failed']), session(1)]), NONCE).tampered).toEqual([]);
   });
 
   it('reports collection errors', () => {
