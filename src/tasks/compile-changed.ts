@@ -1,12 +1,13 @@
 import { checkCompiles, type NameUse } from '../analysis/python/compile-check.js';
 import type { CodeCheck, RunCheck } from './code-check.js';
 
-/** Files whose `\N{...}` names could not be looked up: no code runner was given. */
+/** Files only the interpreter can judge (`\N{...}` names, a codec not modelled): no code runner was given. */
 export interface Unchecked {
   unchecked: { files: string[]; reason: string };
 }
 
-const NO_RUNNER = "\\N{...} names need the sandbox's Python: verify was called without ctx.run (envs and verifyFiles pass it)";
+const NO_RUNNER =
+  "\\N{...} names and coding declarations other than UTF-8, Latin-1 and ASCII need the sandbox's Python: verify was called without ctx.run (envs and verifyFiles pass it)";
 
 /** A changed Python file: its final bytes and, unless it is new, what it is compared against. */
 export interface ChangedPython {
@@ -23,8 +24,9 @@ export interface CompileError {
   message: string;
 }
 
-// Compiles the copies it is given (not the workspace, where protected files are restored), judges
-// the \N{} names with the interpreter's own codec, and writes the verdict to a file: never stdout.
+// Compiles the copies it is given (not the workspace, where protected files are restored) as
+// importlib does (compile() of the bytes: what the pure check models too), judges the \N{} names
+// with the interpreter's own codec, and writes the verdict to a file: never stdout.
 const SCRIPT = String.raw`
 import codecs, json, sys
 support, out = sys.argv[1], sys.argv[2]
@@ -61,8 +63,10 @@ interface Verdict {
 
 /**
  * The first changed Python file that would not compile, or null. Each file gets the pure check
- * against its original; a file that passes it but uses `\N{...}` names its original does not have
- * is compiled by the sandbox's Python through `run` (one verification sandbox for all of them).
+ * against its original; a file that passes it but uses `\N{...}` names its original does not have,
+ * or that (or whose original) declares a codec the pure check does not model (anything but UTF-8,
+ * Latin-1 and ASCII under CPython's spellings), is compiled by the sandbox's Python through `run`:
+ * one code check for all of them.
  * Without `run` (a unit test calling a verifier directly) such files cannot be judged: they come
  * back as `unchecked`, which does not fail them, so the verdict is the file checks' alone.
  * A check that gives no verdict (timed out, crashed) counts against the file: only our script and
@@ -77,7 +81,9 @@ export async function firstCompileError(
   for (const f of files) {
     const r = checkCompiles(f.after, f.before);
     if (!r.ok) return { file: f.file, line: r.line, ...(r.column !== undefined && { column: r.column }), message: r.message };
-    if (r.names.length > 0) pending.push({ ...f, names: r.names });
+    // A codec not modelled: the interpreter's compile() is the whole verdict (no names to look up).
+    if (r.ok === 'interpreter') pending.push({ ...f, names: [] });
+    else if (r.names.length > 0) pending.push({ ...f, names: r.names });
   }
   // pureOnly: the verdict is already 0 for another reason, so no sandbox is started for the names.
   if (pending.length === 0 || options.pureOnly) return null;

@@ -1,16 +1,33 @@
-import { checkBytesEscapes, checkFstring, checkStrEscapes, type NameEscape } from './string-literals.js';
+import {
+  BAD_BYTE,
+  checkBytesEscapes,
+  checkFstring,
+  checkStrEscapes,
+  codecMessage,
+  decodeMarked,
+  pieceUtf8Error,
+  rawBytes,
+  utf8Error,
+  type NameEscape,
+  type Utf8Error,
+} from './string-literals.js';
 
 /**
  * What would stop CPython 3.11 from compiling a file that tree-sitter parses: the source's bytes
  * (encoding, coding declaration, NUL), characters the tokenizer refuses, indentation (TabError,
  * unindent, unexpected indent) and every string literal (prefixes, escapes, bytes, f-string
  * structure, bytes mixed with str). The code itself is the syntax tree's business; this is for what
- * tree-sitter lets through. `\N{NAME}` needs the interpreter's Unicode database: such names come
- * back in `names` for the caller to look up.
+ * tree-sitter lets through. The judge modelled is `compile(bytes, path, 'exec')` (as importlib and
+ * the verifier's code check run it). `\N{NAME}` needs the interpreter's Unicode database: such names
+ * come back in `names` for the caller to look up. A coding declaration other than UTF-8, Latin-1 or
+ * ASCII (under any of CPython's spellings) is not decoded here: `ok: 'interpreter'` asks the caller
+ * to have the interpreter compile the whole file.
  */
 export type CompileCheck =
   | { ok: true; names: NameUse[] }
-  | { ok: false; line: number | null; column?: number; message: string };
+  | { ok: false; line: number | null; column?: number; message: string }
+  /** A coding declaration this check does not model: the interpreter must compile the whole file. */
+  | { ok: 'interpreter'; reason: string };
 
 /** A `\N{...}` name met in a literal that is not in the original: unknown, it is `message` at `line`. */
 export interface NameUse extends NameEscape {
@@ -29,7 +46,18 @@ export interface CompileProblem {
 export interface CompileScan {
   problems: CompileProblem[];
   names: Array<NameUse & { key: string }>;
+  /** Set when only the interpreter can judge the file (its codec is not modelled here): why. */
+  interpreter?: string;
 }
+
+/**
+ * How CPython reports a problem, which decides which of several it names: `raise` (the tokenizer
+ * raises at once: invalid characters, unterminated strings, nesting, undecodable names; it wins
+ * over an earlier string literal's error, raised later by the parser's action), `stop` (the
+ * tokenizer stops with an error code: tabs, dedent, continuation, EOF), `literal` (a string
+ * group's error), `parse` (the parser's own).
+ */
+type Kind = 'raise' | 'stop' | 'literal' | 'parse';
 
 const KEYWORDS = new Set(
   ('False None True and as assert async await break class continue def del elif else except finally for from global if import ' +
@@ -39,6 +67,8 @@ const PREFIXES = new Set(['', 'r', 'u', 'f', 'b', 'br', 'rb', 'fr', 'rf']);
 const COOKIE = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/;
 const ID_CHAR = /[\p{ID_Continue}\u2118\u212E\u309B\u309C\u00B7\u0387\u1369-\u1371\u19DA]/u;
 const PRINTABLE = /^[^\p{C}\p{Z}]$|^ $/u;
+/** MAXLEVEL of Parser/tokenizer.h: the 201st open bracket is "too many nested parentheses". */
+const MAX_DEPTH = 200;
 
 /**
  * Checks a changed file against its original: a problem counts only when the original does not
@@ -47,7 +77,10 @@ const PRINTABLE = /^[^\p{C}\p{Z}]$|^ $/u;
  */
 export function checkCompiles(source: Buffer, original?: Buffer): CompileCheck {
   const after = scanSource(source);
-  const before = original ? scanSource(original) : { problems: [], names: [] };
+  const before: CompileScan = original ? scanSource(original) : { problems: [], names: [] };
+  // One codec we cannot model, before or after: the interpreter compiles the file (and its original).
+  const interpreter = after.interpreter ?? before.interpreter;
+  if (interpreter) return { ok: 'interpreter', reason: after.interpreter ? interpreter : `the original's ${interpreter}` };
   const seen = new Map<string, number>();
   for (const p of before.problems) seen.set(p.key, (seen.get(p.key) ?? 0) + 1);
   for (const p of after.problems) {
@@ -69,96 +102,101 @@ export function checkCompiles(source: Buffer, original?: Buffer): CompileCheck {
   return { ok: true, names };
 }
 
-/** The coding declaration of the first two lines, normalised as CPython's `get_normal_name` does. */
+/**
+ * The coding declaration of the first two lines as CPython's tokenizer reads it for `compile()` of
+ * bytes (`get_coding_spec`, then `get_normal_name`: "utf-8" or "iso-8859-1" for their spellings,
+ * else the name as written), or undefined when there is none.
+ */
 export function codingDeclaration(bytes: Buffer): string | undefined {
   const lines = bytes.subarray(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0, 400).toString('latin1').split(/\r\n|\r|\n/).slice(0, 2);
   for (const line of lines) {
     const m = COOKIE.exec(line);
-    if (m?.[1]) return normalEncoding(m[1]);
+    if (m?.[1]) return normalName(m[1]);
     if (!/^[ \t\f]*(#.*)?$/.test(line)) break;
   }
   return undefined;
 }
 
-function normalEncoding(name: string): string {
-  const n = name.toLowerCase().replace(/_/g, '-');
-  if (n === 'utf-8' || n.startsWith('utf-8-')) return 'utf-8';
-  if (/^(latin-1|iso-8859-1|iso-latin-1)(-|$)/.test(n)) return 'iso-8859-1';
-  return n;
+/** `get_normal_name` of Parser/tokenizer.c: looks at the first 12 characters only. */
+function normalName(s: string): string {
+  const buf = s.slice(0, 12).replace(/_/g, '-').toLowerCase();
+  if (buf === 'utf-8' || buf.startsWith('utf-8-')) return 'utf-8';
+  if (['latin-1', 'iso-8859-1', 'iso-latin-1'].includes(buf) || /^(latin-1-|iso-8859-1-|iso-latin-1-)/.test(buf)) return 'iso-8859-1';
+  return s;
 }
 
-/** Every problem of one source file (bytes as on disk). */
+// CPython 3.11's encodings.aliases entries for the three codecs decoded here (the module names
+// utf_8, latin_1 and ascii themselves are found without an alias).
+const ALIASES: Record<string, 'utf_8' | 'latin_1' | 'ascii'> = Object.fromEntries([
+  ...['cp65001', 'u8', 'utf', 'utf8', 'utf8_ucs2', 'utf8_ucs4'].map((a) => [a, 'utf_8']),
+  ...['8859', 'cp819', 'csisolatin1', 'ibm819', 'iso8859', 'iso8859_1', 'iso_8859_1', 'iso_8859_1_1987', 'iso_ir_100', 'l1', 'latin', 'latin1'].map((a) => [a, 'latin_1']),
+  ...['646', 'ansi_x3.4_1968', 'ansi_x3.4_1986', 'ansi_x3_4_1968', 'cp367', 'csascii', 'ibm367', 'iso646_us', 'iso_646.irv_1991', 'iso_ir_6', 'us', 'us_ascii'].map((a) => [a, 'ascii']),
+]);
+
+/**
+ * How CPython decodes a file with this declaration: `tokenizer` (the tokenizer's own UTF-8, which
+ * decodes tokens one by one and never looks inside comments), or the whole buffer up front through
+ * the codec `codecs.lookup` finds (`_Py_normalize_encoding`, then `encodings.search_function`:
+ * lowercase, runs of characters other than letters, digits and `.` become one `_`, alias, module).
+ * Null: a codec not modelled here, which only the interpreter can judge.
+ */
+export function cpythonDecoding(declared: string | undefined): 'tokenizer' | 'latin_1' | 'utf_8' | 'ascii' | null {
+  if (declared === undefined || declared === 'utf-8') return 'tokenizer';
+  if (declared === 'iso-8859-1') return 'latin_1';
+  const n = declared.toLowerCase().split(/[^a-z0-9.]+/).filter(Boolean).join('_');
+  const mod = ALIASES[n] ?? ALIASES[n.replace(/\./g, '_')] ?? n;
+  return mod === 'utf_8' || mod === 'latin_1' || mod === 'ascii' ? mod : null;
+}
+
+/** Every problem of one source file (bytes as on disk), as `compile(bytes, path, 'exec')` sees them. */
 export function scanSource(bytes: Buffer): CompileScan {
   const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const declared = codingDeclaration(bytes);
   const problems: CompileProblem[] = [];
-  const fatal = (message: string, line: number | null = null): CompileScan => ({ problems: [{ line, message, key: message }], names: [] });
+  const fatal = (message: string, line: number | null = null): CompileScan => ({ problems: [...problems, { line, message, key: message }], names: [] });
+  // compile() refuses NUL bytes before it decodes anything (ValueError in 3.11).
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) problems.push({ line: countLines(bytes, nul), message: 'source code string cannot contain null bytes', key: 'nul' });
   if (bom && declared && declared !== 'utf-8') return fatal(`encoding problem: ${declared} with BOM`, 1);
-  const encoding = declared ?? 'utf-8';
+  const decoding = cpythonDecoding(declared);
+  if (decoding === null) {
+    return { problems: [], names: [], interpreter: `coding declaration '${declared}': only the interpreter's codec can decode the file` };
+  }
   const body = bom ? bytes.subarray(3) : bytes;
   let text: string;
-  if (encoding === 'utf-8') {
-    const bad = firstInvalidUtf8(body);
-    if (bad >= 0) {
-      const line = countLines(body, bad);
-      const byte = `\\x${body[bad]!.toString(16).padStart(2, '0')}`;
-      return fatal(
-        declared
-          ? `(unicode error) 'utf-8' codec can't decode byte 0x${body[bad]!.toString(16).padStart(2, '0')}: invalid utf-8 on line ${line}`
-          : `Non-UTF-8 code starting with '${byte}' on line ${line}, but no encoding declared; see https://peps.python.org/pep-0263/ for details`,
-        line,
-      );
-    }
-    text = body.toString('utf8');
-  } else if (encoding === 'iso-8859-1') {
-    text = body.toString('latin1');
-  } else if (encoding === 'ascii' || encoding === 'us-ascii') {
-    const bad = body.findIndex((b) => b > 0x7f);
-    if (bad >= 0) return fatal(`(unicode error) 'ascii' codec can't decode byte 0x${body[bad]!.toString(16)}`, countLines(body, bad));
+  if (decoding === 'tokenizer') {
+    // Undecodable bytes become lone surrogates: harmless in comments, errors in tokens (as in CPython).
+    text = decodeMarked(body);
+  } else if (decoding === 'latin_1') {
     text = body.toString('latin1');
   } else {
-    try {
-      text = new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(body);
-    } catch {
-      // Which codecs CPython has, and how they decode, is the sandbox's knowledge, not ours.
-      return fatal(`unknown or undecodable encoding: ${encoding}`, 1);
-    }
+    // The whole buffer, newlines translated and a final one added (translate_newlines), at once.
+    const buffer = translateNewlines(body);
+    const e = decoding === 'utf_8' ? utf8Error(buffer) : asciiError(buffer);
+    if (e) return fatal(codecMessage(decoding === 'utf_8' ? 'utf-8' : 'ascii', buffer, e), countLines(buffer, e.start));
+    text = buffer.toString(decoding === 'utf_8' ? 'utf8' : 'latin1');
   }
-  const nul = text.indexOf('\0');
-  if (nul >= 0) problems.push({ line: text.slice(0, nul).split(/\r\n|\r|\n/).length, message: 'source code string cannot contain null bytes', key: 'nul' });
   const scan = new Scanner(text.replace(/\r\n?/g, '\n'));
   scan.run();
-  return { problems: [...problems, ...scan.problems], names: scan.names };
+  return { problems: [...problems, ...scan.ordered()], names: scan.names };
 }
 
-/** Index of the first byte that is not part of valid UTF-8 (CPython's rules: no surrogates, no overlongs), or -1. */
-function firstInvalidUtf8(b: Buffer): number {
-  for (let i = 0; i < b.length; ) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    let n: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) n = 1;
-    else if (c >= 0xe0 && c <= 0xef) {
-      n = 2;
-      if (c === 0xe0) lo = 0xa0;
-      if (c === 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      n = 3;
-      if (c === 0xf0) lo = 0x90;
-      if (c === 0xf4) hi = 0x8f;
-    } else return i;
-    for (let k = 1; k <= n; k++) {
-      const d = b[i + k];
-      if (d === undefined || d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) return i;
-    }
-    i += n + 1;
+function translateNewlines(b: Buffer): Buffer {
+  const out = Buffer.alloc(b.length + 1);
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] === 0x0d) {
+      out[n++] = 0x0a;
+      if (b[i + 1] === 0x0a) i++;
+    } else out[n++] = b[i]!;
   }
-  return -1;
+  if (n === 0 || out[n - 1] !== 0x0a) out[n++] = 0x0a;
+  return out.subarray(0, n);
+}
+
+function asciiError(b: Buffer): Utf8Error | null {
+  const i = b.findIndex((c) => c > 0x7f);
+  return i < 0 ? null : { start: i, end: i + 1, reason: 'ordinal not in range(128)' };
 }
 
 function countLines(b: Buffer, upTo: number): number {
@@ -178,7 +216,7 @@ interface StringToken {
 
 /** A 3.11 tokenizer reduced to what can fail outside the syntax tree; works on text with `\n` line ends. */
 class Scanner {
-  readonly problems: CompileProblem[] = [];
+  readonly problems: Array<CompileProblem & { kind: Kind }> = [];
   readonly names: Array<NameUse & { key: string }> = [];
   private i = 0;
   private line = 1;
@@ -198,8 +236,23 @@ class Scanner {
     return [...this.text.slice(this.lineStart, at)].length + 1;
   }
 
-  private problem(message: string, line: number | null, column: number | undefined, key: string): void {
-    this.problems.push({ line, ...(column !== undefined && { column }), message, key: `${message}\0${key}` });
+  private problem(message: string, line: number | null, column: number | undefined, key: string, kind: Kind = 'parse'): void {
+    this.problems.push({ line, ...(column !== undefined && { column }), message, key: `${message}\0${key}`, kind });
+  }
+
+  /**
+   * The problems in the order CPython would name them: scan order, except that the first error the
+   * tokenizer raises (if no stopping error comes before it) moves ahead of the string literal
+   * errors before it. Later problems stay listed so that a file is compared with its original on all.
+   */
+  ordered(): CompileProblem[] {
+    const list = [...this.problems];
+    const t = list.findIndex((p) => p.kind === 'raise' || p.kind === 'stop');
+    if (t > 0 && list[t]!.kind === 'raise') {
+      const lit = list.findIndex((p, k) => k < t && p.kind === 'literal');
+      if (lit >= 0) list.splice(lit, 0, ...list.splice(t, 1));
+    }
+    return list.map(({ kind: _, ...p }) => p);
   }
 
   run(): void {
@@ -225,14 +278,20 @@ class Scanner {
         this.commentAt = this.i;
         while (this.i < t.length && t[this.i] !== '\n') this.i++;
       } else if (c === '\\') {
-        if (t[this.i + 1] === '\n') {
+        if (this.i + 1 >= t.length || (t[this.i + 1] === '\n' && this.i + 2 >= t.length)) {
+          // A continuation with nothing after it (compile() adds the last newline if missing).
+          this.problem('unexpected EOF while parsing', this.line, this.column(this.i) + 1, t.slice(this.lineStart), 'stop');
+          this.i = t.length;
+        } else if (t[this.i + 1] === '\n') {
           this.newline(this.i + 2); // a continuation line: no indentation of its own
         } else {
-          this.problem('unexpected character after line continuation character', this.line, this.column(this.i + 1), t.slice(this.lineStart, this.i + 2));
+          this.problem('unexpected character after line continuation character', this.line, this.column(this.i + 1), t.slice(this.lineStart, this.i + 2), 'stop');
           this.i++;
         }
       } else if (c === '"' || c === "'") {
         if (!this.string('')) return;
+      } else if ((/[A-Za-z_]/.test(c) || c > '\x7f') && this.undecodableName()) {
+        continue;
       } else if (/[A-Za-z_]/.test(c) || (c > '\x7f' && ID_CHAR.test(String.fromCodePoint(t.codePointAt(this.i)!)))) {
         const start = this.i;
         while (this.i < t.length && (/[A-Za-z0-9_]/.test(t[this.i]!) || (t[this.i]! > '\x7f' && ID_CHAR.test(String.fromCodePoint(t.codePointAt(this.i)!))))) {
@@ -260,11 +319,14 @@ class Scanner {
         if (cp < 0x20 || cp === 0x7f || cp > 0x7f) {
           const hex = cp.toString(16).toUpperCase().padStart(4, '0');
           const message = PRINTABLE.test(ch) ? `invalid character '${ch}' (U+${hex})` : `invalid non-printable character U+${hex}`;
-          this.problem(message, this.line, this.column(this.i), hex);
+          this.problem(message, this.line, this.column(this.i), hex, 'raise');
           this.i += ch.length;
           continue;
         }
         this.token(this.i);
+        if ('([{'.includes(c) && this.depth >= MAX_DEPTH) {
+          this.problem('too many nested parentheses', this.line, this.column(this.i), t.slice(this.lineStart, this.i + 1), 'raise');
+        }
         if ('([{'.includes(c)) this.depth++;
         else if (')]}'.includes(c)) this.depth = Math.max(0, this.depth - 1);
         this.endsWithColon = c === ':';
@@ -272,6 +334,23 @@ class Scanner {
       }
     }
     if (this.lineHasTokens) this.flush(t.length);
+  }
+
+  /**
+   * The tokenizer reads a name as the longest run of ASCII letters, digits, `_` and non-ASCII bytes,
+   * then decodes it: with an undecodable byte in it, that fails (consumed; true).
+   */
+  private undecodableName(): boolean {
+    const t = this.text;
+    let j = this.i;
+    while (j < t.length && (/[A-Za-z0-9_]/.test(t[j]!) || t[j]! > '\x7f')) j++;
+    const name = t.slice(this.i, j);
+    if (!BAD_BYTE.test(name)) return false;
+    const b = rawBytes(name);
+    this.problem(`(unicode error) ${codecMessage('utf-8', b, utf8Error(b)!)}`, this.line, this.column(this.i), name, 'raise');
+    this.token(this.i);
+    this.i = j;
+    return true;
   }
 
   private newline(next: number): void {
@@ -304,7 +383,7 @@ class Scanner {
     if (j >= t.length || t[j] === '#' || t[j] === '\n') return; // blank and comment-only lines do not count
     const here = t.slice(this.lineStart, t.indexOf('\n', j) < 0 ? t.length : t.indexOf('\n', j));
     const top = () => this.indents[this.indents.length - 1]!;
-    const tab = () => this.problem('inconsistent use of tabs and spaces in indentation', this.line, undefined, here);
+    const tab = () => this.problem('inconsistent use of tabs and spaces in indentation', this.line, undefined, here, 'stop');
     if (col === top().col) {
       if (alt !== top().alt) tab();
       else if (this.prevEndsWithColon) this.problem('expected an indented block', this.line, undefined, here);
@@ -314,7 +393,7 @@ class Scanner {
       this.indents.push({ col, alt });
     } else {
       while (this.indents.length > 1 && col < top().col) this.indents.pop();
-      if (col !== top().col) this.problem('unindent does not match any outer indentation level', this.line, undefined, here);
+      if (col !== top().col) this.problem('unindent does not match any outer indentation level', this.line, undefined, here, 'stop');
       else if (alt !== top().alt) tab();
       else if (this.prevEndsWithColon) this.problem('expected an indented block', this.line, undefined, here);
     }
@@ -338,7 +417,7 @@ class Scanner {
     for (;;) {
       if (j >= t.length || (!triple && t[j] === '\n')) {
         const what = triple ? 'unterminated triple-quoted string literal' : 'unterminated string literal';
-        this.problem(`${what} (detected at line ${line + lines})`, line, column, t.slice(start));
+        this.problem(`${what} (detected at line ${line + lines})`, line, column, t.slice(start), 'raise');
         return false;
       }
       if (t.startsWith(quote, j)) break;
@@ -364,7 +443,7 @@ class Scanner {
     const key = group.map((s) => s.text).join(' ');
     // Errors raised without a known location point at the token after the group, like CPython's.
     const after = { line: this.line, column: this.column(Math.min(nextTokenAt, this.text.length)) };
-    const raise = (message: string) => this.problem(message, after.line, after.column, key);
+    const raise = (message: string) => this.problem(message, after.line, after.column, key, 'literal');
     const before = this.nameBefore;
     this.nameBefore = null;
     if (this.judge(group, raise, key, after) && before) this.problem('invalid syntax', before.line, before.column, key);
@@ -378,10 +457,15 @@ class Scanner {
       const raw = s.prefix.includes('r');
       const fmode = s.prefix.includes('f');
       if (bytes) {
-        if (/[^\x00-\x7f]/.test(s.body)) return this.problem('bytes can only contain ASCII literal characters', s.line, s.column, key), false;
+        if (/[^\x00-\x7f]/.test(s.body)) return this.problem('bytes can only contain ASCII literal characters', s.line, s.column, key, 'literal'), false;
         const e = raw ? null : checkBytesEscapes(s.body);
         if (e) return raise(e), false;
-      } else if (!raw && !fmode) {
+      } else if (!fmode) {
+        // Undecodable bytes fail before any escape is looked at (a raw piece, or one without a backslash, decodes at once).
+        const e = pieceUtf8Error(s.body, !raw && s.body.includes('\\'));
+        if (e) return raise(e), false;
+      }
+      if (!bytes && !raw && !fmode) {
         const r = checkStrEscapes(s.body);
         for (const n of r.names) this.names.push({ ...n, ...after, key: `${n.name}\0${key}` });
         if (r.error) return raise(r.error), false;

@@ -144,6 +144,8 @@ export function checkFstring(body: string, raw: boolean): LiteralVerdict {
     }
     if (!doubled) pos = s;
     const text = body.slice(start, doubled ? pos - 1 : pos);
+    const undecodable = pieceUtf8Error(text, !raw);
+    if (undecodable) return undecodable;
     if (text && !raw) {
       const r = checkStrEscapes(text);
       names.push(...r.names);
@@ -205,6 +207,9 @@ export function checkFstring(body: string, raw: boolean): LiteralVerdict {
       const at = body[exprEnd]!;
       return '!:='.includes(at) ? `f-string: expression required before '${at}'` : 'f-string: empty expression not allowed';
     }
+    // The expression is compiled on its own: its undecodable bytes fail there.
+    const undecodable = pieceUtf8Error(body.slice(exprStart, exprEnd), true);
+    if (undecodable) return `f-string: ${undecodable}`;
     if (body[pos] === '=') {
       pos++;
       while (pos < end && /\s/.test(body[pos]!)) pos++;
@@ -243,4 +248,129 @@ export function checkFstring(body: string, raw: boolean): LiteralVerdict {
 
   const error = parse(0);
   return error ? fail(error) : { error: null, names };
+}
+
+// ---- Bytes that are not UTF-8 ----
+// The tokenizer's UTF-8 (a file without a coding declaration, or one declaring utf-8) decodes
+// tokens one at a time: such bytes are fine in a comment and an error in a token. The scanner sees
+// each of them as a lone surrogate U+DC80..U+DCFF (like Python's surrogateescape), which valid
+// UTF-8 never yields (CPython refuses encoded surrogates), so the original bytes can be recovered.
+
+/** A byte that was not part of valid UTF-8, as `decodeMarked` leaves it. */
+export const BAD_BYTE = /[\uDC80-\uDCFF]/u;
+
+export interface Utf8Error {
+  start: number;
+  end: number;
+  reason: string;
+}
+
+/** Where CPython's strict UTF-8 decoder (`PyUnicode_DecodeUTF8`) first fails on `b`, and why. */
+export function utf8Error(b: Uint8Array): Utf8Error | null {
+  const n = b.length;
+  for (let i = 0; i < n; ) {
+    const c = b[i]!;
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    const len = sequenceLength(b, i);
+    if (len > 0) {
+      i += len;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) need = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+      need = 3;
+      if (c === 0xe0) lo = 0xa0;
+      if (c === 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 4;
+      if (c === 0xf0) lo = 0x90;
+      if (c === 0xf4) hi = 0x8f;
+    } else return { start: i, end: i + 1, reason: 'invalid start byte' };
+    for (let k = 1; k < need; k++) {
+      if (i + k >= n) return { start: i, end: n, reason: 'unexpected end of data' };
+      const d = b[i + k]!;
+      if (!(k === 1 ? d >= lo && d <= hi : d >= 0x80 && d <= 0xbf)) return { start: i, end: i + k, reason: 'invalid continuation byte' };
+    }
+    i += need;
+  }
+  return null;
+}
+
+/** Length of the valid UTF-8 sequence starting at `i` (CPython's rules), or 0. */
+function sequenceLength(b: Uint8Array, i: number): number {
+  const c = b[i]!;
+  let need: number;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) need = 2;
+  else if (c >= 0xe0 && c <= 0xef) {
+    need = 3;
+    if (c === 0xe0) lo = 0xa0;
+    if (c === 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    need = 4;
+    if (c === 0xf0) lo = 0x90;
+    if (c === 0xf4) hi = 0x8f;
+  } else return 0;
+  for (let k = 1; k < need; k++) {
+    const d = b[i + k];
+    if (d === undefined || !(k === 1 ? d >= lo && d <= hi : d >= 0x80 && d <= 0xbf)) return 0;
+  }
+  return need;
+}
+
+/** UnicodeDecodeError's text: `'utf-8' codec can't decode byte 0xff in position 3: invalid start byte`. */
+export function codecMessage(codec: string, b: Uint8Array, e: Utf8Error): string {
+  const where = e.end - e.start === 1 ? `byte 0x${b[e.start]!.toString(16).padStart(2, '0')} in position ${e.start}` : `bytes in position ${e.start}-${e.end - 1}`;
+  return `'${codec}' codec can't decode ${where}: ${e.reason}`;
+}
+
+/** UTF-8 text with every byte that is not part of a valid sequence kept as U+DC80..U+DCFF. */
+export function decodeMarked(b: Buffer): string {
+  if (!utf8Error(b)) return b.toString('utf8');
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < b.length; ) {
+    const len = sequenceLength(b, i);
+    if (len > 0) {
+      i += len;
+      continue;
+    }
+    out += b.subarray(from, i).toString('utf8') + String.fromCharCode(0xdc00 + b[i]!);
+    from = ++i;
+  }
+  return out + b.subarray(from).toString('utf8');
+}
+
+/** The bytes a piece of `decodeMarked` text came from. */
+export function rawBytes(s: string): Buffer {
+  const parts: Buffer[] = [];
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    parts.push(cp >= 0xdc80 && cp <= 0xdcff ? Buffer.from([cp - 0xdc00]) : Buffer.from(ch, 'utf8'));
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * CPython's error for undecodable bytes in a str piece, or null: a piece with escapes to decode is
+ * decoded one run of non-ASCII bytes at a time (`decode_unicode_with_escapes`), a raw one or one
+ * without a backslash all at once; positions count from the start of the run or of the piece.
+ */
+export function pieceUtf8Error(piece: string, byRuns: boolean): string | null {
+  if (!BAD_BYTE.test(piece)) return null;
+  const chunks = byRuns ? piece.match(/[^\x00-\x7f]+/gu) ?? [] : [piece];
+  for (const chunk of chunks) {
+    const b = rawBytes(chunk);
+    const e = utf8Error(b);
+    if (e) return `(unicode error) ${codecMessage('utf-8', b, e)}`;
+  }
+  return null;
 }

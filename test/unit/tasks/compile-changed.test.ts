@@ -81,6 +81,31 @@ describe('firstCompileError', () => {
     expect(await firstCompileError([py('a.py', withDoc('\\N{EM DASH}'), before)], undefined, { pureOnly: true })).toBeNull();
   });
 
+  it('leaves a codec it does not model to the sandbox\'s compile(), in the same single check as the names', async () => {
+    const charmap = "'charmap' codec can't decode byte 0x81 in position 38: character maps to <undefined>";
+    const { run, seen } = fakeRun(['NOPE'], { 'c.py': { line: 0, column: -1, message: charmap } });
+    const cp1252 = (doc: string) => ({ file: 'c.py', after: Buffer.from(`# coding: cp1252\n${withDoc(doc)}`, 'latin1'), before: Buffer.from(before) });
+    expect(await firstCompileError([py('a.py', withDoc('A \\N{EM DASH} B.'), before), cp1252('Caf\x81.')], run)).toEqual({ file: 'c.py', line: 0, column: -1, message: charmap });
+    expect(seen).toHaveLength(1);
+    const manifest = JSON.parse(String(seen[0]!.support!['manifest.json']));
+    expect(manifest).toEqual({ files: [{ file: 'a.py', copy: 'files/0.py', original: 'originals/0.py' }, { file: 'c.py', copy: 'files/1.py', original: 'originals/1.py' }], names: ['EM DASH'] });
+    expect(seen[0]!.support!['files/1.py']).toEqual(cp1252('Caf\x81.').after);
+    // Accepted by the interpreter: passes.
+    expect(await firstCompileError([cp1252('Caf\xe9.')], fakeRun([]).run)).toBeNull();
+    // Without a runner it is unchecked, not failed; with pureOnly no sandbox starts.
+    expect(await firstCompileError([cp1252('Caf\x81.')], undefined)).toEqual({ unchecked: { files: ['c.py'], reason: expect.stringContaining('coding declarations') } });
+    expect(await firstCompileError([cp1252('Caf\x81.')], run, { pureOnly: true })).toBeNull();
+    expect(seen).toHaveLength(1);
+  });
+
+  it('judges invalid UTF-8 as compile() of the bytes does: a comment passes, a docstring fails without a sandbox', async () => {
+    const { run, seen } = fakeRun([]);
+    const latin1 = (file: string, s: string) => ({ file, after: Buffer.from(s, 'latin1'), before: Buffer.from(before) });
+    expect(await firstCompileError([latin1('a.py', `${withDoc('D.')}# caf\xe9\n`), latin1('b.py', `# coding: utf-8\n${withDoc('D.')}# \xff\n`)], run)).toBeNull();
+    expect(await firstCompileError([latin1('a.py', withDoc('Caf\xe9.'))], run)).toMatchObject({ file: 'a.py', line: 2, message: "(unicode error) 'utf-8' codec can't decode byte 0xe9 in position 3: invalid continuation byte" });
+    expect(seen).toHaveLength(0);
+  });
+
   it('a check with no verdict (timed out, crashed) fails the file', async () => {
     const run = async () => ({ ...result(undefined), timedOut: true });
     expect(await firstCompileError([py('a.py', withDoc('\\N{EM DASH}'), before)], run)).toEqual({ file: 'a.py', line: null, message: 'the compile check timed out' });

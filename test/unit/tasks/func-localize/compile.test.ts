@@ -55,10 +55,13 @@ describe('func-localize verifier: changed files must compile', () => {
     expect(checks).toHaveLength(0); // decided without a sandbox
   });
 
-  it('fails: invalid UTF-8 and a new coding declaration that does not fit', async () => {
+  it('fails: invalid UTF-8 in a docstring and a new coding declaration that does not fit; in a comment it passes, as for compile()', async () => {
     const files = await withDoc('"""Check out."""');
     files.set(FILE, Buffer.concat([files.get(FILE)!, Buffer.from('# caf\xe9\n', 'latin1')]));
-    expect(await verifyFuncLocalize(inst, files)).toMatchObject({ reward: 0, details: { compileError: { file: FILE, message: expect.stringContaining('Non-UTF-8') } } });
+    expect(await verifyFuncLocalize(inst, files)).toMatchObject({ reward: 1 });
+    const latin1 = await withDoc('"""Check out."""');
+    latin1.set(FILE, Buffer.from(latin1.get(FILE)!.toString('utf8').replace('Check out.', 'Caf\xe9.'), 'latin1'));
+    expect(await verifyFuncLocalize(inst, latin1)).toMatchObject({ reward: 0, details: { compileError: { file: FILE, message: expect.stringContaining("(unicode error) 'utf-8' codec can't decode byte 0xe9") } } });
     const cookie = await withDoc('"""Check out, café."""', (t) => `# -*- coding: ascii -*-\n${t}`);
     expect(await verifyFuncLocalize(inst, cookie)).toMatchObject({ reward: 0, details: { compileError: { file: FILE, message: expect.stringContaining("'ascii' codec") } } });
   });
