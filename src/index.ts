@@ -143,6 +143,7 @@ export {
 // Test runs
 export {
   pytestCheck,
+  runPytest,
   parsePytestResults,
   buildTestMap,
   hashFiles,

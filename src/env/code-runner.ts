@@ -27,6 +27,12 @@ const BASE_ENV = {
   PYTHONDONTWRITEBYTECODE: '1',
 };
 
+/** On the host (the local provider) checks find the programs the user's own PATH finds (a pyenv python, say). */
+function baseEnv(provider: SandboxProvider): Record<string, string> {
+  if (provider.name !== 'local') return BASE_ENV;
+  return { ...BASE_ENV, PATH: process.env.PATH ?? BASE_ENV.PATH, HOME: process.env.HOME ?? BASE_ENV.HOME };
+}
+
 /**
  * Runs code checks, each in a fresh sandbox of its own that is closed afterwards: the verification
  * sandbox. It holds exactly the files given (never the agent's container, its processes or what it
@@ -48,6 +54,12 @@ export class SandboxCodeRunner implements CodeRunner {
     this.timeoutMs = options.timeoutMs ?? 300_000;
   }
 
+  /** The image checks run in when none is named: the provider's, or `host` for the local provider. */
+  get image(): string | undefined {
+    const own = (this.provider as { image?: unknown }).image;
+    return typeof own === 'string' ? own : this.provider.name === 'local' ? 'host' : undefined;
+  }
+
   async run(files: WorkspaceFiles, check: CodeCheck, options: { image?: string } = {}): Promise<CodeCheckResult> {
     let sandbox: Sandbox;
     try {
@@ -66,7 +78,7 @@ export class SandboxCodeRunner implements CodeRunner {
     const root = posix.join(posix.dirname(sandbox.workdir), '.hybrid-gym-check');
     const dirs: CheckDirs = { workdir: sandbox.workdir, support: `${root}/support`, out: `${root}/out` };
     const timeoutMs = check.timeoutMs ?? this.timeoutMs;
-    const env = { ...BASE_ENV, ...check.env };
+    const env = { ...baseEnv(this.provider), ...check.env };
     const argv = check.argv(dirs);
     const started = Date.now();
     let exitCode: number;

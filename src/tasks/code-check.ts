@@ -60,5 +60,7 @@ export type RunCheck = (check: CodeCheck) => Promise<CodeCheckResult>;
  * generator uses to run a repository's tests (the pristine ones, a masked one).
  */
 export interface CodeRunner {
+  /** The image checks run in when `run` names none (`host` when they run on the host), if known. */
+  readonly image?: string;
   run(files: WorkspaceFiles, check: CodeCheck, options?: { image?: string }): Promise<CodeCheckResult>;
 }

@@ -33,11 +33,11 @@ export interface TaskContext {
 /**
  * What a verifier gets besides the files. `run` runs a code check (see {@link CodeCheck}) in a
  * verification sandbox holding the files being judged, with the task's protected files restored
- * from the host's pristine copy. The env, `hybrid-gym verify` and `checkEnv` always pass it; a
- * unit test may pass a fake.
+ * from the host's pristine copy. Episodes, `verifyFiles` and `hybrid-gym verify` always pass it (a
+ * sandbox starts only when a check runs); a unit test may pass a fake.
  */
 export interface VerifyContext extends TaskContext {
-  run?: RunCheck;
+  run: RunCheck;
 }
 
 /** Options of a generator: the repository and the seed, plus the task's own. */

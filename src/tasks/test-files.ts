@@ -1,5 +1,5 @@
-// Tests folders, test_*.py, *_test.py and conftest.py: code that tasks leave out unless asked.
-const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_test|conftest)\.py$/;
+// Tests folders, test_*.py, *_test.py, Django-style tests.py and conftest.py: code that tasks leave out unless asked.
+const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_test|conftest|tests)\.py$/;
 
 /** Whether a repository path (relative, `/` separators) is a test file. */
 export function isTestFile(path: string): boolean {

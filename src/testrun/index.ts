@@ -7,6 +7,7 @@ export {
   type PytestCheck,
   type PytestCheckOptions,
 } from './pytest-check.js';
+export { runPytest } from './run-pytest.js';
 export {
   parsePytestResults,
   parseTrace,

@@ -11,7 +11,7 @@ export const RESULTS_FILE = 'results.jsonl';
  * Paths a test map does not count as code under test: tests folders, test_*.py, *_test.py and
  * conftest.py (the same rule as the tasks' test files). A regular expression valid in JS and Python.
  */
-export const TEST_PATH_PATTERN = String.raw`(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$`;
+export const TEST_PATH_PATTERN = String.raw`(^|/)(tests?|testing)/|(^|/)(test_[^/]*|[^/]*_test|conftest|tests)\.py$`;
 
 export const PytestCheckOptionsSchema = z
   .object({

@@ -21,8 +21,22 @@ def main():
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     sys.dont_write_bytecode = True
     sys.path.insert(0, support)
-    import pytest
-    import hybrid_gym_pytest
+
+    def note(record):
+        record["n"] = config["nonce"]
+        fd = os.open(os.path.join(out, "results.jsonl"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.write(fd, (json.dumps(record) + "\n").encode("utf-8", "replace"))
+        os.close(fd)
+
+    # No repository code has run yet: a failure here is the sandbox's (no pytest in the image), and
+    # the "ready" line, written before any, tells later failures from it.
+    try:
+        import pytest
+        import hybrid_gym_pytest
+    except Exception as e:
+        note({"t": "setup", "error": "%s: %s" % (type(e).__name__, e)})
+        sys.exit(97)
+    note({"t": "ready", "pytest": pytest.__version__, "python": sys.version.split()[0]})
 
     sys.path.remove(support)
     workdir = os.path.realpath(workdir)

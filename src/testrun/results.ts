@@ -21,6 +21,8 @@ const TestRecord = z.object({
 const RecordSchema = z.discriminatedUnion('t', [
   TestRecord,
   z.object({ t: z.literal('start'), nodeid: z.string() }),
+  z.object({ t: z.literal('ready'), pytest: z.string(), python: z.string() }),
+  z.object({ t: z.literal('setup'), error: z.string() }),
   z.object({ t: z.literal('collected'), nodeids: z.array(z.string()) }),
   z.object({ t: z.literal('collect'), nodeid: z.string(), message: z.string().nullable().optional() }),
   z.object({
@@ -68,6 +70,12 @@ export interface PytestResults {
   crashed?: string;
   /** Modules that failed to import or collect. */
   collectErrors: Array<{ nodeid: string; message?: string }>;
+  /**
+   * The sandbox could not start pytest at all (it is not installed, say): set only when that was
+   * the first thing the run wrote, before any repository code ran. Not the code under test's
+   * doing; `runPytest` turns it into a CheckSandboxError (infrastructure).
+   */
+  setupError?: string;
   /** The tests pytest collected, when it got that far. */
   collected?: string[];
   /** Lines of the results file that were not ours (wrong or missing nonce, bad format). */
@@ -143,7 +151,17 @@ export function parsePytestResults(result: CodeCheckResult, key: ResultsKey): Py
   };
   // The plugin writes one stream in one order: collected, then start and test for each test, then
   // session. Anything else was written by someone else holding the nonce (the code under test).
-  for (const r of records) {
+  let setupError: string | undefined;
+  for (const [i, r] of records.entries()) {
+    if (r.t === 'setup') {
+      if (i === 0) setupError = r.error;
+      else flag('a setup failure after the run started');
+      continue;
+    }
+    if (r.t === 'ready') {
+      if (i !== 0) flag('a second ready record');
+      continue;
+    }
     if (session) flag(`a ${r.t} record after the session ended`);
     if (r.t === 'test' && tests.has(r.nodeid)) flag(`${r.nodeid} reported twice`);
     else if (r.t === 'test' && !started.has(r.nodeid)) flag(`${r.nodeid} reported without starting`);
@@ -185,6 +203,7 @@ export function parsePytestResults(result: CodeCheckResult, key: ResultsKey): Py
     tests: [...tests.values()],
     missing: [...missing].sort(),
     ...(crashed !== undefined ? { crashed } : {}),
+    ...(setupError !== undefined ? { setupError } : {}),
     collectErrors,
     ...(collected ? { collected } : {}),
     ignoredLines: ignored,

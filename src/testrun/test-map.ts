@@ -58,9 +58,8 @@ export type TestMap = z.output<typeof TestMapSchema>;
 export const BuildTestMapOptionsSchema = z
   .object({
     /**
-     * The image to run the tests in; the runner's own default when absent, which the cache key
-     * takes to be DEFAULT_IMAGE (name the image when your provider defaults to another).
-     * @default DEFAULT_IMAGE
+     * The image to run the tests in (part of the cache key).
+     * @default the runner's own image (`runner.image`), else DEFAULT_IMAGE
      */
     image: z.string().min(1).optional(),
     /** Where maps are cached (under `test-maps/`). @default $HYBRID_GYM_CACHE or ~/.cache/hybrid-gym */
@@ -78,6 +77,7 @@ export const BuildTestMapOptionsSchema = z
         pythonPath: z.array(z.string().min(1)).optional(),
         keepAddopts: z.boolean().optional(),
         extraArgs: z.array(z.string()).optional(),
+        python: z.string().min(1).optional(),
       })
       .strict()
       .default({}),
@@ -180,7 +180,7 @@ const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  */
 export async function buildTestMap(runner: CodeRunner, files: WorkspaceFiles, options: BuildTestMapOptions = {}): Promise<TestMap> {
   const o = parseOptions(BuildTestMapOptionsSchema, options, 'buildTestMap options');
-  const image = o.image ?? DEFAULT_IMAGE;
+  const image = o.image ?? runner.image ?? DEFAULT_IMAGE;
   const repoHash = hashFiles(files);
   const key = createHash('sha256')
     .update(JSON.stringify([FORMAT, repoHash, image, o.pytest, PLUGIN_SOURCE, BOOTSTRAP_SOURCE]))

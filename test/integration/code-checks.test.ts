@@ -8,7 +8,7 @@ import { verifyFiles } from '../../src/env/verify-files.js';
 import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
 import { SandboxPool } from '../../src/sandbox/pool.js';
 import { BaseInstanceSchema, defineTask, type BaseInstance } from '../../src/tasks/define-task.js';
-import { parsePytestResults, pytestCheck } from '../../src/testrun/index.js';
+import { parsePytestResults, pytestCheck, runPytest } from '../../src/testrun/index.js';
 import { loadRepoFiles } from '../../src/workspace/files.js';
 import type { Action } from '../../src/tools/types.js';
 import { dockerReady } from './helpers.js';
@@ -28,7 +28,7 @@ const fixCalc = defineTask({
   prompt: () => 'Fix calc.add so that the tests pass.',
   verify: async (_instance, _files, ctx) => {
     const check = pytestCheck({ tests: TESTS, timeoutMs: 60_000 });
-    const results = parsePytestResults(await ctx.run!(check), check);
+    const results = parsePytestResults(await ctx.run(check), check);
     const outcomes = Object.fromEntries(results.tests.map((t) => [t.nodeid, t.outcome]));
     const success = results.complete && TESTS.every((t) => outcomes[t] === 'passed');
     return { reward: success ? 1 : 0, success, details: { outcomes, complete: results.complete, missing: results.missing } };
@@ -105,7 +105,7 @@ EOF`,
       name: 'fix-calc-spec',
       verify: async (_i, _f, ctx) => {
         const check = pytestCheck({ tests: ['calc_spec.py::test_spec_add'] });
-        const results = parsePytestResults(await ctx.run!(check), check);
+        const results = parsePytestResults(await ctx.run(check), check);
         const success = results.complete && results.tests.some((t) => t.nodeid === 'calc_spec.py::test_spec_add' && t.outcome === 'passed');
         return { reward: success ? 1 : 0, success, details: {} };
       },
@@ -222,12 +222,57 @@ describe.runIf(dockerReady())('an instance that names its own image', () => {
     await provider?.docker.getImage(MARKED).remove({ force: true }).catch(() => {});
   });
 
+  it('an image without pytest is infrastructure, not the agent\'s zero; a forged setup failure is the agent\'s', async () => {
+    const c = await provider.docker.createContainer({ Image: provider.image, Cmd: ['sh', '-c', 'rm -rf /usr/lib/python3/dist-packages/pytest* /usr/lib/python3/dist-packages/_pytest'] });
+    await c.start();
+    await c.wait();
+    await c.commit({ repo: 'hybrid-gym/test-marked', tag: 'no-pytest' });
+    await c.remove();
+    const viaRunPytest = defineTask({
+      ...fixCalc,
+      name: 'fix-calc-run-pytest',
+      verify: async (_i, _f, ctx) => {
+        const results = await runPytest(ctx.run, { tests: TESTS });
+        const success = results.complete && results.tests.every((t) => t.outcome === 'passed');
+        return { reward: success ? 1 : 0, success, details: { tampered: results.tampered } };
+      },
+    });
+    const pool = new SandboxPool(provider, { warm: 0 });
+    const env = await make(viaRunPytest, {
+      instances: [{ ...instance, id: 'no-pytest', image: 'hybrid-gym/test-marked:no-pytest' }, { ...instance, id: 'plain' }],
+      pool,
+    });
+    try {
+      await env.reset({ options: { instanceId: 'no-pytest' } });
+      await env.step(FIX);
+      const infra = await env.step({ tool: 'finish', input: { message: 'x' } });
+      expect(infra).toMatchObject({ truncated: true, info: { truncation: 'infra' } });
+      expect(infra.info.infraError?.message).toMatch(/cannot run pytest: .*No module named 'pytest'/);
+      // Code under test that writes the same failure, with the nonce it found, and exits.
+      await env.reset({ options: { instanceId: 'plain' } });
+      await env.step(bash(`cat > calc.py <<'HG_EOF'
+import gc, os
+for r in gc.get_objects():
+    if type(r).__name__ == "Recorder" and hasattr(r, "nonce"):
+        r.emit({"t": "setup", "error": "ModuleNotFoundError: No module named 'pytest'"})
+        os._exit(97)
+HG_EOF`));
+      const forged = await env.step({ tool: 'finish', input: { message: 'x' } });
+      expect(forged).toMatchObject({ terminated: true, truncated: false, reward: 0 });
+      expect(forged.info.verify?.details.tampered).toEqual(['a setup failure after the run started']);
+    } finally {
+      await env.close();
+      await pool.close();
+      await provider.docker.getImage('hybrid-gym/test-marked:no-pytest').remove({ force: true }).catch(() => {});
+    }
+  });
+
   it('its episodes and its code checks run in that image, the others in the default one', async () => {
     const seen = defineTask({
       ...fixCalc,
       name: 'image-probe',
       verify: async (_i, _f, ctx) => {
-        const r = await ctx.run!({ name: 'probe', argv: (d) => ['sh', '-c', `cat /etc/hg-marker > ${d.out}/m 2>/dev/null; true`], collect: ['m'] });
+        const r = await ctx.run({ name: 'probe', argv: (d) => ['sh', '-c', `cat /etc/hg-marker > ${d.out}/m 2>/dev/null; true`], collect: ['m'] });
         const marked = r.collected.m?.toString().trim() === 'marked';
         return { reward: marked ? 1 : 0, success: marked, details: {} };
       },

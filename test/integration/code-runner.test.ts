@@ -111,6 +111,10 @@ describe('verification sandbox (local)', () => {
       expect(r.exitCode).toBe(0);
       expect(r.output).toContain('A');
       expect(r.collected['copy.txt']?.toString()).toBe('A');
+      // On the host, checks find what the user's PATH finds (a pyenv python with pytest, say).
+      const env = await runner.run(files({}), sh('path', 'echo "$PATH"'));
+      expect(env.output.trim()).toBe(process.env.PATH);
+      expect(runner.image).toBe('host');
     } finally {
       await provider.close();
     }

@@ -6,7 +6,7 @@ const text = (m: Map<string, Buffer>) => Object.fromEntries([...m].map(([k, v]) 
 
 describe('protected files of code checks', () => {
   it('covers tests, test configuration and start-up hooks, not the code', () => {
-    for (const p of ['tests/test_a.py', 'pkg/tests/helpers.py', 'test_x.py', 'pkg/x_test.py', 'conftest.py', 'pkg/sub/conftest.py',
+    for (const p of ['tests/test_a.py', 'pkg/tests/helpers.py', 'test_x.py', 'pkg/x_test.py', 'app/tests.py', 'conftest.py', 'pkg/sub/conftest.py',
       'pytest.ini', 'sub/pytest.ini', 'tox.ini', 'setup.cfg', 'pyproject.toml', 'sitecustomize.py', 'pkg/usercustomize.py', 'evil.pth', 'a/b.pth']) {
       expect(isProtectedForChecks(p), p).toBe(true);
     }
@@ -42,9 +42,9 @@ describe('protected files of code checks', () => {
   });
 
   it('also restores the exact paths a check protects (tests named however the repo names them)', () => {
-    const given = files({ 'app/tests.py': 'real', 'app/models.py': 'm' });
-    const final = files({ 'app/tests.py': 'def test(): pass', 'app/models.py': 'fixed' });
-    expect(text(withProtectedRestored(final, given, undefined, ['app/tests.py']))).toEqual({ 'app/models.py': 'fixed', 'app/tests.py': 'real' });
-    expect(text(withProtectedRestored(final, given))).toEqual({ 'app/models.py': 'fixed', 'app/tests.py': 'def test(): pass' });
+    const given = files({ 'app/checks.py': 'real', 'app/models.py': 'm' });
+    const final = files({ 'app/checks.py': 'def test(): pass', 'app/models.py': 'fixed' });
+    expect(text(withProtectedRestored(final, given, undefined, ['app/checks.py']))).toEqual({ 'app/models.py': 'fixed', 'app/checks.py': 'real' });
+    expect(text(withProtectedRestored(final, given))).toEqual({ 'app/models.py': 'fixed', 'app/checks.py': 'def test(): pass' });
   });
 });

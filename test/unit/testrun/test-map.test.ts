@@ -121,6 +121,16 @@ describe('buildTestMap', () => {
     expect(runner.calls).toHaveLength(20);
   });
 
+  it('takes the runner\'s own image when none is named, and keeps maps of different images apart', async () => {
+    const dir = cacheDir();
+    const plain = await buildTestMap(new FakeRunner(SUITE), files, { cacheDir: dir });
+    const mine = Object.assign(new FakeRunner(SUITE), { image: 'mine:2' });
+    const map = await buildTestMap(mine, files, { cacheDir: dir });
+    expect(plain.image).toBe('hybrid-gym/sandbox:0.1.0-1');
+    expect(map.image).toBe('mine:2');
+    expect(mine.calls.length).toBeGreaterThan(0);
+  });
+
   it('is the same map whatever order the tests ran in', async () => {
     const reversed = Object.fromEntries(Object.entries(SUITE).reverse());
     const a = await buildTestMap(new FakeRunner(SUITE), files, { cacheDir: cacheDir() });

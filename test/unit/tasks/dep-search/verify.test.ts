@@ -3,7 +3,11 @@ import { depSearchTask, requiredComment, type DepSearchInstance } from '../../..
 import { loadRepoFiles, type WorkspaceFiles } from '../../../../src/workspace/files.js';
 import { applyInserts, editLines, insertAt, instanceFor, SHOP, WORKDIR } from './helpers.js';
 
-const ctx = { workdir: WORKDIR };
+// These files need no code check: a run that is asked for one fails the test.
+const ctx = {
+  workdir: WORKDIR,
+  run: () => Promise.reject(new Error('the dep-search verifier ran a code check on files that need none')),
+};
 const M = 'shop/models.py';
 const C = requiredComment('make_cart');
 
