@@ -16,7 +16,7 @@ import { parsePytestResults, parseTrace, type TestOutcome } from './results.js';
 const log = createDebug('hybrid-gym:testrun');
 
 // Bump when the map's meaning or shape changes, so old cache files are rebuilt.
-const FORMAT = 1;
+const FORMAT = 2;
 
 const sortedStrings = z.array(z.string());
 
@@ -49,8 +49,8 @@ export const TestMapSchema = z.object({
     /** Skipped, xfailed or xpassed in both runs: no verdict to rely on. */
     skipped: sortedStrings,
   }),
-  /** Test modules that failed to collect (their tests are in none of the lists). */
-  collectErrors: sortedStrings,
+  /** Test modules that failed to collect (their tests are in none of the lists), with pytest's reason. */
+  collectErrors: z.array(z.object({ nodeid: z.string(), message: z.string().optional() })),
 });
 
 export type TestMap = z.output<typeof TestMapSchema>;
@@ -115,7 +115,7 @@ interface SuiteRun {
   outcomes: Map<string, Outcome>;
   cover: Map<string, Set<string>>;
   functions: Map<string, { file: string; qualname: string; line: number }>;
-  collectErrors: Set<string>;
+  collectErrors: Map<string, string | undefined>;
 }
 
 /**
@@ -128,7 +128,7 @@ async function runSuite(
   o: z.output<typeof BuildTestMapOptionsSchema>,
   trace: boolean,
 ): Promise<SuiteRun> {
-  const run: SuiteRun = { outcomes: new Map(), cover: new Map(), functions: new Map(), collectErrors: new Set() };
+  const run: SuiteRun = { outcomes: new Map(), cover: new Map(), functions: new Map(), collectErrors: new Map() };
   let selection: string[] | undefined;
   for (let round = 0; round <= o.maxReruns; round++) {
     const check = pytestCheck({
@@ -145,7 +145,7 @@ async function runSuite(
       throw new TestMapError(`pytest gave no results (exit ${result.exitCode}${result.timedOut ? ', timed out' : ''}): ${result.output.slice(-2000)}`);
     }
     for (const t of parsed.tests) run.outcomes.set(t.nodeid, t.outcome);
-    for (const c of parsed.collectErrors) run.collectErrors.add(c.nodeid);
+    for (const c of parsed.collectErrors) if (!run.collectErrors.get(c.nodeid)) run.collectErrors.set(c.nodeid, c.message);
     if (trace) {
       const data = parseTrace(result, check);
       const keyOf = new Map<number, string>();
@@ -229,7 +229,9 @@ export async function buildTestMap(runner: CodeRunner, files: WorkspaceFiles, op
     tests: tests.sort(byString),
     functions,
     excluded: { failing: failing.sort(byString), flaky: flaky.sort(byString), skipped: skipped.sort(byString) },
-    collectErrors: [...new Set([...traced.collectErrors, ...plain.collectErrors])].sort(byString),
+    collectErrors: [...new Map([...plain.collectErrors, ...traced.collectErrors])]
+      .sort(([a], [b]) => byString(a, b))
+      .map(([nodeid, message]) => (message ? { nodeid, message: message.slice(-2000) } : { nodeid })),
   };
   await writeCached(cacheFile, map);
   return map;

@@ -21,7 +21,10 @@ class FakeRunner implements CodeRunner {
     const cfg = JSON.parse(String(check.support!['config.json']));
     this.calls.push({ trace: cfg.trace, tests: cfg.tests, ...(options.image ? { image: options.image } : {}) });
     const ids = cfg.tests.length ? cfg.tests : Object.keys(this.suite);
-    const out: object[] = [{ t: 'collected', nodeids: ids }];
+    const out: object[] = [
+      ...(cfg.tests.length ? [] : [{ t: 'collect', nodeid: 'tests/test_c.py', message: "ModuleNotFoundError: No module named 'six'" }]),
+      { t: 'collected', nodeids: ids },
+    ];
     const fnIds = new Map<string, number>();
     let died = false;
     for (const id of ids) {
@@ -119,6 +122,11 @@ describe('buildTestMap', () => {
     for (const f of cached) writeFileSync(join(dir, 'test-maps', f), '{not json');
     await buildTestMap(runner, files, { cacheDir: dir });
     expect(runner.calls).toHaveLength(20);
+  });
+
+  it('lists the modules that failed to collect, with pytest\'s reason', async () => {
+    const map = await buildTestMap(new FakeRunner(SUITE), files, { cacheDir: cacheDir() });
+    expect(map.collectErrors).toEqual([{ nodeid: 'tests/test_c.py', message: "ModuleNotFoundError: No module named 'six'" }]);
   });
 
   it('takes the runner\'s own image when none is named, and keeps maps of different images apart', async () => {
