@@ -31,3 +31,10 @@ export async function imageExists(docker: Docker, tag: string): Promise<boolean>
     throw error;
   }
 }
+
+/** How to get a missing image: the default one is built by us; another is the user's (or a per-repo build). */
+export function buildHint(image: string): string {
+  return image === DEFAULT_IMAGE
+    ? 'Build it with `npx hybrid-gym image build`.'
+    : 'Build it (`npx hybrid-gym image build --apt PKG ...` prints the tag it made) or load it into this engine.';
+}

@@ -7,7 +7,7 @@ import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { EngineUnavailableError, ImageBuildError } from '../errors.js';
-import { IMAGE_WORKDIR } from './default-image.js';
+import { buildHint, IMAGE_WORKDIR } from './default-image.js';
 import { MANIFEST_HASH_LENGTH, MANIFEST_SCRIPT } from './manifest-script.js';
 
 const debug = createDebug('hybrid-gym:image');
@@ -264,7 +264,7 @@ async function inspectId(docker: Docker, image: string): Promise<string> {
   } catch (error) {
     const e = error as { statusCode?: number; code?: string };
     if (e.statusCode === 404) {
-      throw new ImageBuildError(`The image ${image} is not on this engine. Build it with \`npx hybrid-gym image build\`.`, { cause: error });
+      throw new ImageBuildError(`The image ${image} is not on this engine. ${buildHint(image)}`, { cause: error });
     }
     if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'ETIMEDOUT') {
       throw new EngineUnavailableError(engineEndpoint(docker), error);

@@ -2,7 +2,7 @@ import type Docker from 'dockerode';
 import createDebug from 'debug';
 import { z } from 'zod';
 import { SandboxError } from '../../errors.js';
-import { DEFAULT_IMAGE, IMAGE_WORKDIR } from '../../image/default-image.js';
+import { buildHint, DEFAULT_IMAGE, IMAGE_WORKDIR } from '../../image/default-image.js';
 import { parseOptions } from '../../options.js';
 import { ownerLabels } from '../owner.js';
 import { BaseProvider } from '../base-provider.js';
@@ -67,7 +67,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) {
         throw new SandboxError(
-          `The image ${opts.image} is not on this engine. Build it with \`npx hybrid-gym image build\`.`,
+          `The image ${opts.image} is not on this engine. ${buildHint(opts.image)}`,
         );
       }
       throw err;
