@@ -15,6 +15,8 @@ import { MakeOptionsSchema, type MakeOptions, type ParsedMakeOptions } from './m
 import { explainNoInstances } from './no-instances.js';
 import { dropCollector, episodeImageContents, withDropped, type EpisodeImage } from './image-check.js';
 import { TaskEnv } from './task-env.js';
+import { SandboxCodeRunner } from './code-runner.js';
+import type { CodeRunner } from '../tasks/code-check.js';
 import type { Env, RegisteredEnvs } from './types.js';
 import { OrderEnforcing, TimeLimit } from './wrappers.js';
 
@@ -96,9 +98,19 @@ async function makeTaskEnv<I extends BaseInstance>(task: TaskDefinition<I>, inpu
   const o = parseOptions(MakeOptionsSchema, input, what);
   // Checked before any generation, which may take a while on a large repository.
   const sandboxOptions = o.pool ? {} : parseSandboxOptions(o.sandbox, o.sandboxOptions, what);
-  const instances = await loadInstances(task, o, what);
+  // A generator that runs the repository's tests gets a runner on the provider the episodes use.
+  const runnerForGenerate = !o.instances && o.repo !== undefined && task.generateInputs?.includes('runner') && o.generate.runner === undefined;
+  let provider = o.pool?.provider;
+  if (runnerForGenerate && !provider) provider = await createProvider(o.sandbox, sandboxOptions);
+  let instances: I[];
+  try {
+    instances = await loadInstances(task, o, what, runnerForGenerate ? (o.checkRunner ?? new SandboxCodeRunner(provider!)) : undefined);
+  } catch (err) {
+    if (!o.pool) await provider?.close().catch(() => {});
+    throw err;
+  }
   const poolOptions: SandboxPoolOptions = { warm: o.warm };
-  const pool = o.pool ?? new SandboxPool(await createProvider(o.sandbox, sandboxOptions), poolOptions);
+  const pool = o.pool ?? new SandboxPool(provider ?? (await createProvider(o.sandbox, sandboxOptions)), poolOptions);
   try {
     const env = new TaskEnv(id, task, instances, pool, {
       tools: o.tools,
@@ -128,7 +140,12 @@ function parseSandboxOptions(kind: SandboxKind, options: Record<string, unknown>
   return options as DockerProviderOptions | LocalProviderOptions;
 }
 
-async function loadInstances<I extends BaseInstance>(task: TaskDefinition<I>, o: ParsedMakeOptions, what: string): Promise<I[]> {
+async function loadInstances<I extends BaseInstance>(
+  task: TaskDefinition<I>,
+  o: ParsedMakeOptions,
+  what: string,
+  runner: CodeRunner | undefined,
+): Promise<I[]> {
   const { instances, repo, generate } = o;
   if (typeof instances === 'string') {
     await requirePath(instances, 'file', 'instances', what);
@@ -142,7 +159,7 @@ async function loadInstances<I extends BaseInstance>(task: TaskDefinition<I>, o:
     if (typeof imageCheck !== 'boolean' && imageCheck !== 'host') {
       throw new ValidationError(what, [{ path: 'generate.imageCheck', message: `expected true, false or 'host', received ${JSON.stringify(imageCheck)}` }]);
     }
-    const options: Record<string, unknown> = { ...given, repo };
+    const options: Record<string, unknown> = { ...given, repo, ...(runner ? { runner } : {}) };
     const drops = dropCollector(typeof given.onDropped === 'function' ? (given.onDropped as (d: DroppedTargets) => void) : undefined);
     if (acceptsImageContents(task)) {
       options.onDropped = drops.onDropped;

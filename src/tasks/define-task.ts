@@ -62,6 +62,14 @@ export interface TaskDefinition<I extends BaseInstance = BaseInstance> {
   instanceSchema: z.ZodType<I>;
   /** Make instances from a repository (seeded, deterministic). Optional for tasks whose instances come from elsewhere. */
   generate?: (options: GenerateOptions) => Promise<I[]>;
+  /**
+   * What `make()` and `hybrid-gym generate` give `generate` besides the user's options (generators'
+   * option schemas are strict, so each says what it takes): `'imageContents'` — what the episodes'
+   * image holds (`loadImageContents`, `onDropped`: see ImageCheckOptions), so targets whose answer
+   * it holds are dropped; `'runner'` — a CodeRunner on the env's sandbox provider, to run the
+   * repository's tests. @default []
+   */
+  generateInputs?: ReadonlyArray<'imageContents' | 'runner'>;
   /** The files the agent starts from: the repository with the answer removed. Never the answer. */
   workspace: (instance: I) => Promise<WorkspaceFiles>;
   /** The task prompt: the first observation. */

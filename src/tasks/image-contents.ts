@@ -82,16 +82,10 @@ export function imageContentsOf(name: string, contents: { docstrings?: Iterable<
   return { name, hasDocstring: (n) => docstrings.has(n), hasBody: (n) => bodies.has(n) };
 }
 
-/** Built-in tasks whose generators take {@link ImageCheckOptions}. */
-const IMAGE_AWARE_TASKS = new Set(['hybrid-gym/func-localize']);
-
 /**
- * Whether a task's generator takes {@link ImageCheckOptions} (generators' option schemas are
- * strict, so the env passes them only to those that do): the built-in func-localize, and any task
- * whose `generate` function has `acceptsImageContents = true`.
+ * Whether a task's generator takes {@link ImageCheckOptions}: it says so in `generateInputs`
+ * (generators' option schemas are strict, so the env passes them only to those that do).
  */
-export function acceptsImageContents(task: { name: string; namespace?: string; generate?: unknown }): boolean {
-  if (typeof task.generate !== 'function') return false;
-  if ((task.generate as { acceptsImageContents?: unknown }).acceptsImageContents === true) return true;
-  return IMAGE_AWARE_TASKS.has(`${task.namespace ?? 'hybrid-gym'}/${task.name}`);
+export function acceptsImageContents(task: { generate?: unknown; generateInputs?: ReadonlyArray<string> }): boolean {
+  return typeof task.generate === 'function' && (task.generateInputs?.includes('imageContents') ?? false);
 }

@@ -296,3 +296,33 @@ HG_EOF`));
     }
   });
 });
+
+describe.runIf(dockerReady())('a generator that runs the repository\'s tests', () => {
+  it('gets a runner from make() when it asks for one (generateInputs), and none when it does not', async () => {
+    const seen: string[] = [];
+    // Makes one instance per test of the repo, found by running them.
+    const byTests = defineTask({
+      ...fixCalc,
+      name: 'by-tests',
+      generateInputs: ['runner'],
+      generate: async (options) => {
+        if (!options.runner) throw new Error('no runner');
+        const files = await loadRepoFiles(options.repo);
+        const check = pytestCheck({ tests: ['calc_spec.py::test_spec_add', ...TESTS] });
+        const results = parsePytestResults(await options.runner.run(files, check), check);
+        for (const t of results.tests) seen.push(`${t.nodeid} ${t.outcome}`);
+        return results.tests.map((t, i) => ({ id: `t${i}`, task: 'by-tests', repo: { path: options.repo, name: 'calc' }, seed: 0 }));
+      },
+    });
+    const env = await make(byTests, { repo: REPO, prepareNext: false });
+    try {
+      expect(env.unwrapped.instances).toHaveLength(4);
+      expect(seen).toContain('tests/test_calc.py::test_add failed');
+      expect(seen).toContain('calc_spec.py::test_spec_add failed');
+    } finally {
+      await env.close();
+    }
+    const without = defineTask({ ...byTests, name: 'by-tests-no-runner', generateInputs: [] });
+    await expect(make(without, { repo: REPO, prepareNext: false })).rejects.toThrow(/no runner/);
+  });
+});

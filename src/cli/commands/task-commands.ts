@@ -7,11 +7,12 @@ import { describeDropped, dropCollector, episodeImageContents, isEngineUnavailab
 import { DEFAULT_IMAGE } from '../../image/default-image.js';
 import { acceptsImageContents, type ImageContents } from '../../tasks/image-contents.js';
 import { verifyFiles } from '../../env/verify-files.js';
+import { SandboxCodeRunner } from '../../env/code-runner.js';
 import { registeredEnvs, registeredTask, taskByName } from '../../env/registry.js';
 import { closest } from '../../env/closest.js';
 import { UsageError } from '../../errors.js';
 import { isFailed, rollout, type EpisodeRecord } from '../../rollout/rollout.js';
-import type { SandboxKind } from '../../sandbox/create-provider.js';
+import { createProvider, type SandboxKind } from '../../sandbox/create-provider.js';
 import type { BaseInstance, TaskDefinition } from '../../tasks/define-task.js';
 import { toJsonl } from '../../tasks/instances-io.js';
 import { loadRepoFiles } from '../../workspace/files.js';
@@ -62,8 +63,9 @@ export function registerTaskCommands(program: Command): void {
     .option('--out <file>', 'write here instead of stdout (its folder must exist)', outputFile)
     .option('--image <tag>', `the sandbox image episodes will use: targets whose answer it holds are dropped (default ${DEFAULT_IMAGE}; another is written into each instance)`, nonEmpty)
     .option('--no-image-check', 'keep targets whose answer the image holds (and do not ask the engine)')
+    .addOption(new Option('--sandbox <kind>', `where generators that run the repository's tests run them: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
     .addHelpText('after', () => `\nTasks:\n${generatorTasks().map((t) => `  ${t.name.padEnd(16)}${t.description ?? ''}`).join('\n')}\n`)
-    .action(async (name: string, opts: { repo: string; n?: number; seed: number; out?: string; image?: string; imageCheck: boolean }) => {
+    .action(async (name: string, opts: { repo: string; n?: number; seed: number; out?: string; image?: string; imageCheck: boolean; sandbox: SandboxKind }) => {
       const task = taskByName(name)!;
       const say = makeProgress();
       const repo = resolve(opts.repo);
@@ -71,7 +73,15 @@ export function registerTaskCommands(program: Command): void {
       const image = opts.image ?? DEFAULT_IMAGE;
       const drops = dropCollector((d) => process.stderr.write(`hybrid-gym: ${describeDropped(d)}\n`));
       const imageOptions = acceptsImageContents(task) && opts.imageCheck ? { onDropped: drops.onDropped, loadImageContents: () => cliImageContents(image, say) } : {};
-      const made = await task.generate!({ repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}), ...imageOptions });
+      // Only generators that run the repository's tests start a provider.
+      const provider = task.generateInputs?.includes('runner') ? await createProvider(opts.sandbox) : undefined;
+      let made: BaseInstance[];
+      try {
+        const runnerOptions = provider ? { runner: new SandboxCodeRunner(provider) } : {};
+        made = await task.generate!({ repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}), ...imageOptions, ...runnerOptions });
+      } finally {
+        await provider?.close();
+      }
       const instances = opts.image !== undefined && opts.image !== DEFAULT_IMAGE ? made.map((i) => ({ ...i, image })) : made;
       // Nothing found is a failure with a reason, not an empty success.
       if (instances.length === 0) throw withDropped(await explainNoInstances(name, repo), drops.dropped);
