@@ -1,6 +1,6 @@
 import { STATEMENT_CONTAINERS } from '../../analysis/python/definitions.js';
 import { child, parsePython, type PyNode } from '../../analysis/python/parser.js';
-import { findFunction, functionBodies } from './body.js';
+import { anyFunctionBodies, findFunction } from './body.js';
 
 /**
  * What a func-gen body must not do. The repository's tests run in the same process as pytest
@@ -108,10 +108,15 @@ export function checkBodyPolicy(body: string, options: BodyPolicyOptions = {}): 
   const text = wrapped ? `if True:\n${body}` : body;
   const parsed = parsePython(text);
   const shift = (options.firstLine ?? 1) - (wrapped ? 2 : 1);
-  const nodes = wrapped ? (child(parsed.root.children.find((c) => c.type === 'if_statement')!, 'consequence')?.children ?? []) : parsed.root.children;
-  const module = options.moduleSource === undefined ? null : moduleBindings(parsePython(options.moduleSource));
+  // When the wrapper did not parse as an `if`, the whole tree is scanned (the wrapper holds nothing to flag).
+  const wrapper = wrapped ? parsed.root.children.find((c) => c.type === 'if_statement') : undefined;
+  const nodes = (wrapper && child(wrapper, 'consequence')?.children) ?? parsed.root.children;
+  const module = options.moduleSource === undefined ? null : moduleBindings(anyFunctionBodies(options.moduleSource));
   const found = scan(nodes, text, { params: new Set(options.parameters ?? []), module, shift });
-  if (parsed.hasErrors) found.push({ line: (firstError(parsed.root)?.row ?? 0) + 1 + shift, what: 'the body does not parse, so it cannot be checked' });
+  if (parsed.hasErrors) {
+    const line = Math.max(options.firstLine ?? 1, (firstError(parsed.root)?.row ?? 0) + 1 + shift);
+    found.push({ line, what: 'the body does not parse, so it cannot be checked' });
+  }
   return result(found);
 }
 
@@ -121,7 +126,7 @@ export function checkBodyPolicy(body: string, options: BodyPolicyOptions = {}): 
  * has no such function. Lines are the file's.
  */
 export function checkFunctionBodyPolicy(source: string, target: { qualname: string; occurrence?: number }): BodyPolicyResult | null {
-  const parsed = functionBodies(source);
+  const parsed = anyFunctionBodies(source);
   const fn = findFunction(parsed, target.qualname, target.occurrence ?? 0);
   if (!fn) return null;
   const params = new Set(fn.definition.parameters.map((p) => p.name));

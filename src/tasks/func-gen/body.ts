@@ -35,8 +35,27 @@ export interface FileFunctions {
   functions: FunctionBody[];
 }
 
-/** Parses a source text once and locates every function's body. */
+// Generation masks, checks and re-reads the same few files over and over: the last parses are kept.
+const MEMO_SIZE = 4;
+const memo = new Map<string, { file: string; value: FileFunctions }>();
+
+/** Parses a source text once and locates every function's body (the result is shared: do not mutate it). */
 export function functionBodies(text: string, file = '<string>'): FileFunctions {
+  const hit = memo.get(text);
+  if (hit?.file === file) return hit.value;
+  const value = parseFunctions(text, file);
+  memo.delete(text);
+  memo.set(text, { file, value });
+  while (memo.size > MEMO_SIZE) memo.delete(memo.keys().next().value!);
+  return value;
+}
+
+/** The parse of a text under whatever file name it was last parsed with (for what does not depend on the name). */
+export function anyFunctionBodies(text: string): FileFunctions {
+  return memo.get(text)?.value ?? functionBodies(text);
+}
+
+function parseFunctions(text: string, file: string): FileFunctions {
   const parsed = parsePython(text);
   const { definitions, byNode } = extractDefinitions(parsed.root, parsed.text, file, null);
   const nodeOf = new Map<Definition, PyNode>();

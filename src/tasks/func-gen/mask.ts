@@ -1,4 +1,3 @@
-import { hasSyntaxErrors } from '../../analysis/index.js';
 import type { Definition } from '../../analysis/types.js';
 import { FUNC_GEN_PLACEHOLDER, findFunction, functionBodies, lineOf } from './body.js';
 
@@ -81,8 +80,9 @@ export function maskFunctionBody(source: string, target: MaskTarget): MaskResult
 
 /** What is wrong with a masked file, or null: it must parse and hold the target with the placeholder as its whole body. */
 function validate(masked: string, target: MaskTarget, original: Definition): string | null {
-  if (hasSyntaxErrors(masked)) return 'the masked file does not parse';
-  const again = findFunction(functionBodies(masked, target.file), target.qualname, target.occurrence ?? 0);
+  const parsed = functionBodies(masked, target.file);
+  if (parsed.hasErrors) return 'the masked file does not parse';
+  const again = findFunction(parsed, target.qualname, target.occurrence ?? 0);
   if (!again) return 'the target is gone from the masked file';
   const only = again.statements.length === 1 && again.statements[0]!.type === 'pass_statement';
   if (!only) return 'the masked body is not the single placeholder statement';

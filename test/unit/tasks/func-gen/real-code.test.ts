@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasSyntaxErrors } from '../../../../src/analysis/index.js';
+import { checkBodyPolicy, checkFunctionBodyPolicy } from '../../../../src/tasks/func-gen/body-policy.js';
+import { funcGenCandidates } from '../../../../src/tasks/func-gen/candidates.js';
+import { maskFunctionBody } from '../../../../src/tasks/func-gen/mask.js';
+import { debianPythonModule } from '../../../support/debian-repos.js';
+
+function pyFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? pyFiles(p) : f.endsWith('.py') ? [p] : [];
+    });
+}
+
+// Real code nobody here wrote: every function of these packages is masked and its body checked.
+const PACKAGES = [
+  { deb: 'python3-toolz', module: 'toolz' },
+  { deb: 'python3-simplejson', module: 'simplejson' },
+];
+
+/**
+ * Every body of these packages the policy flags, and each really does what it is flagged for:
+ * toolz looks modules up by name with `importlib.import_module` (signature registry, pickling of
+ * curried functions); its tests import pytest and importlib, and build functions with `exec`;
+ * simplejson's tests compare against `eval` of JSON text.
+ */
+const EXPECTED_FLAGS: Record<string, string[]> = {
+  toolz: [
+    '_signatures.py:create_signature_registry:665 importlib',
+    'functoolz.py:curry.__reduce__:356 importlib',
+    'functoolz.py:_restore_curry:381 importlib',
+    'tests/test_compatibility.py:test_compat_warn:6 pytest',
+    'tests/test_compatibility.py:test_compat_warn:10 importlib',
+    'tests/test_curried.py:test_curried_namespace:81 importlib',
+    'tests/test_inspect_args.py:make_func:21 builtins.exec',
+  ],
+  simplejson: [
+    'tests/test_decode.py:TestDecode.test_empty_objects:41 builtins.eval',
+    'tests/test_decode.py:TestDecode.test_empty_objects:43 builtins.eval',
+    'tests/test_decode.py:TestDecode.test_empty_objects:45 builtins.eval',
+    'tests/test_decode.py:TestDecode.test_object_pairs_hook:51 builtins.eval',
+    'tests/test_unicode.py:TestUnicode.test_object_pairs_hook_with_unicode:65 builtins.eval',
+  ],
+};
+
+describe('func-gen on real packages (Debian)', () => {
+  it.each(PACKAGES)('$module: the policy flags only bodies that really do what it forbids; every candidate masks to a file that parses and splices back', ({ deb, module }) => {
+    const root = debianPythonModule(deb, module);
+    let functions = 0;
+    let candidates = 0;
+    const flags: string[] = [];
+    for (const path of pyFiles(root)) {
+      const file = relative(root, path);
+      const source = readFileSync(path, 'utf8');
+      for (const v of funcGenCandidates(source, file)) {
+        functions++;
+        // Every function body against the policy, in its file.
+        const inFile = checkFunctionBodyPolicy(source, { qualname: v.qualname, occurrence: v.occurrence })!;
+        if (!inFile.ok) flags.push(...inFile.violations.map((x) => `${file}:${v.qualname}:${x.line} ${x.what.split(':')[0]}`));
+        if (!v.ok) continue;
+        // Every candidate masked: the file still parses and splices back; its gold body alone checks the same.
+        candidates++;
+        const r = maskFunctionBody(source, { qualname: v.qualname, occurrence: v.occurrence, file });
+        if (!r.ok) throw new Error(`${file}:${v.qualname}: ${r.reason}: ${r.detail}`);
+        expect(r.masked.slice(0, r.placeholder.start) + r.body.text + r.masked.slice(r.placeholder.end)).toBe(source);
+        expect(hasSyntaxErrors(r.masked), `${file}:${v.qualname}`).toBe(false);
+        const alone = checkBodyPolicy(r.body.text, { firstLine: r.body.line, parameters: r.definition.parameters.map((p) => p.name), moduleSource: source });
+        expect(alone, `${file}:${v.qualname}`).toEqual(inFile);
+      }
+    }
+    console.log(`${module}: ${functions} functions, ${candidates} candidates; body policy flags ${flags.length}:\n  ${flags.join('\n  ')}`);
+    expect(functions).toBeGreaterThan(50);
+    expect(candidates).toBeGreaterThan(20);
+    expect(flags).toEqual(EXPECTED_FLAGS[module]);
+  }, 120_000);
+});
