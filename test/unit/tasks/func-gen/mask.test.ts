@@ -165,6 +165,16 @@ describe('func-gen masking', () => {
     expect(r.masked).toBe(`\ufeffdef f():\n    ${P}`);
   });
 
+  it('names the file it was given, whatever was parsed before (parses are memoised per text and file)', () => {
+    const src = 'def f(x):\n    y = x + 1\n    return y\n';
+    const a = maskFunctionBody(src, { qualname: 'f', file: 'a.py' });
+    const b = maskFunctionBody(src, { qualname: 'f', file: 'b.py' });
+    expect(a.ok && a.definition.id).toBe('a.py::f');
+    expect(b.ok && b.definition.id).toBe('b.py::f');
+    const changed = maskFunctionBody(src.replace('x + 1', 'x + 2'), { qualname: 'f', file: 'a.py' });
+    expect(changed.ok && changed.body.text).toBe('    y = x + 2\n    return y');
+  });
+
   it('is deterministic', () => {
     const src = 'def f(x):\n    y = x + 1\n    return y\n';
     expect(maskFunctionBody(src, { qualname: 'f' })).toEqual(maskFunctionBody(src, { qualname: 'f' }));
