@@ -143,7 +143,7 @@ function result(found: BodyPolicyViolation[]): BodyPolicyResult {
   return violations.length === 0 ? { ok: true } : { ok: false, violations };
 }
 
-/** Names bound at a module's top level: by imports (to a dotted module name) or otherwise (to null). */
+/** Names bound at a module's top level: by imports (to a dotted module name) or otherwise (to null); `*os` for `from os import *`. */
 type Bindings = Map<string, string | null>;
 
 interface ScanContext {
@@ -158,7 +158,10 @@ function moduleBindings(parsed: { root: PyNode; text: string }): Bindings {
   const visit = (n: PyNode): void => {
     for (const c of n.children) {
       if (c.type === 'import_statement' || c.type === 'import_from_statement' || c.type === 'future_import_statement') {
-        for (const b of importBindings(c, parsed.text)) out.set(b.local, b.target);
+        for (const b of importBindings(c, parsed.text)) {
+          if (b.local === '*') out.set(`*${b.target}`, b.target);
+          else out.set(b.local, b.target);
+        }
       } else if (c.type === 'function_definition' || c.type === 'class_definition') {
         const name = child(c, 'name');
         if (name) out.set(parsed.text.slice(name.start, name.end), null);
@@ -271,11 +274,14 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
   const at = (n: PyNode, rule: BodyPolicyRule) => found.push({ line: n.row + 1 + ctx.shift, what: `${rule.pattern}: ${rule.why}` });
 
   const imports = new Map<string, string>();
+  // `from os import *`: an unbound name may be one of the module's (`kill`).
+  const stars = [...(ctx.module?.entries() ?? [])].filter(([k]) => k.startsWith('*')).map(([, v]) => v!);
   const stack = [...nodes];
   for (let n = stack.pop(); n; n = stack.pop()) {
     if (n.type === 'import_statement' || n.type === 'import_from_statement') {
       for (const b of importBindings(n, text)) {
-        if (b.local !== '*') imports.set(b.local, b.target);
+        if (b.local === '*') stars.push(b.target);
+        else imports.set(b.local, b.target);
         const rule = nameRule(b.imported);
         if (rule) at(n, rule);
       }
@@ -293,6 +299,7 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
     if (ctx.module?.has(name)) return ctx.module.get(name) ?? null;
     if (name === '__builtins__') return 'builtins';
     if (BARE_BUILTINS.has(name)) return `builtins.${name}`;
+    for (const base of stars) if (nameRule(`${base}.${name}`)) return `${base}.${name}`;
     // A file's names are unknown (no moduleSource) or not bound at its top level: take the name as the module it spells.
     return name;
   };

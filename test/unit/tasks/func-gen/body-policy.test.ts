@@ -41,6 +41,7 @@ describe('func-gen body policy', () => {
     ['getattr(sys, "_getframe")(1)', ['1 sys._getframe']],
     ['vars(os)["_exit"](0)', ['1 os._exit']],
     ['os.__dict__["kill"](1, 9)', ['1 os.kill']],
+    ['from os import *\n    kill(1, 9)', ['2 os.kill']],
     ['try:\n        1 / 0\n    except Exception as e:\n        e.__traceback__.tb_frame.f_back', ['4 f_back', '4 tb_frame']],
   ])('flags %j', (body, expected) => {
     expect(flagged(`    ${body}`)).toEqual(expected);
@@ -71,6 +72,8 @@ describe('func-gen body policy', () => {
     expect(flagged('    _sys.modules.clear()', { moduleSource: file })).toEqual(['1 sys.modules']);
     expect(flagged('    _exit(1)', { moduleSource: file })).toEqual(['1 os._exit']);
     expect(checkBodyPolicy('    signal("x").send()\n    modules["a"] = 1', { moduleSource: file })).toEqual({ ok: true });
+    expect(flagged('    settrace(None)', { moduleSource: 'from sys import *\n' })).toEqual(['1 sys.settrace']);
+    expect(checkBodyPolicy('    path.join(a, b)', { moduleSource: 'from os import *\n' })).toEqual({ ok: true });
   });
 
   it('checks a function in its file, with its parameters and the file’s lines', () => {
