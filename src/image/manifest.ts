@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import createDebug from 'debug';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { EngineUnavailableError, ImageBuildError } from '../errors.js';
+import { cacheRoot, readJsonCache, writeJsonCache } from '../util/json-cache.js';
 import { buildHint, IMAGE_WORKDIR } from './default-image.js';
 import { MANIFEST_HASH_LENGTH, MANIFEST_SCRIPT } from './manifest-script.js';
 
@@ -64,9 +64,7 @@ export interface ImageManifestOptions {
 }
 
 /** The host's cache folder: `$HYBRID_GYM_CACHE`, else `~/.cache/hybrid-gym`. */
-export function cacheDir(): string {
-  return process.env.HYBRID_GYM_CACHE || path.join(homedir(), '.cache', 'hybrid-gym');
-}
+export const cacheDir = cacheRoot;
 
 /** Where the manifest of an image id is cached: `<cache>/images/<hex of the id>.json`. */
 export function manifestPath(imageId: string, dir: string = cacheDir()): string {
@@ -156,32 +154,12 @@ print(json.dumps({'executable': sys.executable, 'version': sys.version.split()[0
 `;
 
 async function writeManifest(file: string, manifest: ImageManifest): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  // Written whole, then renamed: a concurrent reader sees the old file or the new one.
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temp, JSON.stringify(manifest));
-  await rename(temp, file).catch(async (error) => {
-    await rm(temp, { force: true });
-    throw error;
-  });
+  await writeJsonCache(file, manifest);
 }
 
 /** A cached manifest, or undefined when it is missing or does not validate (it is then rebuilt). */
-export async function readManifest(file: string): Promise<ImageManifest | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = ImageManifestSchema.safeParse(JSON.parse(text));
-    if (parsed.success) return parsed.data;
-    debug('cached manifest %s does not validate: %s', file, parsed.error.message.slice(0, 300));
-  } catch (error) {
-    debug('cached manifest %s is not JSON: %o', file, error);
-  }
-  return undefined;
+export function readManifest(file: string): Promise<ImageManifest | undefined> {
+  return readJsonCache(file, ImageManifestSchema, (reason) => debug('cached manifest %s is not usable: %s', file, reason));
 }
 
 /** Parses the script's JSON lines into a manifest (exported for tests). */

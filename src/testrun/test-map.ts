@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import createDebug from 'debug';
 import { z } from 'zod';
 import { HybridGymError } from '../errors.js';
 import { DEFAULT_IMAGE } from '../image/default-image.js';
+import { cacheRoot, readJsonCache, writeJsonCache } from '../util/json-cache.js';
 import { parseOptions } from '../options.js';
 import type { CodeRunner } from '../tasks/code-check.js';
 import type { WorkspaceFiles } from '../workspace/files.js';
@@ -105,9 +104,7 @@ export function hashFiles(files: WorkspaceFiles): string {
 }
 
 /** The default cache folder: $HYBRID_GYM_CACHE, else ~/.cache/hybrid-gym. */
-export function defaultCacheDir(): string {
-  return process.env.HYBRID_GYM_CACHE || join(homedir(), '.cache', 'hybrid-gym');
-}
+export const defaultCacheDir = cacheRoot;
 
 type Outcome = TestOutcome | 'unfinished';
 
@@ -237,31 +234,12 @@ export async function buildTestMap(runner: CodeRunner, files: WorkspaceFiles, op
   return map;
 }
 
-/** A cached map, or undefined when there is none or it does not validate (then it is rebuilt). */
+/** A cached map of these files and this image, or undefined (then it is rebuilt). */
 async function readCached(file: string, repoHash: string, image: string): Promise<TestMap | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const parsed = TestMapSchema.safeParse(JSON.parse(text));
-    if (parsed.success && parsed.data.repoHash === repoHash && parsed.data.image === image) return parsed.data;
-  } catch {
-    // not JSON
-  }
-  log('ignoring the invalid cached test map %s', file);
-  return undefined;
+  const map = await readJsonCache(file, TestMapSchema, (reason) => log('ignoring the cached test map %s: %s', file, reason));
+  return map && map.repoHash === repoHash && map.image === image ? map : undefined;
 }
 
 async function writeCached(file: string, map: TestMap): Promise<void> {
-  try {
-    await mkdir(join(file, '..'), { recursive: true });
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(map)}\n`);
-    await rename(tmp, file);
-  } catch (err) {
-    log('could not cache the test map at %s: %s', file, (err as Error).message);
-  }
+  await writeJsonCache(file, map).catch((err) => log('could not cache the test map at %s: %s', file, (err as Error).message));
 }

@@ -1,0 +1,44 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { z } from 'zod';
+
+/** The host's cache folder: `$HYBRID_GYM_CACHE`, else `~/.cache/hybrid-gym`. */
+export function cacheRoot(): string {
+  return process.env.HYBRID_GYM_CACHE || join(homedir(), '.cache', 'hybrid-gym');
+}
+
+/**
+ * A cached JSON file checked with `schema`: undefined when it is missing, is not JSON or does not
+ * validate (a cache is rebuilt, never trusted). `why` hears the reason for the last two.
+ */
+export async function readJsonCache<S extends z.ZodType>(file: string, schema: S, why?: (reason: string) => void): Promise<z.output<S> | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    why?.('not JSON');
+    return undefined;
+  }
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  why?.(parsed.error.message.slice(0, 300));
+  return undefined;
+}
+
+/** Write a cache file whole, then rename it: a concurrent reader sees the old file or the new one. */
+export async function writeJsonCache(file: string, value: unknown): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, `${JSON.stringify(value)}\n`);
+  await rename(temp, file).catch(async (error) => {
+    await rm(temp, { force: true });
+    throw error;
+  });
+}
