@@ -4,6 +4,7 @@ import createDebug from 'debug';
 import tar from 'tar-stream';
 import { CheckSandboxError, SandboxError } from '../errors.js';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
+import { capText } from '../sandbox/capped-output.js';
 import { shellQuote } from '../sandbox/subshell.js';
 import type { CheckDirs, CodeCheck, CodeCheckResult, CodeRunner } from '../tasks/code-check.js';
 import type { WorkspaceFiles } from '../workspace/files.js';
@@ -172,11 +173,4 @@ function readTar(
     stream.on('error', reject);
     stream.pipe(extract);
   });
-}
-
-function capText(text: string, chars: number): { text: string; truncated: boolean } {
-  if (text.length <= chars) return { text, truncated: false };
-  const half = Math.floor(chars / 2);
-  const cut = text.length - 2 * half;
-  return { text: `${text.slice(0, half)}\n[... ${cut} characters cut ...]\n${text.slice(-half)}`, truncated: true };
 }

@@ -5,9 +5,9 @@ import { SandboxPool } from '../sandbox/pool.js';
 import type { Sandbox } from '../sandbox/types.js';
 import type { CodeRunner } from '../tasks/code-check.js';
 import type { BaseInstance, TaskDefinition, VerifyContext, VerifyResult } from '../tasks/define-task.js';
-import { withProtectedRestored } from '../tasks/protected-files.js';
 import type { WorkspaceFiles } from '../workspace/files.js';
 import { SandboxCodeRunner } from './code-runner.js';
+import { checkRunFor } from './check-context.js';
 import { runAction } from '../tools/run-action.js';
 import type { Action, Observation, ToolContext } from '../tools/types.js';
 import { checkGrowth, readWorkspace, type ReadLimits } from '../workspace/sandbox-workspace.js';
@@ -341,18 +341,8 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
 
   /** Code checks see the final files with the task's protected files restored from the given ones. */
   private verifyContext(ep: Episode<I>, final: WorkspaceFiles, given: WorkspaceFiles): VerifyContext {
-    const { task } = this;
-    const isProtected = task.protectedFiles ? (path: string) => task.protectedFiles!(path, ep.instance) : undefined;
-    let checked: WorkspaceFiles | undefined;
-    return {
-      workdir: ep.sandbox.workdir,
-      run: (check) => {
-        checked ??= withProtectedRestored(final, given, isProtected);
-        const files = check.protect?.length ? withProtectedRestored(final, given, isProtected, check.protect) : checked;
-        this.runner ??= this.settings.checkRunner ?? new SandboxCodeRunner(this.pool.provider);
-        return this.runner.run(files, check, ep.instance.image === undefined ? {} : { image: ep.instance.image });
-      },
-    };
+    const runner = (): CodeRunner => (this.runner ??= this.settings.checkRunner ?? new SandboxCodeRunner(this.pool.provider));
+    return { workdir: ep.sandbox.workdir, run: checkRunFor(this.task, ep.instance, final, () => Promise.resolve(given), runner) };
   }
 
   private requireEpisode(): Episode<I> {

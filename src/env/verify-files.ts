@@ -2,9 +2,9 @@ import { createProvider, type SandboxKind } from '../sandbox/create-provider.js'
 import type { SandboxProvider } from '../sandbox/types.js';
 import type { CodeRunner } from '../tasks/code-check.js';
 import type { BaseInstance, TaskDefinition, VerifyResult } from '../tasks/define-task.js';
-import { withProtectedRestored } from '../tasks/protected-files.js';
 import type { WorkspaceFiles } from '../workspace/files.js';
 import { SandboxCodeRunner } from './code-runner.js';
+import { checkRunFor } from './check-context.js';
 
 export interface VerifyFilesOptions {
   /** Where code checks run, when the task has any (a provider starts only when a check runs). @default 'docker' */
@@ -28,22 +28,16 @@ export async function verifyFiles<I extends BaseInstance>(
 ): Promise<VerifyResult> {
   let provider: Promise<SandboxProvider> | undefined;
   let runner: CodeRunner | undefined = options.runner;
-  let checked: WorkspaceFiles | undefined;
-  let given: WorkspaceFiles | undefined;
-  const isProtected = task.protectedFiles ? (path: string) => task.protectedFiles!(path, instance) : undefined;
+  let pristine: Promise<WorkspaceFiles> | undefined;
+  const given = (): Promise<WorkspaceFiles> => (pristine ??= Promise.resolve(task.workspace(instance)));
+  const makeRunner = async (): Promise<CodeRunner> => {
+    provider ??= createProvider(options.sandbox ?? 'docker');
+    return (runner ??= new SandboxCodeRunner(await provider));
+  };
   try {
     return await task.verify(instance, final, {
       workdir: options.workdir ?? '/workspace',
-      run: async (check) => {
-        given ??= await task.workspace(instance);
-        checked ??= withProtectedRestored(final, given, isProtected);
-        const files = check.protect?.length ? withProtectedRestored(final, given, isProtected, check.protect) : checked;
-        if (!runner) {
-          provider ??= createProvider(options.sandbox ?? 'docker');
-          runner = new SandboxCodeRunner(await provider);
-        }
-        return runner.run(files, check, instance.image === undefined ? {} : { image: instance.image });
-      },
+      run: checkRunFor(task, instance, final, given, makeRunner),
     });
   } finally {
     if (provider) await (await provider.catch(() => undefined))?.close();
