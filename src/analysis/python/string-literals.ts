@@ -267,48 +267,27 @@ export interface Utf8Error {
 
 /** Where CPython's strict UTF-8 decoder (`PyUnicode_DecodeUTF8`) first fails on `b`, and why. */
 export function utf8Error(b: Uint8Array): Utf8Error | null {
-  const n = b.length;
-  for (let i = 0; i < n; ) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    const len = sequenceLength(b, i);
-    if (len > 0) {
-      i += len;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (c >= 0xc2 && c <= 0xdf) need = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-      need = 3;
-      if (c === 0xe0) lo = 0xa0;
-      if (c === 0xed) hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      need = 4;
-      if (c === 0xf0) lo = 0x90;
-      if (c === 0xf4) hi = 0x8f;
-    } else return { start: i, end: i + 1, reason: 'invalid start byte' };
-    for (let k = 1; k < need; k++) {
-      if (i + k >= n) return { start: i, end: n, reason: 'unexpected end of data' };
-      const d = b[i + k]!;
-      if (!(k === 1 ? d >= lo && d <= hi : d >= 0x80 && d <= 0xbf)) return { start: i, end: i + k, reason: 'invalid continuation byte' };
-    }
-    i += need;
+  for (let i = 0; i < b.length; ) {
+    const r = scanSequence(b, i);
+    if (typeof r !== 'number') return r;
+    i += r;
   }
   return null;
 }
 
 /** Length of the valid UTF-8 sequence starting at `i` (CPython's rules), or 0. */
 function sequenceLength(b: Uint8Array, i: number): number {
+  const r = scanSequence(b, i);
+  return typeof r === 'number' ? r : 0;
+}
+
+/** The UTF-8 sequence at `i` by CPython's rules: its length when valid, else where and why it fails. */
+function scanSequence(b: Uint8Array, i: number): number | Utf8Error {
   const c = b[i]!;
+  if (c < 0x80) return 1;
   let need: number;
   let lo = 0x80;
   let hi = 0xbf;
-  if (c < 0x80) return 1;
   if (c >= 0xc2 && c <= 0xdf) need = 2;
   else if (c >= 0xe0 && c <= 0xef) {
     need = 3;
@@ -318,10 +297,11 @@ function sequenceLength(b: Uint8Array, i: number): number {
     need = 4;
     if (c === 0xf0) lo = 0x90;
     if (c === 0xf4) hi = 0x8f;
-  } else return 0;
+  } else return { start: i, end: i + 1, reason: 'invalid start byte' };
   for (let k = 1; k < need; k++) {
-    const d = b[i + k];
-    if (d === undefined || !(k === 1 ? d >= lo && d <= hi : d >= 0x80 && d <= 0xbf)) return 0;
+    if (i + k >= b.length) return { start: i, end: b.length, reason: 'unexpected end of data' };
+    const d = b[i + k]!;
+    if (!(k === 1 ? d >= lo && d <= hi : d >= 0x80 && d <= 0xbf)) return { start: i, end: i + k, reason: 'invalid continuation byte' };
   }
   return need;
 }
