@@ -13,7 +13,8 @@ import { dockerAssetsDir } from './package-root.js';
 
 const debug = createDebug('hybrid-gym:image');
 
-const optionsSchema = z.object({
+/** The options every image build takes (the default image's, and per-repository ones on top). */
+export const BuildOptionsSchema = z.object({
   tag: z.string().min(1).default(DEFAULT_IMAGE),
   method: z.enum(['auto', 'dockerfile', 'debootstrap']).default('auto'),
   force: z.boolean().default(false),
@@ -71,7 +72,7 @@ export interface BuildDefaultImageResult {
  * (in the result and as a progress line). Throws {@link ImageBuildError} when no recipe works.
  */
 export async function buildDefaultImage(input: BuildDefaultImageOptions = {}): Promise<BuildDefaultImageResult> {
-  const options = parseOptions(optionsSchema, input, 'buildDefaultImage options');
+  const options = parseOptions(BuildOptionsSchema, input, 'buildDefaultImage options');
   const started = performance.now();
   const progress = (line: string) => {
     debug('%s', line);

@@ -6,8 +6,7 @@ import type Docker from 'dockerode';
 import { z } from 'zod';
 import { ImageBuildError, ValidationError } from '../errors.js';
 import { parseOptions } from '../options.js';
-import { buildDefaultImage, type BuildDefaultImageOptions, type BuildDefaultImageResult } from './build-image.js';
-import type { BuildStatus } from './build-progress.js';
+import { buildDefaultImage, BuildOptionsSchema, type BuildDefaultImageOptions, type BuildDefaultImageResult } from './build-image.js';
 import { readDebianMirror } from './debian-mirror.js';
 import { buildWithDebootstrap } from './debootstrap-build.js';
 import { BASE_IMAGE, DEFAULT_IMAGE } from './default-image.js';
@@ -96,19 +95,11 @@ export async function requirePipIndex(url: string = pipIndexUrl(), timeoutMs = 5
   }
 }
 
-const optionsSchema = z.object({
+const optionsSchema = BuildOptionsSchema.extend({
   apt: z.array(z.string()).default([]),
   pip: z.array(z.string()).default([]),
   tag: z.string().min(1).optional(),
-  method: z.enum(['auto', 'dockerfile', 'debootstrap']).default('auto'),
-  force: z.boolean().default(false),
   manifest: z.boolean().default(true),
-  onProgress: z.custom<(line: string) => void>((v) => typeof v === 'function', 'expected a function').optional(),
-  onStatus: z.custom<(status: BuildStatus) => void>((v) => typeof v === 'function', 'expected a function').optional(),
-  installPrerequisites: z.boolean().default(true),
-  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'expected an AbortSignal').optional(),
-  mirror: z.url().optional(),
-  docker: z.custom<Docker>((v) => typeof v === 'object' && v !== null && 'getImage' in v, 'expected a dockerode client').optional(),
   cacheDir: z.string().min(1).optional(),
 });
 
