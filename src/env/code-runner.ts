@@ -1,11 +1,10 @@
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
 import createDebug from 'debug';
-import tar from 'tar-stream';
 import { CheckSandboxError, SandboxError } from '../errors.js';
 import type { Sandbox, SandboxProvider } from '../sandbox/types.js';
 import { capText } from '../sandbox/capped-output.js';
 import { shellQuote } from '../sandbox/subshell.js';
+import { readTarFiles } from '../sandbox/tar.js';
 import type { CheckDirs, CodeCheck, CodeCheckResult, CodeRunner } from '../tasks/code-check.js';
 import type { WorkspaceFiles } from '../workspace/files.js';
 
@@ -134,7 +133,7 @@ export class SandboxCodeRunner implements CodeRunner {
     const stream = await sandbox.archiveOut(out);
     const base = posix.basename(out);
     let budget = this.maxCollectBytes;
-    await readTar(stream, (name, size, read) => {
+    await readTarFiles(stream, (name, size, read) => {
       const rel = posix.relative(base, posix.normalize(name));
       if (!wanted.has(rel) || size > budget) return undefined;
       budget -= size;
@@ -144,33 +143,4 @@ export class SandboxCodeRunner implements CodeRunner {
     });
     return result;
   }
-}
-
-/** Calls `onFile` for each regular file; it may read the entry's content (skipped otherwise). */
-function readTar(
-  stream: Readable,
-  onFile: (name: string, size: number, read: () => Promise<Buffer>) => Promise<void> | undefined,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const extract = tar.extract();
-    extract.on('entry', (header, entry, next) => {
-      const chunks: Buffer[] = [];
-      let reading: Promise<void> | undefined;
-      if (header.type === 'file') {
-        reading = onFile(header.name, header.size ?? 0, () =>
-          new Promise<Buffer>((res, rej) => {
-            entry.on('data', (c) => chunks.push(c as Buffer));
-            entry.on('end', () => res(Buffer.concat(chunks)));
-            entry.on('error', rej);
-          }),
-        );
-      }
-      if (!reading) entry.resume();
-      entry.on('end', () => void (reading ?? Promise.resolve()).then(() => next(), next));
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-    stream.on('error', reject);
-    stream.pipe(extract);
-  });
 }

@@ -110,3 +110,32 @@ export async function readFirstFile(stream: Readable, maxBytes = Number.POSITIVE
 function stripRoot(p: string): string {
   return p.replace(/^\/+/, '').replace(/\/+$/, '');
 }
+
+/** Calls `onFile` for each regular file; it may read the entry's content (skipped otherwise). */
+export function readTarFiles(
+  stream: Readable,
+  onFile: (name: string, size: number, read: () => Promise<Buffer>) => Promise<void> | undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const extract = tar.extract();
+    extract.on('entry', (header, entry, next) => {
+      const chunks: Buffer[] = [];
+      let reading: Promise<void> | undefined;
+      if (header.type === 'file') {
+        reading = onFile(header.name, header.size ?? 0, () =>
+          new Promise<Buffer>((res, rej) => {
+            entry.on('data', (c) => chunks.push(c as Buffer));
+            entry.on('end', () => res(Buffer.concat(chunks)));
+            entry.on('error', rej);
+          }),
+        );
+      }
+      if (!reading) entry.resume();
+      entry.on('end', () => void (reading ?? Promise.resolve()).then(() => next(), next));
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    stream.on('error', reject);
+    stream.pipe(extract);
+  });
+}
