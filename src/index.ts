@@ -130,6 +130,27 @@ export {
   type FuncLocalizeTarget,
   type DescribeHook,
 } from './tasks/func-localize/index.js';
+export {
+  funcGenTask,
+  generateFuncGen,
+  FuncGenOptionsSchema,
+  FuncGenInstanceSchema,
+  FuncGenTargetSchema,
+  maskFunctionBody,
+  FUNC_GEN_PLACEHOLDER,
+  BODY_POLICY,
+  checkBodyPolicy,
+  type FuncGenOptions,
+  type FuncGenInstance,
+  type FuncGenTarget,
+  type MaskResult,
+  type MaskTarget,
+  type GoldBody,
+  type BodyPolicyRule,
+  type BodyPolicyResult,
+  type BodyPolicyViolation,
+  type TestVerdict,
+} from './tasks/func-gen/index.js';
 export { BUILTIN_TASKS } from './tasks/builtin.js';
 export { rollout, summarize, isFailed, type RolloutOptions, type RolloutSummary, type EpisodeRecord } from './rollout/rollout.js';
 export {

@@ -160,10 +160,17 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       throw new ClosedError(`Env ${this.id}`);
     }
     const { sandbox } = taken;
+    let prompt: string;
+    try {
+      prompt = await this.task.prompt(instance, { workdir: sandbox.workdir });
+    } catch (err) {
+      await this.sandboxes.release(sandbox);
+      throw err;
+    }
     log('reset %s: %dms (%s)', instance.id, Math.round(performance.now() - t0), taken.handedOver ? 'prepared ahead' : 'installed now');
     this.episode = { instance, sandbox, steps: 0, startedAt: Date.now(), editHistory: new Map(), ended: false };
     const info: ResetInfo = { envId: this.id, instanceId: instance.id, workdir: sandbox.workdir, preparedAhead: taken.handedOver };
-    const observation: Observation = { text: this.task.prompt(instance, { workdir: sandbox.workdir }), isError: false };
+    const observation: Observation = { text: prompt, isError: false };
     // Listeners may name the next instance (prepareNext) before the env guesses it.
     this.emit('reset', { instanceId: instance.id, info });
     if (this.settings.prepareNext ?? true) this.sandboxes.prepare(this.predictNext());

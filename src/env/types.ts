@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { VerifyResult } from '../tasks/define-task.js';
 import type { DepSearchInstance } from '../tasks/dep-search/schema.js';
+import type { FuncGenInstance } from '../tasks/func-gen/schema.js';
 import type { FuncLocalizeInstance } from '../tasks/func-localize/schema.js';
 import type { Action, Observation } from '../tools/types.js';
 import type { TaskEnv } from './task-env.js';
@@ -101,4 +102,5 @@ export interface Env<Inner extends Env<any> = Env<any>> extends AsyncDisposable 
 export interface RegisteredEnvs {
   'hybrid-gym/func-localize-v0': TaskEnv<FuncLocalizeInstance>;
   'hybrid-gym/dep-search-v0': TaskEnv<DepSearchInstance>;
+  'hybrid-gym/func-gen-v0': TaskEnv<FuncGenInstance>;
 }

@@ -72,8 +72,8 @@ export interface TaskDefinition<I extends BaseInstance = BaseInstance> {
   generateInputs?: ReadonlyArray<'imageContents' | 'runner'>;
   /** The files the agent starts from: the repository with the answer removed. Never the answer. */
   workspace: (instance: I) => Promise<WorkspaceFiles>;
-  /** The task prompt: the first observation. */
-  prompt: (instance: I, ctx: TaskContext) => string;
+  /** The task prompt: the first observation (it may be computed asynchronously, from the repository's files say). */
+  prompt: (instance: I, ctx: TaskContext) => string | Promise<string>;
   /**
    * The verdict on the final files: file checks (pure, the same in an episode, the CLI and a unit
    * test) and, through `ctx.run`, code checks in a verification sandbox.

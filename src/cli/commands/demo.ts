@@ -80,7 +80,7 @@ export function registerDemo(program: Command): void {
       const imageNote =
         opts.sandbox !== 'docker' ? '' : dropped === 0 ? ` (none of their docstrings is in the image ${DEFAULT_IMAGE})` : ` (${dropped} targets dropped: docstring in image ${DEFAULT_IMAGE})`;
       out(`${instances.length} instances from ${repo}${imageNote}; the first prompt:\n`);
-      out(funcLocalizeTask.prompt(instances[0]!, { workdir: '/workspace' }).replace(/^/gm, '  | '));
+      out((await funcLocalizeTask.prompt(instances[0]!, { workdir: '/workspace' })).replace(/^/gm, '  | '));
       out();
 
       for (const [name, agent] of [

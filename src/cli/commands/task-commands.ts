@@ -105,7 +105,7 @@ export function registerTaskCommands(program: Command): void {
         throw new UsageError(`--dir ${opts.dir} is not empty; give a new or empty directory`, { option: '--dir' });
       }
       await writeWorkspaceDir(opts.dir, await task.workspace(instance));
-      process.stdout.write(`${JSON.stringify({ id: instance.id, dir: resolve(opts.dir), prompt: task.prompt(instance, { workdir: resolve(opts.dir) }) })}\n`);
+      process.stdout.write(`${JSON.stringify({ id: instance.id, dir: resolve(opts.dir), prompt: await task.prompt(instance, { workdir: resolve(opts.dir) }) })}\n`);
     });
 
   program

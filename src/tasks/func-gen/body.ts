@@ -116,7 +116,7 @@ function locate(node: PyNode, def: Definition, text: string): Pick<FunctionBody,
 }
 
 /** The end of a node's last token that is not a comment (tree-sitter may hang later comments on a block). */
-function codeEnd(node: PyNode): number {
+export function codeEnd(node: PyNode): number {
   for (let i = node.children.length - 1; i >= 0; i--) {
     const c = node.children[i]!;
     if (c.type !== 'comment') return codeEnd(c);

@@ -1,27 +1,10 @@
 import { parsePythonSource } from '../../analysis/index.js';
 import type { Definition } from '../../analysis/types.js';
 import { HybridGymError } from '../../errors.js';
-import { loadRepoFiles, type WorkspaceFiles } from '../../workspace/files.js';
+import type { WorkspaceFiles } from '../../workspace/files.js';
+import { repoFiles } from '../../workspace/repo-cache.js';
 import { removeDocstrings, type DocstringSpan } from './mask.js';
 import type { FuncLocalizeInstance, FuncLocalizeTarget } from './schema.js';
-
-// Episodes reset many times on the same few repositories: keep their files instead of rereading.
-const CACHE_SIZE = 4;
-const repoCache = new Map<string, Promise<WorkspaceFiles>>();
-
-/** The repository's files, read once per process (the repository is assumed not to change under us). */
-export function repoFiles(path: string): Promise<WorkspaceFiles> {
-  let p = repoCache.get(path);
-  if (p) {
-    repoCache.delete(path);
-  } else {
-    p = loadRepoFiles(path);
-    p.catch(() => repoCache.delete(path));
-  }
-  repoCache.set(path, p);
-  while (repoCache.size > CACHE_SIZE) repoCache.delete(repoCache.keys().next().value!);
-  return p;
-}
 
 /** The target's definition in a source text: the `occurrence`-th definition with its qualified name. */
 export function findTarget(text: string, target: Pick<FuncLocalizeTarget, 'file' | 'qualname' | 'occurrence'>): Definition | undefined {
