@@ -17,7 +17,17 @@ export interface CodeRunnerOptions {
   maxCollectBytes?: number;
   /** Time limit of a check that names none. @default 300000 */
   timeoutMs?: number;
+  /**
+   * Run checked code as root with a writable workspace. By default (container providers) it runs as
+   * `nobody` with the workspace and the support files read-only, so code under test cannot rewrite
+   * a test module, a conftest.py or the check's own files while the check runs; the local provider
+   * always runs it as the user. @default false
+   */
+  asRoot?: boolean;
 }
+
+/** The unprivileged user checked code runs as in a container (Debian's nobody:nogroup). */
+const NOBODY = 65534;
 
 // What a check's command starts with: nothing of the image's or the agent's environment but these.
 const BASE_ENV = {
@@ -44,6 +54,7 @@ export class SandboxCodeRunner implements CodeRunner {
   private readonly outputChars: number;
   private readonly maxCollectBytes: number;
   private readonly timeoutMs: number;
+  private readonly asRoot: boolean;
 
   constructor(
     readonly provider: SandboxProvider,
@@ -52,6 +63,7 @@ export class SandboxCodeRunner implements CodeRunner {
     this.outputChars = options.outputChars ?? 20_000;
     this.maxCollectBytes = options.maxCollectBytes ?? 16 * 1024 * 1024;
     this.timeoutMs = options.timeoutMs ?? 300_000;
+    this.asRoot = options.asRoot ?? false;
   }
 
   /** The image checks run in when none is named: the provider's, or `host` for the local provider. */
@@ -78,7 +90,6 @@ export class SandboxCodeRunner implements CodeRunner {
     const root = posix.join(posix.dirname(sandbox.workdir), '.hybrid-gym-check');
     const dirs: CheckDirs = { workdir: sandbox.workdir, support: `${root}/support`, out: `${root}/out` };
     const timeoutMs = check.timeoutMs ?? this.timeoutMs;
-    const env = { ...baseEnv(this.provider), ...check.env };
     const argv = check.argv(dirs);
     const started = Date.now();
     let exitCode: number;
@@ -92,9 +103,27 @@ export class SandboxCodeRunner implements CodeRunner {
     } catch (err) {
       throw await this.failure(sandbox, check, err);
     }
-    const script = `mkdir -p ${shellQuote(dirs.out)} ${shellQuote(dirs.support)} && cd ${shellQuote(dirs.workdir)} && exec env -i ${Object.entries(env)
-      .map(([k, v]) => shellQuote(`${k}=${v}`))
-      .join(' ')} ${argv.map(shellQuote).join(' ')}`;
+    const unprivileged = !this.asRoot && this.provider.name !== 'local';
+    const [workdir, support, out] = [dirs.workdir, dirs.support, dirs.out].map(shellQuote);
+    // Before any checked code runs: a failure here is the sandbox's, not the code's.
+    const prepare = unprivileged
+      ? `mkdir -p ${out} ${support} && chown -R 0:0 ${workdir} ${support} && chmod -R go-w ${workdir} ${support} && chown ${NOBODY}:${NOBODY} ${out} && ` +
+        `{ [ ! -d ${support}/private ] || { chown -R ${NOBODY}:${NOBODY} ${support}/private && chmod -R go-rwx ${support}/private; }; } && command -v setpriv`
+      : `mkdir -p ${out} ${support}`;
+    try {
+      const prepared = await sandbox.execDetached(['sh', '-c', prepare], { timeoutMs: 60_000, cwd: '/' });
+      if (prepared.exitCode !== 0) {
+        const why = unprivileged && prepared.output.trim() === '' ? 'the image has no setpriv (util-linux), needed to run checked code unprivileged' : prepared.output.trim().slice(-500);
+        throw new CheckSandboxError(check.name, `the verification sandbox could not be prepared: ${why}`);
+      }
+    } catch (err) {
+      if (err instanceof CheckSandboxError) throw err;
+      throw await this.failure(sandbox, check, err);
+    }
+    const drop = unprivileged ? `setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs ` : '';
+    const env = { ...baseEnv(this.provider), ...(unprivileged && { HOME: '/tmp' }), ...check.env };
+    const vars = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
+    const script = `cd ${workdir} && exec ${drop}env -i ${vars.join(' ')} ${argv.map(shellQuote).join(' ')}`;
     try {
       ({ exitCode, output, timedOut } = await sandbox.execDetached(['sh', '-c', script], { timeoutMs, cwd: dirs.workdir }));
     } catch (err) {

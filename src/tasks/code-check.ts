@@ -20,7 +20,12 @@ export interface CodeCheck {
   name: string;
   /** The command, run from the workspace root with the sandbox's environment. */
   argv: (dirs: CheckDirs) => string[];
-  /** Files put under `support` before the command runs: path relative to it, content. @default {} */
+  /**
+   * Files put under `support` before the command runs: path relative to it, content. The command
+   * can read them but not change them, except those under `private/`, which only the command's
+   * user can read and which it may delete (a secret the command reads before any checked code
+   * runs, such as a results nonce). @default {}
+   */
   support?: Record<string, string | Uint8Array>;
   /** Files read back from `out` after the command, relative to it. Missing ones come back undefined. @default [] */
   collect?: string[];

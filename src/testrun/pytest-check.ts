@@ -83,7 +83,7 @@ export function pytestCheck(options: PytestCheckOptions = {}): PytestCheck {
     support: {
       'run_pytest.py': BOOTSTRAP_SOURCE,
       'hybrid_gym_pytest.py': PLUGIN_SOURCE,
-      'config.json': JSON.stringify(config),
+      'private/config.json': JSON.stringify(config),
     },
     collect: [RESULTS_FILE],
     // The files of the selected tests come from the pristine copy whatever they are named (a

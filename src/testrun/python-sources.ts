@@ -10,7 +10,7 @@ import sys
 
 def main():
     support, out, workdir = sys.argv[1:4]
-    config_path = os.path.join(support, "config.json")
+    config_path = os.path.join(support, "private", "config.json")
     with open(config_path, encoding="utf-8") as f:
         config = json.load(f)
     # The nonce is not left lying around for the code under test to read.

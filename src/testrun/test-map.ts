@@ -15,7 +15,7 @@ import { parsePytestResults, parseTrace, type TestOutcome } from './results.js';
 const log = createDebug('hybrid-gym:testrun');
 
 // Bump when the map's meaning or shape changes, so old cache files are rebuilt.
-const FORMAT = 2;
+const FORMAT = 3;
 
 const sortedStrings = z.array(z.string());
 

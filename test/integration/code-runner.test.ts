@@ -18,10 +18,13 @@ const sh = (name: string, script: string, extra: Partial<CodeCheck> = {}): CodeC
 describe.runIf(dockerReady())('verification sandbox (docker)', () => {
   let provider: DockerProvider;
   let runner: SandboxCodeRunner;
+  // Checked code as root, with a writable workspace: what the sandbox itself must contain.
+  let rootRunner: SandboxCodeRunner;
 
   beforeAll(async () => {
     provider = await DockerProvider.start({ env: { AGENT_SECRET: 'from-the-provider' } });
     runner = new SandboxCodeRunner(provider, { outputChars: 2000 });
+    rootRunner = new SandboxCodeRunner(provider, { outputChars: 2000, asRoot: true });
   });
   afterAll(async () => {
     await provider?.close();
@@ -52,8 +55,9 @@ describe.runIf(dockerReady())('verification sandbox (docker)', () => {
   });
 
   it('each check gets a fresh sandbox: what one check wrote anywhere is gone for the next', async () => {
-    await runner.run(files({}), sh('plant', 'echo planted > /usr/lib/python3/dist-packages/evil.pth; echo x > /tmp/left-behind'));
-    const r = await runner.run(files({}), sh('look', 'ls /usr/lib/python3/dist-packages/evil.pth /tmp/left-behind 2>&1; true'));
+    const planted = await rootRunner.run(files({}), sh('plant', 'echo planted > /usr/lib/python3/dist-packages/evil.pth && echo x > /tmp/left-behind && echo done'));
+    expect(planted.output).toContain('done');
+    const r = await rootRunner.run(files({}), sh('look', 'ls /usr/lib/python3/dist-packages/evil.pth /tmp/left-behind 2>&1; true'));
     expect(r.output).toContain('No such file');
     expect(r.output).not.toMatch(/^\/tmp\/left-behind$/m);
   });
@@ -64,9 +68,41 @@ describe.runIf(dockerReady())('verification sandbox (docker)', () => {
     const hung = await runner.run(files({}), sh('hang', 'sleep 600', { timeoutMs: 1500 }));
     expect(hung.timedOut).toBe(true);
     expect(hung.exitCode).not.toBe(0);
-    // Kills the persistent shell of the verification sandbox (the parent of the check's process).
-    const killer = await runner.run(files({}), sh('kill-shell', 'kill -9 $(ps -o ppid= -p $PPID); sleep 1'), );
+    // Kills the persistent shell of the verification sandbox (the parent of the check's process): as root it can.
+    const killer = await rootRunner.run(files({}), sh('kill-shell', 'kill -9 $(ps -o ppid= -p $PPID); sleep 1'), );
     expect(killer.exitCode).not.toBe(0);
+  });
+
+  it('checked code runs as nobody: it cannot change the workspace, the support files or the system, nor signal the sandbox’s shell', async () => {
+    const attempts = [
+      'id -u',
+      'echo "HOME=$HOME"',
+      'echo x >> "$1/tests/test_a.py" && echo wrote-test',
+      'rm -f "$1/conftest.py" && echo removed-conftest',
+      'echo x > "$1/new.py" && echo created-file',
+      'mkdir "$1/pkg/sub" && echo created-dir',
+      'echo x > "$2/tool.txt" && echo wrote-support',
+      'echo x > /usr/lib/python3/dist-packages/evil.pth && echo wrote-site',
+      'kill -9 $(ps -o ppid= -p $PPID) && echo killed-shell',
+      'ls "$2/private" && echo listed-private',
+      'echo ok > /tmp/scratch && echo wrote-tmp',
+      'echo verdict > "$3/result.txt" && echo wrote-out',
+    ];
+    const r = await runner.run(
+      files({ 'tests/test_a.py': 'def test_a(): pass\n', 'conftest.py': '', 'pkg/__init__.py': '' }),
+      sh('escape', attempts.map((a) => `{ ${a}; } 2>/dev/null`).join('; '), {
+        support: { 'tool.txt': 'support', 'private/secret.txt': 'nonce' },
+        collect: ['result.txt'],
+      }),
+    );
+    expect(r.output.split('\n').slice(0, 2)).toEqual(['65534', 'HOME=/tmp']);
+    for (const refused of ['wrote-test', 'removed-conftest', 'created-file', 'created-dir', 'wrote-support', 'wrote-site', 'killed-shell']) {
+      expect(r.output).not.toContain(refused);
+    }
+    // Its own scratch space and the results directory stay writable; private support files are its own.
+    expect(r.output).toContain('listed-private');
+    expect(r.output).toContain('wrote-tmp');
+    expect(r.collected['result.txt']?.toString()).toBe('verdict\n');
   });
 
   it('a command that removes or replaces its own out directory gets nothing collected, not an infrastructure error', async () => {

@@ -65,6 +65,20 @@ export const BODY_POLICY: readonly BodyPolicyRule[] = [
   { kind: 'name', pattern: 'threading.settrace_all_threads', why: 'traces the test process’s threads' },
   { kind: 'name', pattern: 'threading.setprofile', why: 'hooks the test process’s threads' },
   { kind: 'name', pattern: 'threading.setprofile_all_threads', why: 'hooks the test process’s threads' },
+  { kind: 'name', pattern: 'unittest', why: 'reaches the test framework (its assertions can be replaced)' },
+  { kind: 'name', pattern: 'doctest', why: 'reaches a test framework' },
+  { kind: 'attribute', pattern: '__self__', why: 'reaches the module of a builtin (builtins itself)' },
+  { kind: 'attribute', pattern: '__import__', why: 'imports modules by computed names' },
+  { kind: 'attribute', pattern: '__globals__', why: 'reaches another module’s globals (and what they import)' },
+  { kind: 'attribute', pattern: '__builtins__', why: 'reaches the builtins of another module' },
+  { kind: 'attribute', pattern: '__subclasses__', why: 'reaches every class of the process (the test framework’s included)' },
+  { kind: 'attribute', pattern: '__code__', why: 'replaces or reads a function’s code' },
+  { kind: 'attribute', pattern: '_exit', why: 'ends the test process (os._exit reached through another module)' },
+  { kind: 'attribute', pattern: '_getframe', why: 'reads the callers’ frames (sys._getframe reached through another module)' },
+  { kind: 'attribute', pattern: '_current_frames', why: 'reads every thread’s frames' },
+  { kind: 'attribute', pattern: 'settrace', why: 'traces the test process' },
+  { kind: 'attribute', pattern: 'setprofile', why: 'hooks every call of the test process' },
+  { kind: 'attribute', pattern: 'sys', why: 'reaches the sys module through another module (its modules, exit, frames)' },
   { kind: 'path', pattern: '/proc', why: 'reaches the process through /proc (its memory, its open files)' },
   { kind: 'path', pattern: '/dev/fd', why: 'reaches the process’s open files (the test recorder’s included)' },
   { kind: 'text', pattern: '.hybrid-gym-check', why: 'reaches the verification check’s own files' },
@@ -331,11 +345,10 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
         break;
       }
       case 'attribute': {
+        // The resolved name says more (`os._exit`) than the bare attribute (`_exit`): one report.
         const attr = child(n, 'attribute');
-        const a = attr ? attributeRule(src(attr)) : null;
-        if (a) at(n, a);
         const full = resolve(n);
-        const rule = full ? nameRule(full) : null;
+        const rule = (full ? nameRule(full) : null) ?? (attr ? attributeRule(src(attr)) : null);
         if (rule) at(n, rule);
         break;
       }
@@ -375,10 +388,8 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
   }
 
   function checkMember(where: PyNode, obj: PyNode, name: string): void {
-    const a = attributeRule(name);
-    if (a) at(where, a);
     const base = resolve(obj);
-    const rule = base ? nameRule(`${base}.${name}`) : null;
+    const rule = (base ? nameRule(`${base}.${name}`) : null) ?? attributeRule(name);
     if (rule) at(where, rule);
   }
   return found;

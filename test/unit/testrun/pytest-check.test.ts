@@ -3,13 +3,13 @@ import { ValidationError } from '../../../src/errors.js';
 import { pytestCheck, RESULTS_FILE, TEST_PATH_PATTERN } from '../../../src/testrun/pytest-check.js';
 
 const dirs = { workdir: '/workspace', support: '/chk/support', out: '/chk/out' };
-const config = (c: ReturnType<typeof pytestCheck>) => JSON.parse(String(c.support!['config.json']));
+const config = (c: ReturnType<typeof pytestCheck>) => JSON.parse(String(c.support!['private/config.json']));
 
 describe('pytestCheck', () => {
   it('runs our bootstrap in isolated mode from the support dir and collects the results file', () => {
     const c = pytestCheck({ tests: ['tests/test_a.py::test_x'], timeoutMs: 1000 });
     expect(c.argv(dirs)).toEqual(['python3', '-I', '-B', '/chk/support/run_pytest.py', '/chk/support', '/chk/out', '/workspace']);
-    expect(Object.keys(c.support!).sort()).toEqual(['config.json', 'hybrid_gym_pytest.py', 'run_pytest.py']);
+    expect(Object.keys(c.support!).sort()).toEqual(['hybrid_gym_pytest.py', 'private/config.json', 'run_pytest.py']);
     expect(c.collect).toEqual([RESULTS_FILE]);
     expect(c.timeoutMs).toBe(1000);
     expect(c.tests).toEqual(['tests/test_a.py::test_x']);

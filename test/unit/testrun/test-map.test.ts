@@ -18,7 +18,7 @@ class FakeRunner implements CodeRunner {
   calls: Array<{ trace: boolean; tests: string[]; image?: string }> = [];
   constructor(private readonly suite: Record<string, FakeTest>) {}
   async run(_files: Map<string, Buffer>, check: CodeCheck, options: { image?: string } = {}): Promise<CodeCheckResult> {
-    const cfg = JSON.parse(String(check.support!['config.json']));
+    const cfg = JSON.parse(String(check.support!['private/config.json']));
     this.calls.push({ trace: cfg.trace, tests: cfg.tests, ...(options.image ? { image: options.image } : {}) });
     const ids = cfg.tests.length ? cfg.tests : Object.keys(this.suite);
     const out: object[] = [

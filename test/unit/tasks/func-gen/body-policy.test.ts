@@ -43,6 +43,16 @@ describe('func-gen body policy', () => {
     ['os.__dict__["kill"](1, 9)', ['1 os.kill']],
     ['from os import *\n    kill(1, 9)', ['2 os.kill']],
     ['try:\n        1 / 0\n    except Exception as e:\n        e.__traceback__.tb_frame.f_back', ['4 f_back', '4 tb_frame']],
+    // The process reached without importing anything forbidden: through builtins' __self__, a
+    // function's globals, the class tree, or a module another module imported.
+    ['len.__self__.__import__("os")._exit(0)', ['1 __import__', '1 __self__', '1 _exit']],
+    ['helper.__globals__["sys"].exit(0)', ['1 __globals__']],
+    ['[c for c in object.__subclasses__() if c.__name__ == "TestCase"]', ['1 __subclasses__']],
+    ['json.sys.modules.clear()', ['1 sys']],
+    ['toolz.compatibility.os._exit(0)', ['1 _exit']],
+    ['other.__code__ = self.__code__', ['1 __code__']],
+    ['import unittest\n    unittest.TestCase.assertEqual = lambda *a, **k: None', ['1 unittest', '2 unittest']],
+    ['doctest.testmod()', ['1 doctest']],
   ])('flags %j', (body, expected) => {
     expect(flagged(`    ${body}`)).toEqual(expected);
   });

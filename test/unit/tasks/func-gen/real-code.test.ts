@@ -25,24 +25,45 @@ const PACKAGES = [
 /**
  * Every body of these packages the policy flags, and each really does what it is flagged for:
  * toolz looks modules up by name with `importlib.import_module` (signature registry, pickling of
- * curried functions); its tests import pytest and importlib, and build functions with `exec`;
- * simplejson's tests compare against `eval` of JSON text.
+ * curried functions) and reads bound methods' `__self__` (merge_with, groupby); its tests import
+ * pytest, importlib and doctest, and build functions with `exec`; simplejson's tests compare
+ * against `eval` of JSON text and build unittest and doctest suites.
  */
 const EXPECTED_FLAGS: Record<string, string[]> = {
   toolz: [
     '_signatures.py:create_signature_registry:665 importlib',
+    'dicttoolz.py:merge_with:69 __self__',
     'functoolz.py:curry.__reduce__:356 importlib',
     'functoolz.py:_restore_curry:381 importlib',
+    'itertoolz.py:groupby:103 __self__',
     'tests/test_compatibility.py:test_compat_warn:6 pytest',
     'tests/test_compatibility.py:test_compat_warn:10 importlib',
     'tests/test_curried.py:test_curried_namespace:81 importlib',
+    'tests/test_curried_doctests.py:test_doctests:10 doctest',
     'tests/test_inspect_args.py:make_func:21 builtins.exec',
   ],
   simplejson: [
+    'tests/__init__.py:NoExtensionTestSuite.run:12 unittest',
+    'tests/__init__.py:additional_tests:31 unittest',
+    'tests/__init__.py:additional_tests:33 doctest',
+    'tests/__init__.py:additional_tests:40 doctest',
+    'tests/__init__.py:additional_tests:43 doctest',
+    'tests/__init__.py:all_tests_suite:58 unittest',
+    'tests/__init__.py:all_tests_suite:68 unittest',
+    'tests/__init__.py:all_tests_suite.<locals>.get_suite:58 unittest',
+    'tests/__init__.py:main:78 unittest',
     'tests/test_decode.py:TestDecode.test_empty_objects:41 builtins.eval',
     'tests/test_decode.py:TestDecode.test_empty_objects:43 builtins.eval',
     'tests/test_decode.py:TestDecode.test_empty_objects:45 builtins.eval',
     'tests/test_decode.py:TestDecode.test_object_pairs_hook:51 builtins.eval',
+    'tests/test_namedtuple.py:TestNamedTuple.test_asdict_does_not_return_dict:155 unittest',
+    'tests/test_namedtuple.py:TestNamedTuple.test_asdict_does_not_return_dict:156 unittest',
+    'tests/test_namedtuple.py:TestNamedTuple.test_asdict_does_not_return_dict:157 unittest',
+    'tests/test_namedtuple.py:TestNamedTuple.test_asdict_does_not_return_dict:161 unittest',
+    'tests/test_speedups.py:skip_if_speedups_missing:19 unittest',
+    'tests/test_speedups.py:skip_if_speedups_missing:20 unittest',
+    'tests/test_speedups.py:skip_if_speedups_missing.<locals>.wrapper:19 unittest',
+    'tests/test_speedups.py:skip_if_speedups_missing.<locals>.wrapper:20 unittest',
     'tests/test_unicode.py:TestUnicode.test_object_pairs_hook_with_unicode:65 builtins.eval',
   ],
 };
