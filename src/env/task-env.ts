@@ -284,11 +284,15 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     finishMessage?: string,
   ): Promise<StepResult> {
     let verify: VerifyResult;
+    const started = performance.now();
+    let verifyMs: number | undefined;
     try {
       const files = await readWorkspace(ep.sandbox, this.settings.readLimits);
       const given = await this.givenFiles(ep);
       checkGrowth(given, files, this.settings.readLimits);
+      const verifying = performance.now();
       verify = await this.task.verify(ep.instance, files, this.verifyContext(ep, files, given));
+      verifyMs = Math.round(performance.now() - verifying);
     } catch (err) {
       if (this.isClosed) throw new ClosedError(`Env ${this.id}`);
       // The verification sandbox failed, not the agent's: infrastructure, whatever state the agent's is in.
@@ -300,7 +304,7 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       } else throw err;
     }
     ep.ended = true;
-    const info: StepInfo = { ...this.info(ep), verify };
+    const info: StepInfo = { ...this.info(ep), verify, scoreMs: Math.round(performance.now() - started), ...(verifyMs !== undefined && { verifyMs }) };
     if (truncation) info.truncation = truncation;
     if (finishMessage !== undefined) info.finishMessage = finishMessage;
     return { observation, reward: verify.reward, terminated: !truncated, truncated, info };

@@ -41,6 +41,10 @@ export interface StepInfo {
   infraError?: { code: string; message: string };
   /** The verifier's verdict when the episode ended. */
   verify?: VerifyResult;
+  /** Time spent scoring the episode: reading the final files and verifying. */
+  scoreMs?: number;
+  /** Of that, the verifier's own time (its code checks included). */
+  verifyMs?: number;
   /** The agent's `finish` message. */
   finishMessage?: string;
   [key: string]: unknown;

@@ -67,9 +67,10 @@ export interface TaskDefinition<I extends BaseInstance = BaseInstance> {
    * option schemas are strict, so each says what it takes): `'imageContents'` — what the episodes'
    * image holds (`loadImageContents`, `onDropped`: see ImageCheckOptions), so targets whose answer
    * it holds are dropped; `'runner'` — a CodeRunner on the env's sandbox provider, to run the
-   * repository's tests. @default []
+   * repository's tests; `'progress'` — `onProgress(line)`, told what a long generation is doing
+   * (the CLI prints it on stderr). @default []
    */
-  generateInputs?: ReadonlyArray<'imageContents' | 'runner'>;
+  generateInputs?: ReadonlyArray<'imageContents' | 'runner' | 'progress'>;
   /** The files the agent starts from: the repository with the answer removed. Never the answer. */
   workspace: (instance: I) => Promise<WorkspaceFiles>;
   /** The task prompt: the first observation (it may be computed asynchronously, from the repository's files say). */

@@ -74,11 +74,15 @@ export function registerTaskCommands(program: Command): void {
       const drops = dropCollector((d) => process.stderr.write(`hybrid-gym: ${describeDropped(d)}\n`));
       const imageOptions = acceptsImageContents(task) && opts.imageCheck ? { onDropped: drops.onDropped, loadImageContents: () => cliImageContents(image, say) } : {};
       // Only generators that run the repository's tests start a provider.
-      const provider = task.generateInputs?.includes('runner') ? await createProvider(opts.sandbox) : undefined;
+      // They run them in the image the episodes will use (the repository's own, with its dependencies).
+      const provider = task.generateInputs?.includes('runner')
+        ? await createProvider(opts.sandbox, opts.sandbox === 'docker' && opts.image !== undefined ? { image } : {})
+        : undefined;
       let made: BaseInstance[];
       try {
         const runnerOptions = provider ? { runner: new SandboxCodeRunner(provider) } : {};
-        made = await task.generate!({ repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}), ...imageOptions, ...runnerOptions });
+        const progress = task.generateInputs?.includes('progress') ? { onProgress: say } : {};
+        made = await task.generate!({ repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}), ...imageOptions, ...runnerOptions, ...progress });
       } finally {
         await provider?.close();
       }

@@ -37,7 +37,7 @@ export const FuncGenOptionsSchema = FuncGenCandidateOptionsSchema.extend({
   reward: z.enum(['binary', 'fraction']).default('binary'),
   /** Runs the repository's tests in fresh sandboxes (make() and the CLI pass one on the episodes' provider). */
   runner: z.custom<CodeRunner>((v) => typeof (v as CodeRunner | null)?.run === 'function', 'expected a CodeRunner ({ run(files, check) })'),
-  /** The image the tests run in, written into each instance. @default the runner's image */
+  /** The image the tests run in, written into each instance when given. @default the runner's image (instances then name none) */
   image: z.string().min(1).optional(),
   /** pytest options the suite needs (plugins to load, source folders such as `src`), kept in each instance. @default {} */
   pytest: PytestOptionsSchema.default({}),
@@ -150,7 +150,7 @@ function toInstance(
   image: string | undefined,
 ): FuncGenInstance {
   const t = c.target;
-  const key = JSON.stringify([name, o.seed, t.file, t.qualname, t.occurrence]);
+  const key = JSON.stringify([name, o.seed, t.file, t.qualname, t.occurrence, o.reward, tests, o.pytest]);
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 10);
   const slug = t.name.replace(/[^A-Za-z0-9_]/g, '').slice(0, 24);
   return {

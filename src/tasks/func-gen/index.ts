@@ -13,7 +13,7 @@ export const funcGenTask = defineTask<FuncGenInstance>({
   description: "Implement a function whose body was removed, judged by the repository's own tests; change nothing else.",
   instanceSchema: FuncGenInstanceSchema,
   generate: (options) => generateFuncGen(options as Parameters<typeof generateFuncGen>[0]),
-  generateInputs: ['runner', 'imageContents'],
+  generateInputs: ['runner', 'imageContents', 'progress'],
   workspace: funcGenWorkspace,
   prompt: funcGenPrompt,
   verify: verifyFuncGen,

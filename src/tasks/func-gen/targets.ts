@@ -1,4 +1,5 @@
 import type { TestMap } from '../../testrun/test-map.js';
+import { isProtectedForChecks } from '../protected-files.js';
 import { normalizeAnswerText } from '../image-contents.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
 import { codeEnd, findFunction, functionBodies } from './body.js';
@@ -39,7 +40,8 @@ export function scanCandidates(files: WorkspaceFiles, map: TestMap, options: Fun
   for (const f of map.functions) tested.set(`${f.file}\0${f.qualname}\0${f.line}`, f.tests);
   const out: CandidateScan = { candidates: [], untested: 0, skippedFiles: [] };
   for (const [file, content] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (!file.endsWith('.py')) continue;
+    // Protected files (tests, conftest.py, start-up hooks) are put back before the tests run: never targets.
+    if (!file.endsWith('.py') || isProtectedForChecks(file)) continue;
     const source = content.toString('utf8');
     // Offsets are the decoded text's; a file that does not round-trip would be rewritten on masking.
     if (source.charCodeAt(0) === 0xfeff || !Buffer.from(source, 'utf8').equals(content)) {
@@ -55,7 +57,8 @@ export function scanCandidates(files: WorkspaceFiles, map: TestMap, options: Fun
     for (const v of verdicts) {
       if (!v.ok) continue;
       const fn = findFunction(parsed, v.qualname, v.occurrence)!;
-      const tests = tested.get(`${file}\0${v.qualname}\0${fn.definition.anchorLine}`);
+      // A test in the target's own file would be restored with it (the masked copy) before the tests run.
+      const tests = tested.get(`${file}\0${v.qualname}\0${fn.definition.anchorLine}`)?.filter((id) => id.split('::')[0] !== file);
       if (!tests || tests.length === 0) {
         out.untested++;
         continue;

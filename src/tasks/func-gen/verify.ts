@@ -18,7 +18,8 @@ export interface Violation {
 /** One of the instance's tests as the verification run saw it (`missing`: never reported). */
 export interface TestVerdict {
   nodeid: string;
-  outcome: PytestResults['tests'][number]['outcome'] | 'missing';
+  /** `missing`: selected, never reported; `not-run`: a file check failed first, so no test ran. */
+  outcome: PytestResults['tests'][number]['outcome'] | 'missing' | 'not-run';
   message?: string;
 }
 
@@ -53,7 +54,8 @@ export async function verifyFuncGen(instance: FuncGenInstance, final: WorkspaceF
     after === undefined ? null : await firstCompileError([{ file: t.file, after: final.get(t.file)!, before: masked.get(t.file)! }], ctx.run, { pureOnly: failedChecks }),
   );
   if (failedChecks || compile.compileError) {
-    return { reward: 0, success: false, details: { violations, policy, ...compile, tests: instance.tests.map((nodeid) => ({ nodeid, outcome: 'not-run' })) } };
+    const tests: TestVerdict[] = instance.tests.map((nodeid) => ({ nodeid, outcome: 'not-run' }));
+    return { reward: 0, success: false, details: { violations, policy, ...compile, tests, passed: 0, total: tests.length } };
   }
 
   const results = await runPytest(ctx.run, { ...instance.pytest, tests: instance.tests, timeoutMs: TEST_TIMEOUT_MS, name: 'func-gen-tests' });
@@ -100,15 +102,16 @@ function compareTargetFile(before: string, after: string, instance: FuncGenInsta
   if (!fn) return [{ file: t.file, problem: `${t.qualname} is gone (renamed, moved or deleted)` }];
   if (!fn.region) return [{ file: t.file, line: fn.definition.line, problem: `the body of ${t.qualname} is empty` }];
   const remasked = after.slice(0, fn.region.start) + (fn.indent ?? '') + FUNC_GEN_PLACEHOLDER + after.slice(fn.region.end);
-  const out: Violation[] = [];
   if (stripDocstringsAndComments(remasked) !== stripDocstringsAndComments(before)) {
     // Reported in the agent's lines: those after the body move by its length.
     let line = firstDifferentLine(before, remasked);
     const placeholderLine = lineOf(remasked, fn.region.start);
     if (line > placeholderLine) line += lineOf(after, fn.region.end) - placeholderLine;
     const where = line >= fn.definition.anchorLine && line < fn.definition.bodyLine ? ` (the signature or decorators of ${t.qualname})` : '';
-    out.push({ file: t.file, line, problem: `code outside the body of ${t.qualname} changed${where}` });
+    // Docstrings are compared only when the code lines up; a code change is the violation then.
+    return [{ file: t.file, line, problem: `code outside the body of ${t.qualname} changed${where}` }];
   }
+  const out: Violation[] = [];
   const b = parsePythonSource(before, t.file);
   const a = parsePythonSource(remasked, t.file);
   if ((b.moduleDocstring?.literal ?? null) !== (a.moduleDocstring?.literal ?? null)) out.push({ file: t.file, line: 1, problem: 'the module docstring changed' });
