@@ -106,8 +106,15 @@ export class SandboxCodeRunner implements CodeRunner {
     const unprivileged = !this.asRoot && this.provider.name !== 'local';
     const [workdir, support, out] = [dirs.workdir, dirs.support, dirs.out].map(shellQuote);
     // Before any checked code runs: a failure here is the sandbox's, not the code's.
+    const fds = (check.outputFds ?? []).map((name, k) => {
+      if (!/^[\w.-]+$/.test(name)) throw new CheckSandboxError(check.name, `outputFds: "${name}" is not a plain file name`);
+      return { name, fd: k + 3, path: shellQuote(`${dirs.out}/${name}`) };
+    });
+    // `out` is root's and sticky, like /tmp: the command may add files, not remove or replace the
+    // root-owned ones it writes through descriptors.
     const prepare = unprivileged
-      ? `mkdir -p ${out} ${support} && chown -R 0:0 ${workdir} ${support} && chmod -R go-w ${workdir} ${support} && chown ${NOBODY}:${NOBODY} ${out} && ` +
+      ? `mkdir -p ${out} ${support} && chown -R 0:0 ${workdir} ${support} ${out} && chmod -R go-w ${workdir} ${support} && chmod 1777 ${out} && ` +
+        fds.map((f) => `: > ${f.path} && chmod 600 ${f.path} && `).join('') +
         `{ [ ! -d ${support}/private ] || { chown -R ${NOBODY}:${NOBODY} ${support}/private && chmod -R go-rwx ${support}/private; }; } && command -v setpriv`
       : `mkdir -p ${out} ${support}`;
     try {
@@ -121,9 +128,15 @@ export class SandboxCodeRunner implements CodeRunner {
       throw await this.failure(sandbox, check, err);
     }
     const drop = unprivileged ? `setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs ` : '';
-    const env = { ...baseEnv(this.provider), ...(unprivileged && { HOME: '/tmp' }), ...check.env };
+    const env = {
+      ...baseEnv(this.provider),
+      ...(unprivileged && { HOME: '/tmp' }),
+      ...check.env,
+      ...(fds.length > 0 && { HYBRID_GYM_FDS: fds.map((f) => `${f.name}=${f.fd}`).join(',') }),
+    };
     const vars = Object.entries(env).map(([k, v]) => shellQuote(`${k}=${v}`));
-    const script = `cd ${workdir} && exec ${drop}env -i ${vars.join(' ')} ${argv.map(shellQuote).join(' ')}`;
+    const redirects = fds.map((f) => ` ${f.fd}>>${f.path}`).join('');
+    const script = `cd ${workdir} && exec ${drop}env -i ${vars.join(' ')} ${argv.map(shellQuote).join(' ')}${redirects}`;
     try {
       ({ exitCode, output, timedOut } = await sandbox.execDetached(['sh', '-c', script], { timeoutMs, cwd: dirs.workdir }));
     } catch (err) {

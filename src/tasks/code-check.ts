@@ -29,6 +29,14 @@ export interface CodeCheck {
   support?: Record<string, string | Uint8Array>;
   /** Files read back from `out` after the command, relative to it. Missing ones come back undefined. @default [] */
   collect?: string[];
+  /**
+   * Files of `out` (plain names) that the sandbox creates before the command starts and hands to it
+   * open for appending, as file descriptors 3, 4, ... in this order; the variable `HYBRID_GYM_FDS`
+   * says which is which (`results.jsonl=3,other=4`). Where checked code runs unprivileged it cannot
+   * open, replace or remove these files by their path: only the descriptor writes to them (a test
+   * runner's results channel). @default []
+   */
+  outputFds?: string[];
   /** Hard limit; the command is killed after it (the result says `timedOut`). @default 300000 */
   timeoutMs?: number;
   /** Extra environment variables of the command. @default {} */

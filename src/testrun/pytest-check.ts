@@ -86,6 +86,7 @@ export function pytestCheck(options: PytestCheckOptions = {}): PytestCheck {
       'private/config.json': JSON.stringify(config),
     },
     collect: [RESULTS_FILE],
+    outputFds: [RESULTS_FILE],
     // The files of the selected tests come from the pristine copy whatever they are named (a
     // Django-style tests.py, spec/*_spec.py), not only what the task's protected rule covers.
     ...(o.tests ? { protect: [...new Set(o.tests.map((t) => t.split('::')[0]!))] } : {}),

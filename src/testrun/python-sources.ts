@@ -22,11 +22,19 @@ def main():
     sys.dont_write_bytecode = True
     sys.path.insert(0, support)
 
+    # The results file: opened by the sandbox (as root, where the checks run unprivileged) and passed
+    # as a descriptor, so code under test can neither open, replace nor remove it by its path.
+    fds = dict(item.split("=", 1) for item in os.environ.pop("HYBRID_GYM_FDS", "").split(",") if "=" in item)
+    results_fd = int(fds["results.jsonl"]) if "results.jsonl" in fds else os.open(
+        os.path.join(out, "results.jsonl"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+    )
+    # Not handed on to the subprocesses of the code under test.
+    os.set_inheritable(results_fd, False)
+    _undumpable()
+
     def note(record):
         record["n"] = config["nonce"]
-        fd = os.open(os.path.join(out, "results.jsonl"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.write(fd, (json.dumps(record) + "\n").encode("utf-8", "replace"))
-        os.close(fd)
+        os.write(results_fd, (json.dumps(record) + "\n").encode("utf-8", "replace"))
 
     # No repository code has run yet: a failure here is the sandbox's (no pytest in the image), and
     # the "ready" line, written before any, tells later failures from it.
@@ -45,12 +53,24 @@ def main():
     for rel in reversed([""] + config.get("pythonPath", [])):
         sys.path.insert(0, os.path.join(workdir, rel) if rel else workdir)
     recorder = hybrid_gym_pytest.Recorder(
-        out, config["nonce"], workdir, trace=config.get("trace", False), trace_exclude=config.get("traceExclude")
+        results_fd, config["nonce"], workdir, trace=config.get("trace", False), trace_exclude=config.get("traceExclude")
     )
     args = list(config["args"]) + ["--rootdir", workdir] + list(config.get("tests", []))
     code = pytest.main(args, plugins=[recorder])
     sys.stdout.flush()
     sys.exit(int(code))
+
+
+def _undumpable():
+    # PR_SET_DUMPABLE 0: /proc/self/{mem,fd,environ} become root's, so code under test running as
+    # nobody cannot write this process's memory or reopen its descriptors through /proc.
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+        del sys.modules["ctypes"]
+    except Exception:
+        pass
 
 
 if __name__ == "__main__":
@@ -89,6 +109,12 @@ _OUTCOME_HOOKS = (
 )
 
 
+def _fingerprint(obj):
+    # The object, and what a function runs: swapping its code or defaults in place counts as a replacement.
+    fn = getattr(obj, "__func__", obj)
+    return (obj, getattr(fn, "__code__", None), getattr(fn, "__defaults__", None), getattr(fn, "__kwdefaults__", None))
+
+
 def _guarded():
     import _pytest.python
     import _pytest.reports
@@ -101,6 +127,10 @@ def _guarded():
         ("runner.runtestprotocol", _pytest.runner, "runtestprotocol"),
         ("runner.call_runtest_hook", _pytest.runner, "call_runtest_hook"),
         ("CallInfo.from_call", _pytest.runner.CallInfo, "from_call"),
+        ("CallInfo.__init__", _pytest.runner.CallInfo, "__init__"),
+        ("TestReport.__new__", _pytest.reports.TestReport, "__new__"),
+        ("BaseReport.passed", _pytest.reports.BaseReport, "passed"),
+        ("BaseReport.failed", _pytest.reports.BaseReport, "failed"),
         ("Function.runtest", _pytest.python.Function, "runtest"),
         ("python.pytest_pyfunc_call", _pytest.python, "pytest_pyfunc_call"),
         ("Recorder.emit", Recorder, "emit"),
@@ -113,10 +143,10 @@ def _guarded():
 
 
 class Recorder:
-    def __init__(self, out, nonce, workdir, trace=False, trace_exclude=None):
+    def __init__(self, fd, nonce, workdir, trace=False, trace_exclude=None):
         self.nonce = nonce
         self.workdir = workdir
-        self.fd = os.open(os.path.join(out, "results.jsonl"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self.fd = fd
         self.reports = {}
         self.counts = {}
         self.trace = trace
@@ -131,12 +161,13 @@ class Recorder:
 
     def snapshot(self):
         # What decides outcomes, as it was before any repository code ran.
-        return {name: inspect.getattr_static(owner, attr, None) for name, owner, attr in _guarded()}
+        return {name: _fingerprint(inspect.getattr_static(owner, attr, None)) for name, owner, attr in _guarded()}
 
     def tamper_checks(self, session):
         found = []
         for name, owner, attr in _guarded():
-            if inspect.getattr_static(owner, attr, None) is not self.guarded.get(name):
+            now = _fingerprint(inspect.getattr_static(owner, attr, None))
+            if any(a is not b for a, b in zip(now, self.guarded.get(name, ()))):
                 found.append("%s was replaced during the run" % name)
         pm = session.config.pluginmanager
         for hook in _OUTCOME_HOOKS:

@@ -42,7 +42,7 @@ const GEN = ['generate', 'func-localize', '--repo', SHOP];
 const cases: Case[] = [
   // generate
   ['no task', () => ['generate', '--repo', SHOP], /missing required argument 'task'/],
-  ['an unknown task, with a suggestion', () => ['generate', 'func-localise', '--repo', SHOP], /<task> func-localise: did you mean "func-localize"\? Tasks: dep-search, func-localize/],
+  ['an unknown task, with a suggestion', () => ['generate', 'func-localise', '--repo', SHOP], /<task> func-localise: did you mean "func-localize"\? Tasks: dep-search, func-gen, func-localize/],
   ['no --repo', () => ['generate', 'func-localize'], /required option '--repo <dir>' not specified/],
   ['a --repo that does not exist', () => ['generate', 'func-localize', '--repo', './nope'], /--repo \.\/nope: no such directory/],
   ['a --repo that is a file', () => ['generate', 'func-localize', '--repo', 'package.json'], /--repo package\.json: not a directory/],
@@ -143,7 +143,7 @@ describe('the command line answers', () => {
   it('generate --help lists the tasks with their descriptions', async () => {
     const r = await runCli(['generate', '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Tasks:\n {2}dep-search {6}\S.*\n {2}func-localize {3}Find a function/m);
+    expect(r.stdout).toMatch(/^Tasks:\n {2}dep-search {6}\S.*\n {2}func-gen {8}Implement a function.*\n {2}func-localize {3}Find a function/m);
   });
 
   it('generate writes instances that verify finds, and ends 0', async () => {

@@ -105,6 +105,23 @@ describe.runIf(dockerReady())('verification sandbox (docker)', () => {
     expect(r.collected['result.txt']?.toString()).toBe('verdict\n');
   });
 
+  it('outputFds: the command writes them through descriptors and cannot open, remove or replace them by path', async () => {
+    const script = [
+      'echo "fds=$HYBRID_GYM_FDS"',
+      'echo through-fd >&3',
+      '{ echo forged >> "$3/results.jsonl" && echo opened-by-path; } 2>/dev/null',
+      '{ rm -f "$3/results.jsonl" && [ ! -e "$3/results.jsonl" ] && echo removed; } 2>/dev/null',
+      '{ mv "$3/results.jsonl" "$3/gone" && echo moved; } 2>/dev/null',
+      '{ echo mine > "$3/extra.txt" && echo added-file; } 2>/dev/null',
+    ].join('; ');
+    const r = await runner.run(files({}), sh('fds', script, { outputFds: ['results.jsonl'], collect: ['results.jsonl', 'extra.txt'] }));
+    expect(r.output).toContain('fds=results.jsonl=3');
+    for (const refused of ['opened-by-path', 'removed', 'moved']) expect(r.output).not.toContain(refused);
+    expect(r.output).toContain('added-file');
+    expect(r.collected['results.jsonl']?.toString()).toBe('through-fd\n');
+    expect(r.collected['extra.txt']?.toString()).toBe('mine\n');
+  });
+
   it('a command that removes or replaces its own out directory gets nothing collected, not an infrastructure error', async () => {
     const removed = await runner.run(files({}), sh('rm-out', 'echo x > "$3/r.txt"; rm -rf "$3"', { collect: ['r.txt'] }));
     expect(removed.collected).toEqual({ 'r.txt': undefined });

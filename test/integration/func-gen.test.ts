@@ -138,9 +138,11 @@ describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () =>
       d,
       await agentFiles(
         d,
+        // The runner's name is split so that the body policy's text rule does not stop it first.
         body(
+          'py = "py" + "test"',
           'with open("conftest.py", "w") as f:',
-          '    f.write("import pytest\\n@pytest.hookimpl(hookwrapper=True)\\ndef pytest_runtest_makereport(item, call):\\n    o = yield\\n    o.get_result().outcome = \\"passed\\"\\n")',
+          '    f.write(f"import {py}\\n@{py}.hookimpl(hookwrapper=True)\\ndef {py}_runtest_makereport(item, call):\\n    o = yield\\n    o.get_result().outcome = \\"passed\\"\\n")',
           'return 0',
         ),
       ),
@@ -163,6 +165,18 @@ describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () =>
     // SystemExit needs no forbidden name: pytest records it as the test's failure.
     const raised = await verify(d, await agentFiles(d, body('raise SystemExit(0)')));
     expect(raised).toMatchObject({ reward: 0, success: false });
+  }, 300_000);
+
+  it('code that only CPython sees fails: a comment turned into code by a coding declaration or a lone carriage return', async () => {
+    const d = byName('total');
+    // Each redefines total at import, after the def, where the syntax tree sees a comment.
+    const hidden = 'total = lambda items: sum(p * q for p, q in items)';
+    const cr = await verify(d, await agentFiles(d, (m) => `${body('return None')(m)}# done\r${hidden}\n`));
+    expect(cr.reward).toBe(0);
+    expect(problems(cr)).toEqual(['a carriage return that does not end a line (CPython reads it as a line break, so a comment could hold code)']);
+    const utf7 = await verify(d, await agentFiles(d, (m) => `# coding: utf-7\n${body('return None')(m)}# done+AAo-${hidden}\n`));
+    expect(utf7.reward).toBe(0);
+    expect(problems(utf7)[0]).toContain('the coding declaration changed (CPython would decode the file as codec utf-7');
   }, 300_000);
 
   it('a signature, decorator or docstring change fails with the violation named', async () => {

@@ -78,7 +78,7 @@ export function cleandoc(doc: string): string {
 }
 
 /** The docstring statement of a body block (the first statement when it is a str literal), if any. */
-export function docstringStatement(block: PyNode | undefined): { statement: PyNode; literal: PyNode } | null {
+export function docstringStatement(block: PyNode | undefined, text?: string): { statement: PyNode; literal: PyNode } | null {
   if (!block) return null;
   const first = statements(block)[0];
   if (!first || first.type !== 'expression_statement') return null;
@@ -86,6 +86,11 @@ export function docstringStatement(block: PyNode | undefined): { statement: PyNo
   if (exprs.length !== 1 || !exprs[0]) return null;
   const literal = unparenthesize(exprs[0]);
   if (literal.type !== 'string' && literal.type !== 'concatenated_string') return null;
+  // With the text: an f-string or bytes (any part of a concatenation) is code to CPython, not a docstring.
+  if (text !== undefined) {
+    const parts = literal.type === 'string' ? [literal] : literal.children.filter((c) => c.type === 'string');
+    if (parts.some((p) => splitLiteral(text.slice(p.start, p.end)) === null)) return null;
+  }
   return { statement: first, literal };
 }
 

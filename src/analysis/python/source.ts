@@ -30,15 +30,15 @@ export function parsePythonSource(text: string, file = '<string>'): ParsedPython
 }
 
 /** Docstring statements: the first string statement of the module and of each def/class body. */
-function docstringNodes(root: PyNode): Set<PyNode> {
+function docstringNodes(root: PyNode, text: string): Set<PyNode> {
   const out = new Set<PyNode>();
   const stack: PyNode[] = [root];
   for (let n = stack.pop(); n; n = stack.pop()) {
     if (n.type === 'module') {
-      const d = docstringStatement(n);
+      const d = docstringStatement(n, text);
       if (d) out.add(d.statement);
     } else if (n.type === 'function_definition' || n.type === 'class_definition') {
-      const d = docstringStatement(n.children.find((c) => c.field === 'body'));
+      const d = docstringStatement(n.children.find((c) => c.field === 'body'), text);
       if (d) out.add(d.statement);
     }
     for (const c of n.children) if (c.named) stack.push(c);
@@ -54,6 +54,6 @@ function docstringNodes(root: PyNode): Set<PyNode> {
 export function stripDocstringsAndComments(source: string): string {
   const { root, text } = parsePython(source);
   const out: string[] = [];
-  walkCode(root, text, docstringNodes(root), (t) => out.push(t.text));
+  walkCode(root, text, docstringNodes(root, text), (t) => out.push(t.text));
   return out.join(' ');
 }

@@ -79,13 +79,38 @@ export const BODY_POLICY: readonly BodyPolicyRule[] = [
   { kind: 'attribute', pattern: 'settrace', why: 'traces the test process' },
   { kind: 'attribute', pattern: 'setprofile', why: 'hooks every call of the test process' },
   { kind: 'attribute', pattern: 'sys', why: 'reaches the sys module through another module (its modules, exit, frames)' },
+  ...[
+    'modules', 'currentframe', 'getouterframes', 'getinnerframes', 'getargvalues', 'walk_tb', 'walk_stack', 'getattr_static',
+    'attrgetter', 'methodcaller', 'resolve_name', 'locate', 'FunctionType', 'CodeType', 'LambdaType',
+    '__func__', '__closure__', 'cell_contents', '__dict__', '__getattribute__', '__setattr__', '__delattr__',
+    'gc', 'ctypes', '_ctypes', 'importlib', 'pickle', '_pickle', 'marshal', 'copyreg', 'pkgutil', 'pydoc', 'runpy',
+    'pytest', '_pytest', 'unittest', 'builtins', 'inspect', 'traceback', 'signal', 'atexit', 'faulthandler',
+  ].map((pattern): BodyPolicyRule => ({ kind: 'attribute', pattern, why: 'reaches the process’s modules, frames or objects whatever the object it is read from' })),
+  { kind: 'name', pattern: 'pickle', why: 'runs code and imports modules named in data' },
+  { kind: 'name', pattern: '_pickle', why: 'runs code and imports modules named in data' },
+  { kind: 'name', pattern: 'marshal', why: 'makes code objects from data' },
+  { kind: 'name', pattern: 'copyreg', why: 'changes how objects are rebuilt from data' },
+  { kind: 'name', pattern: 'pkgutil', why: 'imports modules by computed names' },
+  { kind: 'name', pattern: 'pydoc', why: 'imports modules by computed names' },
+  { kind: 'name', pattern: 'runpy', why: 'runs modules by computed names' },
+  { kind: 'name', pattern: 'builtins.vars', why: 'reads an object’s attributes by computed names' },
+  { kind: 'name', pattern: 'builtins.locals', why: 'reads the frame’s variables by computed names' },
+  { kind: 'syntax', pattern: 'attribute by a computed name', why: 'getattr, setattr, delattr or hasattr whose name is not a plain literal, or passed as a value: reaches what the rules name' },
+  { kind: 'syntax', pattern: 'class that compares equal', why: 'a class defined in the body with __eq__, __ne__, __bool__ or __hash__ (or type() with three arguments): an object that passes comparisons without being the answer' },
+  { kind: 'text', pattern: 'pytest', why: 'names the test runner that judges the body' },
+  { kind: 'text', pattern: 'hybrid_gym', why: 'names the verification check’s own plugin' },
+  { kind: 'text', pattern: 'CallInfo', why: 'names the test runner’s internals' },
+  { kind: 'text', pattern: 'TestReport', why: 'names the test runner’s internals' },
+  { kind: 'name', pattern: 'builtins.globals', why: 'rebinds module-level names (the functions the tests compare against)' },
+  { kind: 'syntax', pattern: 'global', why: 'rebinds module-level names (the functions the tests compare against)' },
+  { kind: 'syntax', pattern: 'assignment to an imported name', why: 'changes a module or class the tests also use (monkeypatching)' },
   { kind: 'path', pattern: '/proc', why: 'reaches the process through /proc (its memory, its open files)' },
   { kind: 'path', pattern: '/dev/fd', why: 'reaches the process’s open files (the test recorder’s included)' },
   { kind: 'text', pattern: '.hybrid-gym-check', why: 'reaches the verification check’s own files' },
 ];
 
 export interface BodyPolicyRule {
-  kind: 'name' | 'attribute' | 'path' | 'text';
+  kind: 'name' | 'attribute' | 'path' | 'text' | 'syntax';
   pattern: string;
   why: string;
 }
@@ -108,7 +133,7 @@ export interface BodyPolicyOptions {
   moduleSource?: string;
 }
 
-const BARE_BUILTINS = new Set(['eval', 'exec', 'compile', '__import__', 'exit', 'quit']);
+const BARE_BUILTINS = new Set(['eval', 'exec', 'compile', '__import__', 'exit', 'quit', 'globals', 'vars', 'locals']);
 const ATTRIBUTE_GETTERS = new Set(['getattr', 'setattr', 'delattr', 'hasattr']);
 
 /**
@@ -305,10 +330,24 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
   }
   const locals = localNames(nodes, text);
   for (const name of imports.keys()) locals.delete(name);
+  // `s = sys`, `m = (os)`: a local that holds a module (or a name under one) stands for it.
+  const aliases = new Map<string, PyNode>();
+  for (const a of descendants(nodes, 'assignment')) {
+    const left = child(a, 'left');
+    const right = unwrap(child(a, 'right'));
+    if (left?.type === 'identifier' && right && (right.type === 'identifier' || right.type === 'attribute')) aliases.set(src(left), right);
+  }
 
   /** The dotted name an identifier stands for, or null when it is a local, a parameter or unknown. */
+  const resolving = new Set<string>();
   const resolveName = (name: string): string | null => {
     if (imports.has(name)) return imports.get(name)!;
+    if (aliases.has(name) && !ctx.params.has(name) && !resolving.has(name)) {
+      resolving.add(name);
+      const target = resolve(aliases.get(name)!);
+      resolving.delete(name);
+      return target;
+    }
     if (ctx.params.has(name) || locals.has(name)) return null;
     if (ctx.module?.has(name)) return ctx.module.get(name) ?? null;
     if (name === '__builtins__') return 'builtins';
@@ -318,7 +357,8 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
     return name;
   };
   /** `a.b.c` as a resolved dotted name, or null when its root is not a plain name. */
-  const resolve = (n: PyNode): string | null => {
+  const resolve = (node: PyNode): string | null => {
+    const n = unwrap(node)!;
     if (n.type === 'identifier') return resolveName(src(n));
     if (n.type === 'attribute') {
       const obj = child(n, 'object');
@@ -337,6 +377,10 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
       case 'comment':
         continue;
       case 'identifier': {
+        // getattr & co. passed as values (functools.reduce(getattr, ...), map(getattr, ...)).
+        if (ATTRIBUTE_GETTERS.has(src(n)) && isReference(n) && resolveName(src(n)) === src(n) && !(n.parent?.type === 'call' && n.field === 'function')) {
+          at(n, SYNTAX.computed);
+        }
         if (isReference(n)) {
           const full = resolveName(src(n));
           const rule = full ? nameRule(full) : null;
@@ -359,8 +403,37 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
         if (fn?.type === 'identifier' && ATTRIBUTE_GETTERS.has(src(fn)) && resolveName(src(fn)) === src(fn) && args[0] && name !== null) {
           checkMember(n, args[0], name);
         }
+        if (fn?.type === 'identifier' && ATTRIBUTE_GETTERS.has(src(fn)) && resolveName(src(fn)) === src(fn) && (args.length < 2 || name === null)) {
+          at(n, SYNTAX.computed);
+        }
+        if (fn?.type === 'identifier' && src(fn) === 'type' && resolveName('type') === 'type' && args.length === 3) at(n, SYNTAX.equal);
+        // setattr(module, ...) / delattr(module, ...), whatever the name.
+        if (fn?.type === 'identifier' && (src(fn) === 'setattr' || src(fn) === 'delattr') && resolveName(src(fn)) === src(fn) && args[0] && (importedName(args[0]) || importedRoot(args[0]))) {
+          at(n, SYNTAX.imported);
+        }
         break;
       }
+      case 'global_statement':
+        at(n, SYNTAX.global);
+        break;
+      case 'class_definition': {
+        const methods = descendants([n], 'function_definition').map((f) => src(child(f, 'name')!));
+        if (methods.some((m) => EQUALITY_DUNDERS.has(m))) at(n, SYNTAX.equal);
+        break;
+      }
+      case 'concatenated_string': {
+        // 'f_' 'back': the parts joined, as Python joins them.
+        const value = n.children.filter((c) => c.type === 'string').map((c) => c.children.filter((x) => x.type === 'string_content').map(src).join('')).join('');
+        for (const rule of stringRules(value)) at(n, rule);
+        break;
+      }
+      case 'assignment':
+      case 'augmented_assignment':
+        if (targets(child(n, 'left')).some(importedRoot)) at(n, SYNTAX.imported);
+        break;
+      case 'delete_statement':
+        if (n.children.filter((c) => c.named).flatMap(targets).some(importedRoot)) at(n, SYNTAX.imported);
+        break;
       case 'subscript': {
         // x.__dict__['name'] and vars(x)['name']
         const value = child(n, 'value');
@@ -377,14 +450,36 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
       }
       case 'string': {
         const value = n.children.filter((c) => c.type === 'string_content').map(src).join('');
-        for (const rule of BODY_POLICY) {
-          if (rule.kind === 'text' && value.includes(rule.pattern)) at(n, rule);
-          if (rule.kind === 'path' && new RegExp(`^\\s*${escapeRegExp(rule.pattern)}(/|$|\\s)`).test(value)) at(n, rule);
-        }
+        for (const rule of stringRules(value)) at(n, rule);
         break;
       }
     }
     walk.push(...n.children);
+  }
+
+  /** Whether a target is an attribute or item of an imported module or name (`mod.f = ...`, `Cls.x = ...`). */
+  function importedRoot(t: PyNode): boolean {
+    if (t.type !== 'attribute' && t.type !== 'subscript') return false;
+    let cur: PyNode | undefined = t;
+    while (cur && (cur.type === 'attribute' || cur.type === 'subscript')) cur = unwrap(child(cur, cur.type === 'attribute' ? 'object' : 'value'));
+    return cur !== undefined && importedName(cur);
+  }
+
+  /** Whether a node is a name bound by an import (of the body or of the file), or a local alias of one. */
+  function importedName(node: PyNode): boolean {
+    const n = unwrap(node);
+    if (n?.type !== 'identifier') return false;
+    const name = src(n);
+    if (imports.has(name)) return true;
+    if (ctx.params.has(name)) return false;
+    if (aliases.has(name) && !resolving.has(name)) {
+      resolving.add(name);
+      const aliased = importedName(aliases.get(name)!) || importedRoot(aliases.get(name)!);
+      resolving.delete(name);
+      return aliased;
+    }
+    if (locals.has(name)) return false;
+    return (ctx.module?.get(name) ?? null) !== null;
   }
 
   function checkMember(where: PyNode, obj: PyNode, name: string): void {
@@ -404,6 +499,55 @@ function isReference(n: PyNode): boolean {
   if ((p.type === 'function_definition' || p.type === 'class_definition') && n.field === 'name') return false;
   if (p.type === 'dotted_name' || p.type === 'aliased_import') return false;
   return true;
+}
+
+const syntaxRule = (pattern: string) => BODY_POLICY.find((r) => r.kind === 'syntax' && r.pattern === pattern)!;
+const SYNTAX = {
+  global: syntaxRule('global'),
+  imported: syntaxRule('assignment to an imported name'),
+  computed: syntaxRule('attribute by a computed name'),
+  equal: syntaxRule('class that compares equal'),
+};
+const EQUALITY_DUNDERS = new Set(['__eq__', '__ne__', '__bool__', '__hash__']);
+
+/**
+ * The rules a string literal's value breaks: a text rule it contains, a path rule it names, or a
+ * forbidden attribute or module it spells exactly (`getattr(x, "f_back")` and the like, however the
+ * name reaches getattr).
+ */
+function stringRules(value: string): BodyPolicyRule[] {
+  const out: BodyPolicyRule[] = [];
+  for (const rule of BODY_POLICY) {
+    if (rule.kind === 'text' && value.includes(rule.pattern)) out.push(rule);
+    else if (rule.kind === 'path' && new RegExp(`^\\s*${escapeRegExp(rule.pattern)}(/|$|\\s)`).test(value)) out.push(rule);
+    else if (rule.kind === 'attribute' && value === rule.pattern) out.push(rule);
+  }
+  return out;
+}
+
+function unwrap(n: PyNode | undefined): PyNode | undefined {
+  let cur = n;
+  while (cur?.type === 'parenthesized_expression') cur = cur.children.find((c) => c.named && c.type !== 'comment');
+  return cur;
+}
+
+function descendants(nodes: readonly PyNode[], type: string): PyNode[] {
+  const out: PyNode[] = [];
+  const stack = [...nodes];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    if (n.type === type) out.push(n);
+    stack.push(...n.children);
+  }
+  return out;
+}
+
+/** The targets of an assignment's left side (tuple and list targets unpacked). */
+function targets(t: PyNode | undefined): PyNode[] {
+  if (!t) return [];
+  if (['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'parenthesized_expression', 'expression_list'].includes(t.type)) {
+    return t.children.filter((c) => c.named).flatMap(targets);
+  }
+  return [t];
 }
 
 function nameRule(full: string): BodyPolicyRule | null {

@@ -6,6 +6,7 @@ import { codeEnd, findFunction, functionBodies } from './body.js';
 import { funcGenCandidates, type FuncGenCandidateOptions } from './candidates.js';
 import { checkFunctionBodyPolicy } from './body-policy.js';
 import { maskFunctionBody } from './mask.js';
+import { plainSource } from './source-form.js';
 import type { FuncGenTarget } from './schema.js';
 
 /** A function the repository's passing tests exercise, ready to mask. */
@@ -26,7 +27,7 @@ export interface CandidateScan {
   candidates: Candidate[];
   /** Functions the candidate filter accepted that no mapped test enters. */
   untested: number;
-  /** Files skipped: not UTF-8, a byte-order mark, or syntax errors. */
+  /** Files skipped: not UTF-8 (or declared otherwise), a byte-order mark, a lone carriage return, or syntax errors. */
   skippedFiles: string[];
 }
 
@@ -44,7 +45,7 @@ export function scanCandidates(files: WorkspaceFiles, map: TestMap, options: Fun
     if (!file.endsWith('.py') || isProtectedForChecks(file)) continue;
     const source = content.toString('utf8');
     // Offsets are the decoded text's; a file that does not round-trip would be rewritten on masking.
-    if (source.charCodeAt(0) === 0xfeff || !Buffer.from(source, 'utf8').equals(content)) {
+    if (source.charCodeAt(0) === 0xfeff || !Buffer.from(source, 'utf8').equals(content) || !plainSource(content)) {
       out.skippedFiles.push(file);
       continue;
     }

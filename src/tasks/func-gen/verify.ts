@@ -7,6 +7,7 @@ import type { VerifyContext, VerifyResult } from '../define-task.js';
 import { checkFunctionBodyPolicy } from './body-policy.js';
 import { FUNC_GEN_PLACEHOLDER, findFunction, functionBodies, lineOf } from './body.js';
 import type { FuncGenInstance } from './schema.js';
+import { sourceFormChange } from './source-form.js';
 import { funcGenWorkspace } from './workspace.js';
 
 export interface Violation {
@@ -45,6 +46,8 @@ export async function verifyFuncGen(instance: FuncGenInstance, final: WorkspaceF
   const after = final.get(t.file)?.toString('utf8');
   let policy: Violation[] = [];
   if (after !== undefined && after !== masked.get(t.file)!.toString('utf8')) {
+    const form = sourceFormChange(masked.get(t.file)!, final.get(t.file)!);
+    if (form) violations.push({ file: t.file, problem: form });
     violations.push(...compareTargetFile(masked.get(t.file)!.toString('utf8'), after, instance));
     const verdict = checkFunctionBodyPolicy(after, t);
     if (verdict && !verdict.ok) policy = verdict.violations.map((v) => ({ file: t.file, line: v.line, problem: v.what }));
