@@ -37,6 +37,41 @@ export class UsageError extends HybridGymError {
 }
 
 /** A generator found nothing to make instances from; `reasons` counts why each Python file was passed over. */
+/**
+ * A generator that needs the repository's tests found none that pass in the sandbox: the suite
+ * did not import (a dependency the image lacks, a src layout without `pythonPath`) or failed.
+ */
+export class NoPassingTestsError extends HybridGymError {
+  readonly task: string;
+  readonly repo: string;
+  readonly image: string;
+  /** Tests that failed in both runs of the suite. */
+  readonly failing: number;
+  /** Test modules that did not import, with pytest's reason. */
+  readonly collectErrors: ReadonlyArray<{ nodeid: string; message?: string }>;
+  constructor(task: string, repo: string, image: string, failing: number, collectErrors: ReadonlyArray<{ nodeid: string; message?: string }>) {
+    const first = collectErrors[0];
+    const reason = first?.message ? ` (first: ${first.nodeid}: ${lastLine(first.message)})` : '';
+    super(
+      'NO_PASSING_TESTS',
+      `${task} found no instances in ${repo}: none of its tests passed in ${image} ` +
+        `(${failing} failed, ${collectErrors.length} test module${collectErrors.length === 1 ? '' : 's'} did not import${reason}). ` +
+        'Build an image with the repository\'s dependencies (hybrid-gym image build --apt PKG / --pip REQ) and pass it with --image, ' +
+        'or name its source folder for a src layout (generator option pytest.pythonPath: generate --set \'pytest={"pythonPath":["src"]}\').',
+    );
+    this.task = task;
+    this.repo = repo;
+    this.image = image;
+    this.failing = failing;
+    this.collectErrors = collectErrors;
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines.find((l) => /^E\s/.test(l)) ?? lines[lines.length - 1] ?? '').replace(/^E\s+/, '').trim();
+}
+
 export class NoInstancesError extends HybridGymError {
   readonly task: string;
   readonly repo: string;

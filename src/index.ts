@@ -10,6 +10,7 @@ export {
   ImageBuildError,
   UsageError,
   NoInstancesError,
+  NoPassingTestsError,
   type ValidationIssue,
 } from './errors.js';
 

@@ -76,3 +76,21 @@ function statOf(path: string): ReturnType<typeof statSync> | undefined {
     return undefined;
   }
 }
+
+/**
+ * Collects repeated `--set key=value` into an object: the value is JSON when it parses as JSON
+ * (`10`, `true`, `{"pythonPath":["src"]}`), else the string as given.
+ */
+export function keyValue(value: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('Expected key=value, for example --set perFile=10.');
+  const key = value.slice(0, eq);
+  const raw = value.slice(eq + 1);
+  let parsed: unknown = raw;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // A plain string.
+  }
+  return { ...previous, [key]: parsed };
+}

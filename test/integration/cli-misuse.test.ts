@@ -53,10 +53,12 @@ const cases: Case[] = [
   ['--n 0x10', () => [...GEN, '--n', '0x10'], /--n 0x10: expected a whole number/],
   ['--n with no value', () => [...GEN, '--n'], /option '--n <n>' argument missing/],
   ['--seed 1x', () => [...GEN, '--seed', '1x'], /--seed 1x: expected a whole number/],
+  ['--set without a value', () => [...GEN, '--set', 'perFile'], /--set perFile: expected key=value, for example --set perFile=10/],
+  ['--set of an unknown generator option', () => [...GEN, '--set', 'perFil=3'], /perFil: unknown option; did you mean "perFile"\?/],
   ['--seed empty', () => [...GEN, '--seed', ''], /--seed "": expected a whole number/],
   ['--out in a folder that does not exist', () => [...GEN, '--out', T('nope/out.jsonl')], /--out .*nope\/out\.jsonl: the folder .*nope does not exist/],
   ['--out that is a folder', () => [...GEN, '--out', tmp], /--out .*: it is a directory/],
-  ['an unknown option, with a suggestion', () => [...GEN, '--sed', '1'], /unknown option '--sed'.*Did you mean --seed\?/],
+  ['an unknown option, with a suggestion', () => [...GEN, '--sed', '1'], /unknown option '--sed'.*Did you mean (one of )?--seed/],
   ['an extra argument', () => [...GEN, 'extra'], /too many arguments for 'generate'/],
   ['a repo without Python files', () => ['generate', 'func-localize', '--repo', T('no-python')], /func-localize found no instances in .*no-python: it holds no Python files/, 1],
   [

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,7 @@ import type { VerifyResult } from '../../src/tasks/define-task.js';
 import { FUNC_GEN_PLACEHOLDER } from '../../src/tasks/func-gen/body.js';
 import { funcGenTask, generateFuncGen, type FuncGenInstance } from '../../src/tasks/func-gen/index.js';
 import type { WorkspaceFiles } from '../../src/workspace/files.js';
+import { NoPassingTestsError } from '../../src/errors.js';
 import { dockerReady } from './helpers.js';
 
 const REPO = fileURLToPath(new URL('../fixtures/func-gen/shop', import.meta.url));
@@ -188,6 +189,18 @@ describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () =>
     expect(problems(decorator)[0]).toContain('code outside the body of apply_discount changed');
     const docstring = await verify(d, await agentFiles(d, (m) => gold(m).replace('rounded to cents.', 'rounded.')));
     expect(problems(docstring)).toEqual(['a docstring changed (apply_discount)']);
+  }, 300_000);
+
+  it('a repository whose tests do not import in the image gets an error naming the module, not an empty success', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'hg-fg-missing-'));
+    mkdirSync(join(repo, 'pkg'));
+    mkdirSync(join(repo, 'tests'));
+    writeFileSync(join(repo, 'pkg/__init__.py'), 'import numpy_missing_xyz\n\ndef add(a, b):\n    c = a + b\n    return c\n');
+    writeFileSync(join(repo, 'tests/test_add.py'), 'from pkg import add\n\ndef test_add():\n    assert add(1, 2) == 3\n');
+    const error = await generateFuncGen({ repo, runner, cacheDir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoPassingTestsError);
+    expect((error as Error).message).toContain("tests/test_add.py: ModuleNotFoundError: No module named 'numpy_missing_xyz'");
+    expect((error as Error).message).toContain('hybrid-gym image build');
   }, 300_000);
 
   it('make() generates from the repository; an oracle episode scores 1.0', async () => {

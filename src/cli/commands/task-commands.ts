@@ -10,14 +10,14 @@ import { verifyFiles } from '../../env/verify-files.js';
 import { SandboxCodeRunner } from '../../env/code-runner.js';
 import { registeredEnvs, registeredTask, taskByName } from '../../env/registry.js';
 import { closest } from '../../env/closest.js';
-import { UsageError } from '../../errors.js';
+import { UsageError, ValidationError } from '../../errors.js';
 import { isFailed, rollout, type EpisodeRecord } from '../../rollout/rollout.js';
 import { createProvider, type SandboxKind } from '../../sandbox/create-provider.js';
 import type { BaseInstance, TaskDefinition } from '../../tasks/define-task.js';
 import { toJsonl } from '../../tasks/instances-io.js';
 import { loadRepoFiles } from '../../workspace/files.js';
 import { writeWorkspaceDir } from '../../workspace/host-workspace.js';
-import { existingDir, existingFile, newOrEmptyDir, nonEmpty, oneOf, outputFile, seed, wholeNumber } from '../args.js';
+import { existingDir, existingFile, keyValue, newOrEmptyDir, nonEmpty, oneOf, outputFile, seed, wholeNumber } from '../args.js';
 import { loadInstanceFile, pickInstance } from '../instance-file.js';
 import { makeProgress } from '../progress.js';
 import { progressBar } from '../progress-bar.js';
@@ -64,8 +64,9 @@ export function registerTaskCommands(program: Command): void {
     .option('--image <tag>', `the sandbox image episodes will use: targets whose answer it holds are dropped (default ${DEFAULT_IMAGE}; another is written into each instance)`, nonEmpty)
     .option('--no-image-check', 'keep targets whose answer the image holds (and do not ask the engine)')
     .addOption(new Option('--sandbox <kind>', `where generators that run the repository's tests run them: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
+    .option('--set <key=value>', 'a generator option of the task (repeatable; JSON values): --set perFile=10 --set \'pytest={"pythonPath":["src"]}\'', keyValue, {})
     .addHelpText('after', () => `\nTasks:\n${generatorTasks().map((t) => `  ${t.name.padEnd(16)}${t.description ?? ''}`).join('\n')}\n`)
-    .action(async (name: string, opts: { repo: string; n?: number; seed: number; out?: string; image?: string; imageCheck: boolean; sandbox: SandboxKind }) => {
+    .action(async (name: string, opts: { repo: string; n?: number; seed: number; out?: string; image?: string; imageCheck: boolean; sandbox: SandboxKind; set: Record<string, unknown> }) => {
       const task = taskByName(name)!;
       const say = makeProgress();
       const repo = resolve(opts.repo);
@@ -82,7 +83,13 @@ export function registerTaskCommands(program: Command): void {
       try {
         const runnerOptions = provider ? { runner: new SandboxCodeRunner(provider) } : {};
         const progress = task.generateInputs?.includes('progress') ? { onProgress: say } : {};
-        made = await task.generate!({ repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}), ...imageOptions, ...runnerOptions, ...progress });
+        made = await task
+          .generate!({ ...opts.set, repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}), ...imageOptions, ...runnerOptions, ...progress })
+          .catch((error: unknown) => {
+            // A bad --set is the command line's misuse (exit 2), not a failure of the generator.
+            if (error instanceof ValidationError && Object.keys(opts.set).length > 0) throw new UsageError(error.message, { option: '--set', cause: error });
+            throw error;
+          });
       } finally {
         await provider?.close();
       }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import pLimit from 'p-limit';
 import { z } from 'zod';
+import { NoInstancesError, NoPassingTestsError } from '../../errors.js';
 import { parseOptions } from '../../options.js';
 import { buildTestMap } from '../../testrun/test-map.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
@@ -80,10 +81,12 @@ export async function generateFuncGen(input: FuncGenOptions): Promise<FuncGenIns
   const name = basename(repoPath);
   const files = await repoFiles(repoPath);
   const image = o.image ?? o.runner.image;
+  if (![...files.keys()].some((f) => f.endsWith('.py'))) throw new NoInstancesError('func-gen', repoPath, 0, {});
   o.onProgress?.(`func-gen: test map of ${name} (runs the whole suite twice unless cached)`);
   const map = await buildTestMap(o.runner, files, {
     ...(image && { image }), ...(o.cacheDir && { cacheDir: o.cacheDir }), refresh: o.refreshTestMap, pytest: o.pytest,
   });
+  if (map.tests.length === 0) throw new NoPassingTestsError('func-gen', repoPath, map.image, map.excluded.failing.length, map.collectErrors);
   const scan = scanCandidates(files, map, { minLines: o.minLines, maxLines: o.maxLines, includeTests: o.includeTests });
   o.onProgress?.(`func-gen: ${map.tests.length} passing tests, ${scan.candidates.length} candidate functions`);
   const contents = o.imageContents ?? (scan.candidates.length > 0 && o.loadImageContents ? await o.loadImageContents() : undefined);
