@@ -133,7 +133,15 @@ export async function generateFuncGen(input: FuncGenOptions): Promise<FuncGenIns
     });
     o.onProgress?.(`func-gen: ${instances.length} instances from ${next} of ${pool.length} candidates`);
   }
+  if (scan.skippedFiles.length > 0) {
+    o.onProgress?.(`func-gen: ${scan.skippedFiles.length} files skipped, not plain UTF-8 Python (another encoding, a lone carriage return, syntax errors), e.g. ${scan.skippedFiles[0]}`);
+  }
   for (const [reason, examples] of dropped) o.onDropped?.({ task: 'func-gen', reason, count: examples.length, examples: examples.slice(0, 5) });
+  const screened = [...dropped.values()].reduce((k, e) => k + e.length, 0);
+  o.onProgress?.(
+    `func-gen: ${instances.length} instances; of ${scan.candidates.length} candidates, ${screened} dropped and ` +
+      `${scan.candidates.length - instances.length - screened} left over by the caps (n ${o.n}, perFile ${o.perFile})`,
+  );
   return instances;
 }
 
