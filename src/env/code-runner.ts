@@ -115,19 +115,26 @@ export class SandboxCodeRunner implements CodeRunner {
     const prepare = unprivileged
       ? `mkdir -p ${out} ${support} && chown -R 0:0 ${workdir} ${support} ${out} && chmod -R go-w ${workdir} ${support} && chmod 1777 ${out} && ` +
         fds.map((f) => `: > ${f.path} && chmod 600 ${f.path} && `).join('') +
-        `{ [ ! -d ${support}/private ] || { chown -R ${NOBODY}:${NOBODY} ${support}/private && chmod -R go-rwx ${support}/private; }; } && command -v setpriv`
+        `{ [ ! -d ${support}/private ] || { chown -R ${NOBODY}:${NOBODY} ${support}/private && chmod -R go-rwx ${support}/private; }; } && command -v setpriv && command -v setsid`
       : `mkdir -p ${out} ${support}`;
     try {
       const prepared = await sandbox.execDetached(['sh', '-c', prepare], { timeoutMs: 60_000, cwd: '/' });
       if (prepared.exitCode !== 0) {
-        const why = unprivileged && prepared.output.trim() === '' ? 'the image has no setpriv (util-linux), needed to run checked code unprivileged' : prepared.output.trim().slice(-500);
+        const text = prepared.output.trim();
+        const why = unprivileged && !/\/setsid$/m.test(text)
+          ? `${text ? `${text.slice(-300)}; ` : ''}checked code runs through setpriv and setsid (util-linux), which the image must have`
+          : text.slice(-500);
         throw new CheckSandboxError(check.name, `the verification sandbox could not be prepared: ${why}`);
       }
     } catch (err) {
       if (err instanceof CheckSandboxError) throw err;
       throw await this.failure(sandbox, check, err);
     }
-    const drop = unprivileged ? `setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs ` : '';
+    // A session of its own: no controlling terminal, so the checked code cannot type into the
+    // sandbox's root shell (TIOCSTI) through /dev/tty; then nobody, without capabilities.
+    const drop =
+      (this.provider.name !== 'local' ? 'setsid -w ' : '') +
+      (unprivileged ? `setpriv --reuid=${NOBODY} --regid=${NOBODY} --clear-groups --inh-caps=-all --bounding-set=-all --no-new-privs ` : '');
     const env = {
       ...baseEnv(this.provider),
       ...(unprivileged && { HOME: '/tmp' }),

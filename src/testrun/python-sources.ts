@@ -143,6 +143,13 @@ def _guarded():
 
 
 class Recorder:
+    # No instance dict: a method cannot be shadowed on the instance (rec.outcome = ...), which the
+    # class-level guard would not see.
+    __slots__ = (
+        "nonce", "workdir", "fd", "reports", "counts", "trace", "exclude", "files", "codes", "keep",
+        "functions", "current", "early", "guarded", "__weakref__",
+    )
+
     def __init__(self, fd, nonce, workdir, trace=False, trace_exclude=None):
         self.nonce = nonce
         self.workdir = workdir

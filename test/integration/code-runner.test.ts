@@ -105,6 +105,18 @@ describe.runIf(dockerReady())('verification sandbox (docker)', () => {
     expect(r.collected['result.txt']?.toString()).toBe('verdict\n');
   });
 
+  it('checked code has no controlling terminal: it cannot type into the sandbox’s shell (TIOCSTI)', async () => {
+    const py = [
+      'import os, fcntl, termios',
+      'try:\n    os.open("/dev/tty", os.O_RDWR)\n    print("opened-tty")\nexcept OSError as e:\n    print("no-tty", e.errno)',
+      'for fd in (0, 1, 2):\n    try:\n        fcntl.ioctl(fd, termios.TIOCSTI, b"x")\n        print("typed", fd)\n    except OSError as e:\n        print("refused", fd)',
+    ].join('\n');
+    const r = await runner.run(files({}), { name: 'tty', argv: () => ['python3', '-c', py] });
+    expect(r.output).toContain('no-tty');
+    expect(r.output).not.toContain('opened-tty');
+    expect(r.output).not.toContain('typed');
+  });
+
   it('outputFds: the command writes them through descriptors and cannot open, remove or replace them by path', async () => {
     const script = [
       'echo "fds=$HYBRID_GYM_FDS"',

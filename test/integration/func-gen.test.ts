@@ -139,9 +139,9 @@ describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () =>
       d,
       await agentFiles(
         d,
-        // The runner's name is split so that the body policy's text rule does not stop it first.
+        // The runner's name is built at run time so that the body policy's text rule does not stop it first.
         body(
-          'py = "py" + "test"',
+          'py = "".join(["py", "test"])',
           'with open("conftest.py", "w") as f:',
           '    f.write(f"import {py}\\n@{py}.hookimpl(hookwrapper=True)\\ndef {py}_runtest_makereport(item, call):\\n    o = yield\\n    o.get_result().outcome = \\"passed\\"\\n")',
           'return 0',

@@ -13,6 +13,12 @@
  * - `path`: a string literal (of any use: `open`, `os.open`, `pathlib`) that names this path or one under it.
  * - `text`: a string literal that contains this text.
  */
+/** Modules that are forbidden when reached as an attribute of another (`toolz.compatibility.os`, `json.sys`). */
+export const MODULE_ATTRIBUTES: readonly string[] = [
+  'gc', 'ctypes', '_ctypes', 'importlib', 'pickle', '_pickle', 'marshal', 'copyreg', 'pkgutil', 'pydoc', 'runpy',
+  'pytest', '_pytest', 'unittest', 'builtins', 'inspect', 'traceback', 'signal', 'atexit', 'faulthandler',
+];
+
 export const BODY_POLICY: readonly BodyPolicyRule[] = [
   { kind: 'name', pattern: 'gc', why: 'reaches every object of the process, pytest’s included' },
   { kind: 'name', pattern: 'ctypes', why: 'writes the process’s memory' },
@@ -79,11 +85,17 @@ export const BODY_POLICY: readonly BodyPolicyRule[] = [
   { kind: 'attribute', pattern: 'sys', why: 'reaches the sys module through another module (its modules, exit, frames)' },
   ...[
     'modules', 'currentframe', 'getouterframes', 'getinnerframes', 'getargvalues', 'walk_tb', 'walk_stack', 'getattr_static',
+    'getmembers', 'getmembers_static', 'get_field', 'new_class',
     'attrgetter', 'methodcaller', 'resolve_name', 'locate', 'FunctionType', 'CodeType', 'LambdaType',
     '__func__', '__closure__', 'cell_contents', '__dict__', '__getattribute__', '__setattr__', '__delattr__',
-    'gc', 'ctypes', '_ctypes', 'importlib', 'pickle', '_pickle', 'marshal', 'copyreg', 'pkgutil', 'pydoc', 'runpy',
-    'pytest', '_pytest', 'unittest', 'builtins', 'inspect', 'traceback', 'signal', 'atexit', 'faulthandler',
   ].map((pattern): BodyPolicyRule => ({ kind: 'attribute', pattern, why: 'reaches the process’s modules, frames or objects whatever the object it is read from' })),
+  ...MODULE_ATTRIBUTES.map((pattern): BodyPolicyRule => ({ kind: 'attribute', pattern, why: 'a forbidden module reached through another one' })),
+  { kind: 'name', pattern: 'inspect.getmembers', why: 'reads an object’s attributes by computed names' },
+  { kind: 'name', pattern: 'inspect.getmembers_static', why: 'reads an object’s attributes by computed names' },
+  { kind: 'name', pattern: 'string.Formatter', why: 'reads attributes by names in a format string (get_field)' },
+  { kind: 'name', pattern: '_string', why: 'reads attributes by names in a format string' },
+  { kind: 'name', pattern: 'types.new_class', why: 'makes a class from a namespace the check cannot read' },
+  { kind: 'syntax', pattern: 'non-ASCII identifier', why: 'CPython reads identifiers NFKC-normalised (ｓys is sys): the check cannot compare them' },
   { kind: 'name', pattern: 'pickle', why: 'runs code and imports modules named in data' },
   { kind: 'name', pattern: '_pickle', why: 'runs code and imports modules named in data' },
   { kind: 'name', pattern: 'marshal', why: 'makes code objects from data' },

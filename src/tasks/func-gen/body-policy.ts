@@ -1,6 +1,6 @@
 import { child, parsePython, type PyNode } from '../../analysis/python/parser.js';
 import { anyFunctionBodies, findFunction } from './body.js';
-import { BODY_POLICY, type BodyPolicyRule } from './body-policy-rules.js';
+import { BODY_POLICY, MODULE_ATTRIBUTES, type BodyPolicyRule } from './body-policy-rules.js';
 import { importBindings, localNames, moduleBindings, type Bindings } from './python-bindings.js';
 
 export { BODY_POLICY, type BodyPolicyRule } from './body-policy-rules.js';
@@ -94,7 +94,8 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
       for (const b of importBindings(n, text)) {
         if (b.local === '*') stars.push(b.target);
         else imports.set(b.local, b.target);
-        const rule = nameRule(b.imported);
+        // `from operator import attrgetter` is the attribute `attrgetter` of a module.
+        const rule = nameRule(b.imported) ?? (n.type === 'import_from_statement' ? attributeRule(b.imported.split('.').pop()!) : null);
         if (rule) at(n, rule);
       }
       continue;
@@ -131,17 +132,35 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
   };
   /** `a.b.c` as a resolved dotted name, or null when its root is not a plain name. */
   const resolve = (node: PyNode): string | null => {
-    const n = unwrap(node)!;
-    if (n.type === 'identifier') return resolveName(src(n));
-    if (n.type === 'attribute') {
-      const obj = child(n, 'object');
+    // A loop, not recursion: a chain of 100,000 attributes must not overflow the stack.
+    const names: string[] = [];
+    let n = unwrap(node);
+    while (n?.type === 'attribute') {
       const attr = child(n, 'attribute');
-      const base = obj ? resolve(obj) : null;
-      return base && attr ? `${base}.${src(attr)}` : null;
+      if (!attr) return null;
+      names.push(src(attr));
+      n = unwrap(child(n, 'object'));
     }
-    return null;
+    if (n?.type !== 'identifier') return null;
+    const base = resolveName(src(n));
+    return base === null ? null : [base, ...names.reverse()].join('.');
+  };
+  /** `vars(self)`: the object's own attributes. */
+  const isVarsOfSelf = (n: PyNode): boolean => {
+    const call = n.parent;
+    if (src(n) !== 'vars' || call?.type !== 'call' || n.field !== 'function') return false;
+    const args = child(call, 'arguments')?.children.filter((c) => c.named && c.type !== 'comment') ?? [];
+    return args.length === 1 && isSelf(args[0]);
+  };
+  /** `self` as the method's own parameter, never rebound in the body: attributes read from it are the object's own. */
+  const isSelf = (node: PyNode | undefined): boolean => {
+    const n = unwrap(node);
+    return n?.type === 'identifier' && src(n) === 'self' && ctx.params.has('self') && !locals.has('self') && !aliases.has('self');
   };
 
+  const explained = new Set<PyNode>();
+  // eval → ｅval: CPython compares identifiers after NFKC normalisation, the rules do not.
+  for (const id of descendants(nodes, 'identifier')) if (/[^\x00-\x7f]/.test(src(id))) at(id, SYNTAX.nonAscii);
   const walk = [...nodes];
   for (let n = walk.pop(); n; n = walk.pop()) {
     switch (n.type) {
@@ -154,18 +173,31 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
         if (ATTRIBUTE_GETTERS.has(src(n)) && isReference(n) && resolveName(src(n)) === src(n) && !(n.parent?.type === 'call' && n.field === 'function')) {
           at(n, SYNTAX.computed);
         }
-        if (isReference(n)) {
+        if (isReference(n) && !isVarsOfSelf(n)) {
           const full = resolveName(src(n));
           const rule = full ? nameRule(full) : null;
           if (rule) at(n, rule);
         }
         break;
       }
+      case 'binary_operator': {
+        // "tb_" + "frame": constant concatenations are read as the string they make.
+        const folded = n.parent?.type === 'binary_operator' ? null : foldString(n, text);
+        if (folded !== null) for (const rule of stringRules(folded)) at(n, rule);
+        break;
+      }
       case 'attribute': {
         // The resolved name says more (`os._exit`) than the bare attribute (`_exit`): one report.
         const attr = child(n, 'attribute');
-        const full = resolve(n);
-        const rule = (full ? nameRule(full) : null) ?? (attr ? attributeRule(src(attr)) : null);
+        // Only the outermost attribute of a chain is resolved (a name rule that matches a prefix
+        // matches the whole chain): resolving every link would be quadratic in the chain's length.
+        const inner = n.parent?.type === 'attribute' && n.field === 'object';
+        const full = inner ? null : resolve(n);
+        const own = attr !== undefined && src(attr) === '__dict__' && isSelf(child(n, 'object'));
+        const byName = full ? nameRule(full) : null;
+        // The chain's name rule explains its links: `_sys.modules.clear()` is one sys.modules.
+        if (byName) for (let x = unwrap(child(n, 'object')); x?.type === 'attribute'; x = unwrap(child(x, 'object'))) explained.add(x);
+        const rule = byName ?? (attr && !own && !explained.has(n) ? attributeRule(src(attr)) : null);
         if (rule) at(n, rule);
         break;
       }
@@ -176,7 +208,7 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
         if (fn?.type === 'identifier' && ATTRIBUTE_GETTERS.has(src(fn)) && resolveName(src(fn)) === src(fn) && args[0] && name !== null) {
           checkMember(n, args[0], name);
         }
-        if (fn?.type === 'identifier' && ATTRIBUTE_GETTERS.has(src(fn)) && resolveName(src(fn)) === src(fn) && (args.length < 2 || name === null)) {
+        if (fn?.type === 'identifier' && ATTRIBUTE_GETTERS.has(src(fn)) && resolveName(src(fn)) === src(fn) && (args.length < 2 || name === null) && !isSelf(args[0])) {
           at(n, SYNTAX.computed);
         }
         if (fn?.type === 'identifier' && src(fn) === 'type' && resolveName('type') === 'type' && args.length === 3) at(n, SYNTAX.equal);
@@ -201,9 +233,14 @@ function scan(nodes: readonly PyNode[], text: string, ctx: ScanContext): BodyPol
         break;
       }
       case 'assignment':
-      case 'augmented_assignment':
-        if (targets(child(n, 'left')).some(importedRoot)) at(n, SYNTAX.imported);
+      case 'augmented_assignment': {
+        const assigned = targets(child(n, 'left'));
+        if (assigned.some(importedRoot)) at(n, SYNTAX.imported);
+        // `__eq__ = lambda s, o: True` in a class body, `Anything.__eq__ = ...` after it.
+        const named = (t: PyNode) => (t.type === 'identifier' ? src(t) : t.type === 'attribute' ? src(child(t, 'attribute')!) : '');
+        if (assigned.some((t) => EQUALITY_DUNDERS.has(named(t)))) at(n, SYNTAX.equal);
         break;
+      }
       case 'delete_statement':
         if (n.children.filter((c) => c.named).flatMap(targets).some(importedRoot)) at(n, SYNTAX.imported);
         break;
@@ -280,6 +317,7 @@ const SYNTAX = {
   imported: syntaxRule('assignment to an imported name'),
   computed: syntaxRule('attribute by a computed name'),
   equal: syntaxRule('class that compares equal'),
+  nonAscii: syntaxRule('non-ASCII identifier'),
 };
 const EQUALITY_DUNDERS = new Set(['__eq__', '__ne__', '__bool__', '__hash__']);
 
@@ -293,9 +331,37 @@ function stringRules(value: string): BodyPolicyRule[] {
   for (const rule of BODY_POLICY) {
     if (rule.kind === 'text' && value.includes(rule.pattern)) out.push(rule);
     else if (rule.kind === 'path' && new RegExp(`^\\s*${escapeRegExp(rule.pattern)}(/|$|\\s)`).test(value)) out.push(rule);
-    else if (rule.kind === 'attribute' && value === rule.pattern) out.push(rule);
+    // A module's name as a string ("pickle", "signal") is ordinary data; an attribute's is a lookup.
+    else if (rule.kind === 'attribute' && value === rule.pattern && !MODULE_ATTRIBUTES.includes(value)) out.push(rule);
   }
+  if (EQUALITY_DUNDERS.has(value)) out.push(SYNTAX.equal);
   return out;
+}
+
+/** The value of a constant string expression (literals joined by `+`, parentheses), or null. */
+function foldString(node: PyNode, text: string): string | null {
+  const stack: Array<{ n: PyNode; depth: number }> = [];
+  // Iterative left-to-right fold, bounded: deep nesting is not folded (and not needed for a name).
+  const parts: string[] = [];
+  stack.push({ n: node, depth: 0 });
+  while (stack.length > 0) {
+    const { n: cur0, depth } = stack.pop()!;
+    const cur = unwrap(cur0);
+    if (!cur || depth > 200) return null;
+    if (cur.type === 'string') {
+      const v = stringValue(cur, text);
+      if (v === null) return null;
+      parts.push(v);
+    } else if (cur.type === 'concatenated_string') {
+      for (const c of cur.children.filter((x) => x.type === 'string').reverse()) stack.push({ n: c, depth: depth + 1 });
+    } else if (cur.type === 'binary_operator' && cur.children.some((c) => !c.named && text.slice(c.start, c.end) === '+')) {
+      const left = child(cur, 'left');
+      const right = child(cur, 'right');
+      if (!left || !right) return null;
+      stack.push({ n: right, depth: depth + 1 }, { n: left, depth: depth + 1 });
+    } else return null;
+  }
+  return parts.join('');
 }
 
 function unwrap(n: PyNode | undefined): PyNode | undefined {

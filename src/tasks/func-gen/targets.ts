@@ -107,6 +107,11 @@ export class BodyLeakCheck {
 }
 
 function policyOf(source: string, target: { qualname: string; occurrence: number }): { policy?: string } {
-  const verdict = checkFunctionBodyPolicy(source, target);
-  return verdict && !verdict.ok ? { policy: verdict.violations[0]!.what.split(':')[0]! } : {};
+  try {
+    const verdict = checkFunctionBodyPolicy(source, target);
+    return verdict && !verdict.ok ? { policy: verdict.violations[0]!.what.split(':')[0]! } : {};
+  } catch (error) {
+    if (error instanceof RangeError) return { policy: 'too deeply nested to check' };
+    throw error;
+  }
 }

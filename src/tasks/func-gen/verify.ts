@@ -48,9 +48,15 @@ export async function verifyFuncGen(instance: FuncGenInstance, final: WorkspaceF
   if (after !== undefined && after !== masked.get(t.file)!.toString('utf8')) {
     const form = sourceFormChange(masked.get(t.file)!, final.get(t.file)!);
     if (form) violations.push({ file: t.file, problem: form });
-    violations.push(...compareTargetFile(masked.get(t.file)!.toString('utf8'), after, instance));
-    const verdict = checkFunctionBodyPolicy(after, t);
-    if (verdict && !verdict.ok) policy = verdict.violations.map((v) => ({ file: t.file, line: v.line, problem: v.what }));
+    try {
+      violations.push(...compareTargetFile(masked.get(t.file)!.toString('utf8'), after, instance));
+      const verdict = checkFunctionBodyPolicy(after, t);
+      if (verdict && !verdict.ok) policy = verdict.violations.map((v) => ({ file: t.file, line: v.line, problem: v.what }));
+    } catch (error) {
+      // Nesting deep enough to exhaust the checks' stack is the file's doing: it cannot be judged.
+      if (!(error instanceof RangeError)) throw error;
+      violations.push({ file: t.file, problem: `the file could not be checked (${error.message}): too deeply nested` });
+    }
   }
   const failedChecks = violations.length > 0 || policy.length > 0;
   const compile = compileDetails(

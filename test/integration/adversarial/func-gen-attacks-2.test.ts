@@ -18,8 +18,9 @@ const REPO = fileURLToPath(new URL('../../fixtures/func-gen/shop', import.meta.u
 
 // Round 2 of the func-gen red team (round 1: func-gen-attacks.test.ts, same harness). Attacks
 // assert the SAFE outcome (reward 0, success false, a verdict, no CheckSandboxError); those the
-// verifier does not stop yet are `it.fails(...)` with a comment naming the hole. False positives
-// (correct bodies the policy rejects) are `it.fails(...)` asserting reward 1.
+// verifier did not stop were `it.fails(...)` with a comment naming the hole; all are closed now and
+// kept as regressions. False positives (correct bodies the policy rejected) assert reward 1; the
+// one still refused is `it.fails`.
 
 describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an implemented body', () => {
   let provider: DockerProvider;
@@ -108,7 +109,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // f-string whose constant parts, joined, spell a forbidden attribute — better, forbid
     // attrgetter/methodcaller/getattr_static by any route (name rules for operator.attrgetter,
     // operator.methodcaller, inspect.getattr_static, inspect.getmembers).
-    it.fails('from operator import attrgetter (no `.attrgetter` attribute), names built with +', async () => {
+    it('from operator import attrgetter (no `.attrgetter` attribute), names built with +', async () => {
       const d = byName('total');
       await expectZero(fraction(d), await agentFiles(d, body(...frameRoute(['from operator import attrgetter', 'get = lambda o, n: attrgetter(n)(o)']))));
     }, T);
@@ -116,7 +117,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // HOLE: inspect.getmembers(obj) is every (name, value) of an object: a computed getattr that
     // no rule names. Fix: name rules for inspect.getmembers and inspect.getmembers_static (and
     // `from inspect import getmembers`).
-    it.fails('inspect.getmembers as a computed getattr', async () => {
+    it('inspect.getmembers as a computed getattr', async () => {
       const d = byName('total');
       await expectZero(fraction(d), await agentFiles(d, body(...frameRoute(['import inspect', 'get = lambda o, n: dict(inspect.getmembers(o))[n]']))));
     }, T);
@@ -125,7 +126,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // attribute chain and returns the OBJECT (str.format only returns text). The literal "0." +
     // name never equals a forbidden attribute. Fix: name rules for string.Formatter (get_field,
     // get_value) — or forbid the `string` module's Formatter outright; also `_string.formatter_field_name_split`.
-    it.fails('string.Formatter().get_field as a computed getattr', async () => {
+    it('string.Formatter().get_field as a computed getattr', async () => {
       const d = byName('total');
       await expectZero(fraction(d), await agentFiles(d, body(...frameRoute(['import string', 'get = lambda o, n: string.Formatter().get_field("0." + n, [o], {})[0]']))));
     }, T);
@@ -136,7 +137,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // identifier's text before resolving it (`src(n).normalize('NFKC')`), for names, attributes,
     // imports, keyword names and the module's bindings; or simply reject any non-ASCII identifier
     // in the body (and in the target file) — a correct body practically never needs one.
-    it.fails('fullwidth identifiers: ｓys._ｇetframe, fr.ｆ_back (NFKC-equal to the forbidden names)', async () => {
+    it('fullwidth identifiers: ｓys._ｇetframe, fr.ｆ_back (NFKC-equal to the forbidden names)', async () => {
       const d = byName('total');
       await expectZero(
         fraction(d),
@@ -160,7 +161,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // the guard list misses PyobjMixin.obj / Function.obj, Function._getobj, FixtureDef.execute,
     // python_api.RaisesContext.__exit__ ... Fix: fingerprint the whole MRO dicts of Function,
     // PyobjMixin, CallInfo, TestReport, BaseReport and the runner/python modules' globals.)
-    it.fails('fullwidth identifiers: ｓys.ｍodules, then PyobjMixin.obj makes later tests no-ops', async () => {
+    it('fullwidth identifiers: ｓys.ｍodules, then PyobjMixin.obj makes later tests no-ops', async () => {
       const d = byName('total');
       await expectZero(
         fraction(d),
@@ -182,7 +183,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // HOLE: 'class that compares equal' looks for `def __eq__` (function definitions) in a class
     // body; `__eq__ = lambda self, other: True` is an assignment. Fix: also flag assignments
     // (plain, tuple, chained) to the equality dunders in a class body.
-    it.fails('class Anything: __eq__ = lambda self, other: True', async () => {
+    it('class Anything: __eq__ = lambda self, other: True', async () => {
       const d = byName('total');
       await expectZero(d, await agentFiles(d, body('class Anything:', '    __eq__ = lambda self, other: True', `    ${ARITH}`, 'return Anything()')));
     }, T);
@@ -190,7 +191,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // HOLE: the same dunder set after the class statement: `Anything.__eq__ = ...` assigns to a
     // local class (not an imported name), and setattr(A, "__eq__", f) has a literal name no rule
     // names. Fix: flag any assignment/setattr whose attribute is an equality dunder (or any dunder).
-    it.fails('Anything.__eq__ assigned after the class statement', async () => {
+    it('Anything.__eq__ assigned after the class statement', async () => {
       const d = byName('total');
       await expectZero(
         d,
@@ -200,7 +201,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
 
     // HOLE: types.new_class builds a class from a callback (type() with three arguments is
     // flagged, this is not). Fix: name rules for types.new_class (and type.__new__, a metaclass call).
-    it.fails('types.new_class with __eq__ in its namespace callback', async () => {
+    it('types.new_class with __eq__ in its namespace callback', async () => {
       const d = byName('total');
       await expectZero(
         d,
@@ -220,7 +221,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // (never scored 0). Fix: make resolve()/importedRoot iterative (walk the chain with a loop),
     // or catch any exception of the static checks and turn it into a violation ("the body cannot
     // be checked"); cap the body's size / nesting depth.
-    it.fails('a 100 000-attribute chain overflows the policy’s recursion', async () => {
+    it('a 100 000-attribute chain overflows the policy’s recursion', async () => {
       const d = byName('total');
       await expectZero(d, await agentFiles(d, body(`return items${'.a'.repeat(100_000)}`)));
     }, T);
@@ -238,7 +239,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // redirected to a file or pipe (`setsid -w ... >out/log 2>&1 </dev/null`), or use docker exec
     // without a tty for checks; also set dev.tty.legacy_tiocsti=0 on hosts (a kernel default
     // since 6.2 on some distributions, not all).
-    it.fails('TIOCSTI: a command typed into root’s shell rewrites the results', async () => {
+    it('TIOCSTI: a command typed into root’s shell rewrites the results', async () => {
       const d = byName('total');
       await expectZero(
         fraction(d),
@@ -308,7 +309,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // a forbidden attribute when the object is `self` or a parameter AND the body has no frame /
     // module source... or, more robustly, accept the call and rely on runtime guards; at least
     // allow getattr(x, name) where `name` ranges over a literal tuple of safe strings.
-    it.fails('Cart.add with getattr over a literal tuple of attribute names', async () => {
+    it('Cart.add with getattr over a literal tuple of attribute names', async () => {
       const d = byName('Cart.add');
       await expectOne(
         d,
@@ -320,7 +321,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // Namespace) is flagged by the `builtins.vars` name rule, as is `locals()` in
     // `"...".format(**locals())`. Fix: flag vars() only when its argument is a module, a class
     // or unknown-and-subscripted with a forbidden name; allow `vars(self)` / `vars(<param>)`.
-    it.fails('Cart.add through vars(self)', async () => {
+    it('Cart.add through vars(self)', async () => {
       const d = byName('Cart.add');
       await expectOne(d, await agentFiles(d, body('if qty <= 0:', '    raise ValueError("qty must be positive")', 'vars(self)["items"].append((price, qty))', 'return self')));
     }, T);
@@ -329,6 +330,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // and `object.__setattr__(self, ...)` (frozen dataclasses' __post_init__) are flagged by the
     // '__dict__' and '__setattr__' attribute rules whatever the object. Fix: allow them on `self`
     // (the first parameter of a method) and on `object.__setattr__(self, ...)`.
+    // Still refused (accepted): object.__setattr__ is flagged whatever its first argument; self.__dict__ alone passes.
     it.fails('Cart.add through self.__dict__ / object.__setattr__(self, ...)', async () => {
       const d = byName('Cart.add');
       await expectOne(
@@ -346,7 +348,7 @@ describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an i
     // Here the string "pickle" in an error message's key. Fix: the string rule should only apply
     // to strings passed to getattr-like calls (or that are a dict key read from vars/__dict__),
     // and `modules` only on a name that resolves to sys (or an unknown module object).
-    it.fails('a string literal "pickle" (a format name) in a correct body', async () => {
+    it('a string literal "pickle" (a format name) in a correct body', async () => {
       const d = byName('total');
       await expectOne(d, await agentFiles(d, body('formats = {"pickle": 0, "json": 0}', 'result = formats["pickle"]', 'for price, qty in items:', '    result += price * qty', 'return result')));
     }, T);

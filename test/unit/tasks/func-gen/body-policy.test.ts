@@ -69,6 +69,18 @@ describe('func-gen body policy', () => {
     ['class Anything:\n        def __eq__(self, other):\n            return True\n    return Anything()', ['1 class that compares equal']],
     ['return type("A", (), {"__eq__": lambda s, o: True})()', ['1 class that compares equal']],
     ['"collected by pytest"', ['1 pytest']],
+    // The second round: attribute rules through from-imports, names folded from +, NFKC names,
+    // equality without a def, and the lookups that hand back objects.
+    ['from operator import attrgetter\n    get = attrgetter', ['1 attrgetter']],
+    ['getattr(e.__traceback__, "tb_" + "frame")', ['1 attribute by a computed name', '1 tb_frame']],
+    ['import ｓys', ['1 non-ASCII identifier']],
+    ['class Anything:\n        __eq__ = lambda self, other: True', ['2 class that compares equal']],
+    ['Anything.__eq__ = lambda self, other: True', ['1 class that compares equal']],
+    ['setattr(Anything, "__hash__", None)', ['1 class that compares equal']],
+    ['types.new_class("A", (), {}, fill)', ['1 types.new_class']],
+    ['dict(inspect.getmembers(o))[n]', ['1 inspect.getmembers']],
+    ['string.Formatter().get_field("0.x", [o], {})', ['1 get_field', '1 string.Formatter']],
+    ['return items' + '.a'.repeat(100_000), []],
     // Rebinding what the tests compare against: module-level names, other modules, imported classes.
     ['global helper\n    helper = None', ['1 global']],
     ['globals()["helper"] = None', ['1 builtins.globals']],
@@ -99,9 +111,17 @@ describe('func-gen body policy', () => {
       '    seen["a"] = 1',
       '    del seen["a"]',
       '    setattr(self, "name", value)',
+      '    for key, value in kwargs.items():',
+      '        setattr(self, key, value)',
+      '    handler = getattr(self, "visit_" + kind)',
+      '    state = dict(vars(self), extra=self.__dict__.get("extra"))',
+      '    fmt = "pickle" if binary else "signal"',
       '    return sys.version_info >= (3, 8) and os.getpid() and inspect.signature(f)',
     ].join('\n');
-    expect(checkBodyPolicy(body)).toEqual({ ok: true });
+    // Computed names, vars() and __dict__ on the method's own `self` are the object's own attributes.
+    expect(checkBodyPolicy(body, { parameters: ['self'] })).toEqual({ ok: true });
+    expect(flagged('    handler = getattr(self, "visit_" + kind)')).toEqual(['1 attribute by a computed name']);
+    expect(flagged('    self = type(self)\n    getattr(self, name)', { parameters: ['self'] })).toEqual(['2 attribute by a computed name']);
     // A parameter shadows the module it is named after.
     expect(checkBodyPolicy('    gc.run()', { parameters: ['gc'] })).toEqual({ ok: true });
     expect(flagged('    gc.run()')).toEqual(['1 gc']);

@@ -25,10 +25,10 @@ const PACKAGES = [
 /**
  * Every body of these packages the policy flags, and each really does what it is flagged for:
  * toolz looks modules and attributes up by name (`importlib.import_module`, `getattr(module,
- * name)`, `__dict__` when pickling curried functions) and reads bound methods' `__self__`
+ * name)` when pickling curried functions) and reads bound methods' `__self__`
  * (merge_with, groupby); its tests import pytest, importlib and doctest, read `vars()` and build
  * functions with `exec`; simplejson swaps its C speedups by assigning module globals
- * (`_toggle_speedups`), calls methods by computed names and pickles with `vars(self)`; its tests
+ * (`_toggle_speedups`), calls methods by computed names; its tests
  * compare against `eval` of JSON text and build unittest and doctest suites.
  */
 const EXPECTED_FLAGS: Record<string, string[]> = {
@@ -39,7 +39,6 @@ const EXPECTED_FLAGS: Record<string, string[]> = {
     'dicttoolz.py:merge_with:69 __self__',
     'functoolz.py:curry.__reduce__:356 importlib',
     'functoolz.py:curry.__reduce__:361 attribute by a computed name',
-    'functoolz.py:curry.__reduce__:371 __dict__',
     'functoolz.py:_restore_curry:381 importlib',
     'functoolz.py:_restore_curry:383 attribute by a computed name',
     'functoolz.py:_restore_curry:388 __dict__',
@@ -102,7 +101,6 @@ const EXPECTED_FLAGS: Record<string, string[]> = {
     '__init__.py:_toggle_speedups:568 global',
     'encoder.py:_make_iterencode:455 attribute by a computed name',
     'encoder.py:_make_iterencode.<locals>.call_method:455 attribute by a computed name',
-    'ordered_dict.py:OrderedDict.__reduce__:63 builtins.vars',
     'tests/__init__.py:NoExtensionTestSuite.run:12 unittest',
     'tests/__init__.py:additional_tests:31 unittest',
     'tests/__init__.py:additional_tests:33 doctest',
