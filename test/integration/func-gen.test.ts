@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { runEpisode } from '../../src/rollout/run-episode.js';
 import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
 import { SandboxPool } from '../../src/sandbox/pool.js';
 import type { VerifyResult } from '../../src/tasks/define-task.js';
+import { imageContentsOf } from '../../src/tasks/image-contents.js';
 import { FUNC_GEN_PLACEHOLDER } from '../../src/tasks/func-gen/body.js';
 import { funcGenTask, generateFuncGen, type FuncGenInstance } from '../../src/tasks/func-gen/index.js';
 import type { WorkspaceFiles } from '../../src/workspace/files.js';
@@ -69,6 +70,23 @@ describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () =>
     expect(d.target.body.text).toBe('    if not 0 <= percent <= 100:\n        raise ValueError("percent must be between 0 and 100")\n    return round(price * (100 - percent) / 100, 2)');
     expect(d.id).toMatch(/^func-gen-shop-apply_discount-[0-9a-f]{10}$/);
   });
+
+  it('drops a target whose body is elsewhere in the repository (a vendored copy) or in the image, and says so', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'hg-fg-leak-'));
+    cpSync(REPO, repo, { recursive: true });
+    const total = byName('total');
+    // The same code, indented and wrapped differently, in another file.
+    writeFileSync(join(repo, 'shop/_vendor.py'), `def _sum_pairs(items):\n${total.target.body.text.replace(/^ {4}/gm, '        ').replace(/^/, 'if True:\n')}\n`);
+    const drops: string[] = [];
+    const discount = byName('apply_discount').target.body.text;
+    const image = imageContentsOf('test-image', { bodies: [discount.split('\n').map((l) => l.trim()).join('\n')] });
+    const made = await generateFuncGen({ repo, runner, cacheDir, imageContents: image, onDropped: (d) => drops.push(`${d.reason}: ${d.examples.join(', ')}`) });
+    expect(made.map((i) => i.target.qualname).sort()).toEqual(['Cart.add', 'Cart.value', 'as_decimal']);
+    expect(drops.sort()).toEqual([
+      'its body is elsewhere in the repository: shop/pricing.py:total (shop/_vendor.py)',
+      'its body is in image test-image: shop/pricing.py:apply_discount',
+    ]);
+  }, 300_000);
 
   it('generates the same bytes again from the same seed', async () => {
     const again = await generateFuncGen({ repo: REPO, runner, cacheDir });
