@@ -1,6 +1,6 @@
-import { pytestCheck, type PytestCheckOptions } from '../../testrun/pytest-check.js';
-import { parsePytestResults, type PytestResults } from '../../testrun/results.js';
-import { CheckSandboxError } from '../../errors.js';
+import type { PytestCheckOptions } from '../../testrun/pytest-check.js';
+import type { PytestResults } from '../../testrun/results.js';
+import { runPytest } from '../../testrun/run-pytest.js';
 import type { CodeRunner } from '../code-check.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
 
@@ -42,9 +42,7 @@ export async function screenCandidate(original: WorkspaceFiles, maskedFile: { fi
   return { ok: false, reason: 'fails-alone', tests: selection };
 }
 
-async function run(files: WorkspaceFiles, tests: string[], s: ScreenInput, name: string): Promise<PytestResults> {
-  const check = pytestCheck({ ...s.pytest, tests, timeoutMs: s.timeoutMs, name });
-  const results = parsePytestResults(await s.runner.run(files, check, s.image ? { image: s.image } : {}), check);
-  if (results.setupError !== undefined) throw new CheckSandboxError(name, `the sandbox cannot run pytest: ${results.setupError}`);
-  return results;
+/** The tests on these files in a fresh sandbox; a sandbox that cannot run pytest throws (infrastructure). */
+function run(files: WorkspaceFiles, tests: string[], s: ScreenInput, name: string): Promise<PytestResults> {
+  return runPytest((check) => s.runner.run(files, check, s.image ? { image: s.image } : {}), { ...s.pytest, tests, timeoutMs: s.timeoutMs, name });
 }
