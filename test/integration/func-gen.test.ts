@@ -1,70 +1,25 @@
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { OracleAgent } from '../../src/agents/simple-agents.js';
-import { SandboxCodeRunner } from '../../src/env/code-runner.js';
 import { make } from '../../src/env/registry.js';
-import { verifyFiles } from '../../src/env/verify-files.js';
 import { runEpisode } from '../../src/rollout/run-episode.js';
-import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
 import { SandboxPool } from '../../src/sandbox/pool.js';
-import type { VerifyResult } from '../../src/tasks/define-task.js';
 import { imageContentsOf } from '../../src/tasks/image-contents.js';
 import { FUNC_GEN_PLACEHOLDER } from '../../src/tasks/func-gen/body.js';
-import { funcGenTask, generateFuncGen, type FuncGenInstance } from '../../src/tasks/func-gen/index.js';
-import type { WorkspaceFiles } from '../../src/workspace/files.js';
+import { funcGenTask, generateFuncGen } from '../../src/tasks/func-gen/index.js';
 import { NoPassingTestsError } from '../../src/errors.js';
+import { body, problems, SHOP_REPO as REPO, useShopInstances } from './func-gen-harness.js';
 import { dockerReady } from './helpers.js';
 
-const REPO = fileURLToPath(new URL('../fixtures/func-gen/shop', import.meta.url));
-const PRICING = 'shop/pricing.py';
-
 describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () => {
-  let provider: DockerProvider;
-  let runner: SandboxCodeRunner;
-  let instances: FuncGenInstance[];
-  const cacheDir = mkdtempSync(join(tmpdir(), 'hg-func-gen-'));
-  const dropped: string[] = [];
-
-  beforeAll(async () => {
-    provider = await DockerProvider.start();
-    runner = new SandboxCodeRunner(provider);
-    instances = await generateFuncGen({ repo: REPO, runner, cacheDir, onDropped: (d) => dropped.push(`${d.reason}: ${d.count}`) });
-  }, 300_000);
-  afterAll(async () => {
-    await provider?.close();
-  });
-
-  const byName = (name: string): FuncGenInstance => {
-    const found = instances.find((i) => i.target.qualname === name);
-    if (!found) throw new Error(`no instance for ${name}: ${instances.map((i) => i.target.qualname).join(', ')}`);
-    return found;
-  };
-
-  /** The masked workspace with the target file's text changed by `edit`, and other files set. */
-  async function agentFiles(instance: FuncGenInstance, edit: (masked: string) => string, others: Record<string, string | null> = {}): Promise<WorkspaceFiles> {
-    const files = new Map(await funcGenTask.workspace(instance));
-    files.set(instance.target.file, Buffer.from(edit(files.get(instance.target.file)!.toString('utf8'))));
-    for (const [path, text] of Object.entries(others)) {
-      if (text === null) files.delete(path);
-      else files.set(path, Buffer.from(text));
-    }
-    return files;
-  }
-  /** The placeholder line replaced by these body lines (indented like it). */
-  const body = (...lines: string[]) => (masked: string) =>
-    masked.replace(new RegExp(`^([ \\t]*)${FUNC_GEN_PLACEHOLDER.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), (_m, indent: string) => lines.map((l) => indent + l).join('\n'));
-  const verify = (instance: FuncGenInstance, files: WorkspaceFiles): Promise<VerifyResult> => verifyFiles(funcGenTask, instance, files, { runner });
-  const problems = (r: VerifyResult) => [
-    ...(r.details.violations as Array<{ problem: string }>).map((v) => v.problem),
-    ...(r.details.policy as Array<{ problem: string }>).map((v) => v.problem.split(':')[0]),
-  ];
+  const fx = useShopInstances('hg-func-gen-');
+  const { byName, agentFiles, verify } = fx;
 
   it('makes an instance per exercised, non-trivial function: masked, with the tests that fail on the masked file', () => {
-    expect(instances.map((i) => i.target.qualname).sort()).toEqual(['Cart.add', 'Cart.value', 'apply_discount', 'as_decimal', 'total']);
-    expect(dropped).toEqual([]);
+    expect(fx.instances.map((i) => i.target.qualname).sort()).toEqual(['Cart.add', 'Cart.value', 'apply_discount', 'as_decimal', 'total']);
+    expect(fx.dropped).toEqual([]);
     const d = byName('apply_discount');
     expect(d.tests).toEqual(['tests/test_pricing.py::test_cart_value', 'tests/test_pricing.py::test_discount', 'tests/test_pricing.py::test_discount_out_of_range', 'tests/test_pricing.py::test_discount_rounds_to_cents']);
     expect(d.target.body.text).toBe('    if not 0 <= percent <= 100:\n        raise ValueError("percent must be between 0 and 100")\n    return round(price * (100 - percent) / 100, 2)');
@@ -80,7 +35,7 @@ describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () =>
     const drops: string[] = [];
     const discount = byName('apply_discount').target.body.text;
     const image = imageContentsOf('test-image', { bodies: [discount.split('\n').map((l) => l.trim()).join('\n')] });
-    const made = await generateFuncGen({ repo, runner, cacheDir, imageContents: image, onDropped: (d) => drops.push(`${d.reason}: ${d.examples.join(', ')}`) });
+    const made = await generateFuncGen({ repo, runner: fx.runner, cacheDir: fx.cacheDir, imageContents: image, onDropped: (d) => drops.push(`${d.reason}: ${d.examples.join(', ')}`) });
     expect(made.map((i) => i.target.qualname).sort()).toEqual(['Cart.add', 'Cart.value', 'as_decimal']);
     expect(drops.sort()).toEqual([
       'its body is elsewhere in the repository: shop/pricing.py:total (shop/_vendor.py)',
@@ -89,8 +44,8 @@ describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () =>
   }, 300_000);
 
   it('generates the same bytes again from the same seed', async () => {
-    const again = await generateFuncGen({ repo: REPO, runner, cacheDir });
-    expect(JSON.stringify(again)).toBe(JSON.stringify(instances));
+    const again = await generateFuncGen({ repo: REPO, runner: fx.runner, cacheDir: fx.cacheDir });
+    expect(JSON.stringify(again)).toBe(JSON.stringify(fx.instances));
   });
 
   it('the prompt shows the stub with its docstring, the file’s imports and the tests; the workspace holds no copy of the body', async () => {
@@ -105,7 +60,7 @@ describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () =>
   });
 
   it('the gold body passes; comments elsewhere in the file are allowed', async () => {
-    for (const i of instances) {
+    for (const i of fx.instances) {
       const r = await verify(i, await agentFiles(i, (m) => `# my notes\n${m.replace(FUNC_GEN_PLACEHOLDER, i.target.body.text.trimStart())}`));
       expect(r, i.target.qualname).toMatchObject({ reward: 1, success: true });
       expect((r.details.tests as Array<{ outcome: string }>).every((t) => t.outcome === 'passed')).toBe(true);
@@ -215,15 +170,15 @@ describe.runIf(dockerReady())('func-gen on a fixture repository (docker)', () =>
     mkdirSync(join(repo, 'tests'));
     writeFileSync(join(repo, 'pkg/__init__.py'), 'import numpy_missing_xyz\n\ndef add(a, b):\n    c = a + b\n    return c\n');
     writeFileSync(join(repo, 'tests/test_add.py'), 'from pkg import add\n\ndef test_add():\n    assert add(1, 2) == 3\n');
-    const error = await generateFuncGen({ repo, runner, cacheDir }).catch((e: unknown) => e);
+    const error = await generateFuncGen({ repo, runner: fx.runner, cacheDir: fx.cacheDir }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NoPassingTestsError);
     expect((error as Error).message).toContain("tests/test_add.py: ModuleNotFoundError: No module named 'numpy_missing_xyz'");
     expect((error as Error).message).toContain('hybrid-gym image build');
   }, 300_000);
 
   it('make() generates from the repository; an oracle episode scores 1.0', async () => {
-    const pool = new SandboxPool(provider, { warm: 0 });
-    const env = await make('hybrid-gym/func-gen-v0', { repo: REPO, generate: { n: 2, cacheDir }, pool });
+    const pool = new SandboxPool(fx.provider, { warm: 0 });
+    const env = await make('hybrid-gym/func-gen-v0', { repo: REPO, generate: { n: 2, cacheDir: fx.cacheDir }, pool });
     try {
       const { observation } = await env.reset({ seed: 0 });
       expect(observation.text).toContain(FUNC_GEN_PLACEHOLDER);

@@ -1,20 +1,6 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxCodeRunner } from '../../../src/env/code-runner.js';
-import { make } from '../../../src/env/registry.js';
-import { verifyFiles } from '../../../src/env/verify-files.js';
-import { DockerProvider } from '../../../src/sandbox/docker/docker-provider.js';
-import { SandboxPool } from '../../../src/sandbox/pool.js';
-import type { VerifyResult } from '../../../src/tasks/define-task.js';
-import { FUNC_GEN_PLACEHOLDER } from '../../../src/tasks/func-gen/body.js';
-import { funcGenTask, generateFuncGen, type FuncGenInstance } from '../../../src/tasks/func-gen/index.js';
-import type { WorkspaceFiles } from '../../../src/workspace/files.js';
+import { describe, it } from 'vitest';
+import { body, fraction, useShopInstances } from '../func-gen-harness.js';
 import { dockerReady } from '../helpers.js';
-
-const REPO = fileURLToPath(new URL('../../fixtures/func-gen/shop', import.meta.url));
 
 // Round 2 of the func-gen red team (round 1: func-gen-attacks.test.ts, same harness). Attacks
 // assert the SAFE outcome (reward 0, success false, a verdict, no CheckSandboxError); those the
@@ -23,57 +9,9 @@ const REPO = fileURLToPath(new URL('../../fixtures/func-gen/shop', import.meta.u
 // one still refused is `it.fails`.
 
 describe.runIf(dockerReady())('adversarial (round 2): func-gen rewards only an implemented body', () => {
-  let provider: DockerProvider;
-  let runner: SandboxCodeRunner;
-  let instances: FuncGenInstance[];
-  const cacheDir = mkdtempSync(join(tmpdir(), 'hg-func-gen-attacks-2-'));
-
-  beforeAll(async () => {
-    provider = await DockerProvider.start();
-    runner = new SandboxCodeRunner(provider);
-    instances = await generateFuncGen({ repo: REPO, runner, cacheDir });
-  }, 300_000);
-  afterAll(async () => {
-    await provider?.close();
-  });
-
-  const byName = (name: string): FuncGenInstance => {
-    const found = instances.find((i) => i.target.qualname === name);
-    if (!found) throw new Error(`no instance for ${name}: ${instances.map((i) => i.target.qualname).join(', ')}`);
-    return found;
-  };
-  async function agentFiles(instance: FuncGenInstance, edit: (masked: string) => string): Promise<WorkspaceFiles> {
-    const files = new Map(await funcGenTask.workspace(instance));
-    files.set(instance.target.file, Buffer.from(edit(files.get(instance.target.file)!.toString('utf8')), 'utf8'));
-    return files;
-  }
-  const placeholderLine = new RegExp(`^([ \\t]*)${FUNC_GEN_PLACEHOLDER.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm');
-  /** The placeholder line replaced by these body lines (indented like it). */
-  const body = (...lines: string[]) => (masked: string) => masked.replace(placeholderLine, (_m, indent: string) => lines.map((l) => indent + l).join('\n'));
-  const verify = (instance: FuncGenInstance, files: WorkspaceFiles): Promise<VerifyResult> => verifyFiles(funcGenTask, instance, files, { runner });
-
-  /** The safe outcome: a zero verdict (a CheckSandboxError rejects and fails the test too). */
-  async function expectZero(instance: FuncGenInstance, files: WorkspaceFiles): Promise<VerifyResult> {
-    const r = await verify(instance, files).catch((err: Error) => {
-      if (process.env.HG_ATTACK_LOG) console.log(`verify threw ${err.name}: ${err.message}`);
-      throw err;
-    });
-    // HG_ATTACK_LOG=1 shows each verdict (what an attack got).
-    if (process.env.HG_ATTACK_LOG) console.log(JSON.stringify({ reward: r.reward, violations: r.details.violations, policy: r.details.policy, compileError: r.details.compileError, run: r.details.run, tests: r.details.tests }).slice(0, 1500));
-    expect({ reward: r.reward, success: r.success }, JSON.stringify(r.details).slice(0, 3000)).toEqual({ reward: 0, success: false });
-    return r;
-  }
-  /** Reward 0 under `fraction` too: no test of a non-implementation may count as passed. */
-  const fraction = (i: FuncGenInstance): FuncGenInstance => ({ ...i, reward: 'fraction' });
+  const { byName, agentFiles, expectZero, expectOne } = useShopInstances('hg-func-gen-attacks-2-');
 
   const T = 120_000;
-  /** False positives: a legitimate, correct body must score 1. */
-  async function expectOne(instance: FuncGenInstance, files: WorkspaceFiles): Promise<VerifyResult> {
-    const r = await verify(instance, files);
-    if (process.env.HG_ATTACK_LOG) console.log(JSON.stringify({ reward: r.reward, policy: r.details.policy, run: r.details.run, tests: r.details.tests }).slice(0, 1500));
-    expect({ reward: r.reward, success: r.success }, JSON.stringify(r.details).slice(0, 3000)).toEqual({ reward: 1, success: true });
-    return r;
-  }
 
   describe('frames reached without a flagged name, then the recorder instance’s outcome() shadowed', () => {
     // HOLE (two parts). (1) A route to frames the policy does not see (each test below is one).

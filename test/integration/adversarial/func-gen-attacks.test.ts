@@ -1,20 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SandboxCodeRunner } from '../../../src/env/code-runner.js';
+import { describe, expect, it } from 'vitest';
 import { make } from '../../../src/env/registry.js';
-import { verifyFiles } from '../../../src/env/verify-files.js';
-import { DockerProvider } from '../../../src/sandbox/docker/docker-provider.js';
 import { SandboxPool } from '../../../src/sandbox/pool.js';
-import type { VerifyResult } from '../../../src/tasks/define-task.js';
-import { FUNC_GEN_PLACEHOLDER } from '../../../src/tasks/func-gen/body.js';
-import { funcGenTask, generateFuncGen, type FuncGenInstance } from '../../../src/tasks/func-gen/index.js';
-import type { WorkspaceFiles } from '../../../src/workspace/files.js';
+import { body, fraction, useShopInstances } from '../func-gen-harness.js';
 import { dockerReady } from '../helpers.js';
-
-const REPO = fileURLToPath(new URL('../../fixtures/func-gen/shop', import.meta.url));
 
 // An RL agent maximising func-gen's reward without implementing the function. Every attack asserts
 // the SAFE outcome: reward 0, success false, and a verdict (not a CheckSandboxError). Attacks that
@@ -61,48 +49,8 @@ const REWRITE_RESULTS = [
 ];
 
 describe.runIf(dockerReady())('adversarial: func-gen rewards only an implemented body', () => {
-  let provider: DockerProvider;
-  let runner: SandboxCodeRunner;
-  let instances: FuncGenInstance[];
-  const cacheDir = mkdtempSync(join(tmpdir(), 'hg-func-gen-attacks-'));
-
-  beforeAll(async () => {
-    provider = await DockerProvider.start();
-    runner = new SandboxCodeRunner(provider);
-    instances = await generateFuncGen({ repo: REPO, runner, cacheDir });
-  }, 300_000);
-  afterAll(async () => {
-    await provider?.close();
-  });
-
-  const byName = (name: string): FuncGenInstance => {
-    const found = instances.find((i) => i.target.qualname === name);
-    if (!found) throw new Error(`no instance for ${name}: ${instances.map((i) => i.target.qualname).join(', ')}`);
-    return found;
-  };
-  async function agentFiles(instance: FuncGenInstance, edit: (masked: string) => string): Promise<WorkspaceFiles> {
-    const files = new Map(await funcGenTask.workspace(instance));
-    files.set(instance.target.file, Buffer.from(edit(files.get(instance.target.file)!.toString('utf8')), 'utf8'));
-    return files;
-  }
-  const placeholderLine = new RegExp(`^([ \\t]*)${FUNC_GEN_PLACEHOLDER.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm');
-  /** The placeholder line replaced by these body lines (indented like it). */
-  const body = (...lines: string[]) => (masked: string) => masked.replace(placeholderLine, (_m, indent: string) => lines.map((l) => indent + l).join('\n'));
-  const verify = (instance: FuncGenInstance, files: WorkspaceFiles): Promise<VerifyResult> => verifyFiles(funcGenTask, instance, files, { runner });
-
-  /** The safe outcome: a zero verdict (a CheckSandboxError rejects and fails the test too). */
-  async function expectZero(instance: FuncGenInstance, files: WorkspaceFiles): Promise<VerifyResult> {
-    const r = await verify(instance, files).catch((err: Error) => {
-      if (process.env.HG_ATTACK_LOG) console.log(`verify threw ${err.name}: ${err.message}`);
-      throw err;
-    });
-    // HG_ATTACK_LOG=1 shows each verdict (what an attack got).
-    if (process.env.HG_ATTACK_LOG) console.log(JSON.stringify({ reward: r.reward, violations: r.details.violations, policy: r.details.policy, compileError: r.details.compileError, run: r.details.run, tests: r.details.tests }).slice(0, 1500));
-    expect({ reward: r.reward, success: r.success }, JSON.stringify(r.details).slice(0, 3000)).toEqual({ reward: 0, success: false });
-    return r;
-  }
-  /** Reward 0 under `fraction` too: no test of a non-implementation may count as passed. */
-  const fraction = (i: FuncGenInstance): FuncGenInstance => ({ ...i, reward: 'fraction' });
+  const fx = useShopInstances('hg-func-gen-attacks-');
+  const { byName, agentFiles, expectZero } = fx;
 
   const T = 120_000;
 
@@ -429,8 +377,8 @@ describe.runIf(dockerReady())('adversarial: func-gen rewards only an implemented
   });
 
   it('the agent’s container holds the gold body nowhere: not the workspace, its history, the image or the environment', async () => {
-    const pool = new SandboxPool(provider, { warm: 0 });
-    const env = await make('hybrid-gym/func-gen-v0', { instances, pool });
+    const pool = new SandboxPool(fx.provider, { warm: 0 });
+    const env = await make('hybrid-gym/func-gen-v0', { instances: fx.instances, pool });
     try {
       const d = byName('apply_discount');
       await env.reset({ options: { instanceId: d.id } });
