@@ -42,6 +42,22 @@ export const PytestCheckOptionsSchema = z
 
 export type PytestCheckOptions = z.input<typeof PytestCheckOptionsSchema>;
 
+/**
+ * What a repository's suite needs from every pytest run of it (the test map's, a task's): the
+ * pytestCheck options that describe the suite, none of them defaulted, so that an empty object
+ * means "as the suite is".
+ */
+export const SuitePytestOptionsSchema = z
+  .object({
+    plugins: z.array(z.string().min(1)).optional(),
+    pythonPath: z.array(z.string().min(1)).optional(),
+    keepAddopts: z.boolean().optional(),
+    extraArgs: z.array(z.string()).optional(),
+    python: z.string().min(1).optional(),
+  })
+  .strict();
+export type SuitePytestOptions = z.output<typeof SuitePytestOptionsSchema>;
+
 /** A pytest code check, with what reading its results needs: the nonce and the selected tests. */
 export interface PytestCheck extends CodeCheck {
   /** Records not carrying it are ignored. */

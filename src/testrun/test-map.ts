@@ -8,7 +8,7 @@ import { cacheRoot, readJsonCache, writeJsonCache } from '../util/json-cache.js'
 import { parseOptions } from '../options.js';
 import type { CodeRunner } from '../tasks/code-check.js';
 import type { WorkspaceFiles } from '../workspace/files.js';
-import { pytestCheck } from './pytest-check.js';
+import { pytestCheck, SuitePytestOptionsSchema } from './pytest-check.js';
 import { BOOTSTRAP_SOURCE, PLUGIN_SOURCE } from './python-sources.js';
 import { parsePytestResults, parseTrace, type TestOutcome } from './results.js';
 
@@ -70,16 +70,7 @@ export const BuildTestMapOptionsSchema = z
     /** Runs after a crash (`os._exit`, a segfault) that continue with the tests not yet reported. @default 5 */
     maxReruns: z.number().int().nonnegative().default(5),
     /** pytestCheck options for the suite (plugins, pythonPath, keepAddopts). @default {} */
-    pytest: z
-      .object({
-        plugins: z.array(z.string().min(1)).optional(),
-        pythonPath: z.array(z.string().min(1)).optional(),
-        keepAddopts: z.boolean().optional(),
-        extraArgs: z.array(z.string()).optional(),
-        python: z.string().min(1).optional(),
-      })
-      .strict()
-      .default({}),
+    pytest: SuitePytestOptionsSchema.default({}),
   })
   .strict();
 

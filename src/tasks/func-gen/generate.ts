@@ -4,6 +4,7 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import { NoInstancesError, NoPassingTestsError } from '../../errors.js';
 import { parseOptions } from '../../options.js';
+import { SuitePytestOptionsSchema } from '../../testrun/pytest-check.js';
 import { buildTestMap } from '../../testrun/test-map.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { repoFiles } from '../../workspace/repo-cache.js';
@@ -13,16 +14,6 @@ import { FuncGenCandidateOptionsSchema } from './candidates.js';
 import type { FuncGenInstance } from './schema.js';
 import { screenCandidate } from './screen.js';
 import { BodyLeakCheck, scanCandidates, type Candidate } from './targets.js';
-
-const PytestOptionsSchema = z
-  .object({
-    plugins: z.array(z.string().min(1)).optional(),
-    pythonPath: z.array(z.string().min(1)).optional(),
-    keepAddopts: z.boolean().optional(),
-    extraArgs: z.array(z.string()).optional(),
-    python: z.string().min(1).optional(),
-  })
-  .strict();
 
 export const FuncGenOptionsSchema = FuncGenCandidateOptionsSchema.extend({
   repo: z.string().min(1),
@@ -41,7 +32,7 @@ export const FuncGenOptionsSchema = FuncGenCandidateOptionsSchema.extend({
   /** The image the tests run in, written into each instance when given. @default the runner's image (instances then name none) */
   image: z.string().min(1).optional(),
   /** pytest options the suite needs (plugins to load, source folders such as `src`), kept in each instance. @default {} */
-  pytest: PytestOptionsSchema.default({}),
+  pytest: SuitePytestOptionsSchema.default({}),
   /** Limit of each screening run of one instance's tests. @default 300000 */
   testTimeoutMs: z.number().int().positive().default(300_000),
   /** Test-map cache folder. @default $HYBRID_GYM_CACHE or ~/.cache/hybrid-gym */
@@ -129,7 +120,7 @@ export async function generateFuncGen(input: FuncGenOptions): Promise<FuncGenIns
       if (!v.ok) return drop(REASONS[v.reason], c);
       if (instances.length >= o.n || (perFile.get(c.target.file) ?? 0) >= o.perFile) return;
       perFile.set(c.target.file, (perFile.get(c.target.file) ?? 0) + 1);
-      instances.push(toInstance(c, v.tests, name, repoPath, o, o.image));
+      instances.push(toInstance(c, v.tests, name, repoPath, o));
     });
     o.onProgress?.(`func-gen: ${instances.length} instances from ${next} of ${pool.length} candidates`);
   }
@@ -157,10 +148,10 @@ function toInstance(
   tests: string[],
   name: string,
   repoPath: string,
-  o: { seed: number; reward: 'binary' | 'fraction'; pytest: Record<string, unknown> },
-  image: string | undefined,
+  o: { seed: number; reward: 'binary' | 'fraction'; pytest: Record<string, unknown>; image?: string | undefined },
 ): FuncGenInstance {
   const t = c.target;
+  const image = o.image;
   const key = JSON.stringify([name, o.seed, t.file, t.qualname, t.occurrence, o.reward, tests, o.pytest]);
   const hash = createHash('sha256').update(key).digest('hex').slice(0, 10);
   const slug = t.name.replace(/[^A-Za-z0-9_]/g, '').slice(0, 24);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SuitePytestOptionsSchema } from '../../testrun/pytest-check.js';
 import { BaseInstanceSchema } from '../define-task.js';
 
 const Line = z.number().int().positive();
@@ -27,15 +28,6 @@ export const FuncGenInstanceSchema = BaseInstanceSchema.extend({
   /** `binary`: 1 when every test passes; `fraction`: the share of tests passing (0 on any change outside the body). @default 'binary' */
   reward: z.enum(['binary', 'fraction']).default('binary'),
   /** pytest options the repository's suite needs (the ones its test map was built with). */
-  pytest: z
-    .object({
-      plugins: z.array(z.string().min(1)).optional(),
-      pythonPath: z.array(z.string().min(1)).optional(),
-      keepAddopts: z.boolean().optional(),
-      extraArgs: z.array(z.string()).optional(),
-      python: z.string().min(1).optional(),
-    })
-    .strict()
-    .optional(),
+  pytest: SuitePytestOptionsSchema.optional(),
 });
 export type FuncGenInstance = z.infer<typeof FuncGenInstanceSchema>;

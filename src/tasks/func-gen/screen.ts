@@ -1,15 +1,13 @@
-import type { PytestCheckOptions } from '../../testrun/pytest-check.js';
+import type { SuitePytestOptions } from '../../testrun/pytest-check.js';
 import type { PytestResults } from '../../testrun/results.js';
 import { runPytest } from '../../testrun/run-pytest.js';
 import type { CodeRunner } from '../code-check.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
 
-export type PytestOptions = Pick<PytestCheckOptions, 'plugins' | 'pythonPath' | 'keepAddopts' | 'extraArgs' | 'python'>;
-
 export interface ScreenInput {
   runner: CodeRunner;
   image: string | undefined;
-  pytest: PytestOptions;
+  pytest: SuitePytestOptions;
   timeoutMs: number;
 }
 

@@ -7,7 +7,8 @@ import { codingDeclaration, cpythonDecoding } from '../../analysis/python/compil
  * line break to CPython, not to tree-sitter: code after it in a comment runs).
  */
 export function sourceForm(bytes: Buffer): { decoding: string; loneCarriageReturns: boolean } {
-  const decoding = cpythonDecoding(codingDeclaration(bytes)) ?? `codec ${codingDeclaration(bytes)}`;
+  const declared = codingDeclaration(bytes);
+  const decoding = cpythonDecoding(declared) ?? `codec ${declared}`;
   return { decoding: decoding === 'tokenizer' ? 'utf_8' : decoding, loneCarriageReturns: /\r(?!\n)/.test(bytes.toString('latin1')) };
 }
 

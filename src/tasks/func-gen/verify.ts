@@ -4,6 +4,7 @@ import type { PytestResults } from '../../testrun/results.js';
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
 import { compileDetails, firstCompileError } from '../compile-changed.js';
 import type { VerifyContext, VerifyResult } from '../define-task.js';
+import { firstDifferentLine } from '../first-different-line.js';
 import { checkFunctionBodyPolicy } from './body-policy.js';
 import { FUNC_GEN_PLACEHOLDER, findFunction, functionBodies, lineOf } from './body.js';
 import type { FuncGenInstance } from './schema.js';
@@ -133,14 +134,4 @@ function compareTargetFile(before: string, after: string, instance: FuncGenInsta
     out.push({ file: t.file, ...(d && { line: d.line }), problem: `a docstring changed${d ? ` (${d.qualname})` : ''}` });
   }
   return out;
-}
-
-/** For reports only: the first line that differs, skipping blank and comment-only lines. */
-function firstDifferentLine(before: string, after: string): number {
-  const code = (text: string) =>
-    text.split(/\r\n|\n|\r/).map((l, i) => ({ n: i + 1, l: l.trimEnd() })).filter((x) => x.l.trim() !== '' && !x.l.trim().startsWith('#'));
-  const b = code(before);
-  const a = code(after);
-  for (let i = 0; i < a.length; i++) if (a[i]!.l !== b[i]?.l) return a[i]!.n;
-  return a[a.length - 1]?.n ?? 1;
 }

@@ -2,6 +2,7 @@ import { hasSyntaxErrors, parsePythonSource, stripDocstringsAndComments } from '
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
 import { compileDetails, firstCompileError, type ChangedPython } from '../compile-changed.js';
 import type { VerifyContext, VerifyResult } from '../define-task.js';
+import { firstDifferentLine } from '../first-different-line.js';
 import type { FuncLocalizeInstance } from './schema.js';
 import { findTarget, funcLocalizeWorkspace } from './workspace.js';
 
@@ -91,18 +92,4 @@ function comparePython(file: string, before: string, after: string, targets: Set
     }
   }
   return out;
-}
-
-/** For reports only: the first line whose code differs, skipping blank and comment-only lines. */
-function firstDifferentLine(before: string, after: string, zeroWhenSame = false): number {
-  const code = (text: string) =>
-    text
-      .split('\n')
-      .map((l, i) => ({ n: i + 1, l: l.trimEnd() }))
-      .filter((x) => x.l.trim() !== '' && !x.l.trim().startsWith('#'));
-  const b = code(before);
-  const a = code(after);
-  for (let i = 0; i < a.length; i++) if (a[i]!.l !== b[i]?.l) return a[i]!.n;
-  if (b.length > a.length) return a[a.length - 1]?.n ?? 1;
-  return zeroWhenSame ? 0 : (a[a.length - 1]?.n ?? 1);
 }
