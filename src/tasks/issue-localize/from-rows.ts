@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { NoInstancesError } from '../../errors.js';
+import { NoInstancesError, ValidationError } from '../../errors.js';
 import { parseOptions } from '../../options.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import type { DroppedTargets } from '../image-contents.js';
 import { CommitNotFoundError, filesAtCommit, resolveCommit } from './git-tree.js';
-import { goldLocations } from './patch-locations.js';
+import { goldLocations, patchPaths } from './patch-locations.js';
 import { CloneNotFoundError, findClone, readIssueRows, type IssueRow } from './rows.js';
 import { RowIssueInstanceSchema, type RowIssueInstance } from './schema.js';
 
@@ -96,21 +96,24 @@ async function fromRow(
     if (!(e instanceof CloneNotFoundError)) throw e;
     return void drop(REASONS.clone, `${row.instance_id} (tried ${e.tried.join(', ')})`);
   }
+  let paths: string[];
+  try {
+    paths = patchPaths(row.patch);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    return void drop(REASONS.patch, `${row.instance_id} (${e.issues.map((i) => i.message).join('; ')})`);
+  }
   let sha: string;
   let files;
   try {
     sha = await resolveCommit(clone, row.base_commit);
-    files = await filesAtCommit(clone, sha);
+    // Only the files the patch names: the episode reads the whole tree, generation needs no more.
+    files = await filesAtCommit(clone, sha, paths);
   } catch (e) {
     if (!(e instanceof CommitNotFoundError)) throw e;
     return void drop(REASONS.commit, `${row.instance_id} (${row.base_commit} in ${clone})`);
   }
-  let gold;
-  try {
-    gold = goldLocations(row.patch, files);
-  } catch (e) {
-    return void drop(REASONS.patch, `${row.instance_id} (${(e as Error).message})`);
-  }
+  const gold = goldLocations(row.patch, files);
   if (gold.locations.length === 0) {
     const why = gold.skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`).join('; ');
     return void drop(REASONS.none, `${row.instance_id}${why ? ` (${why})` : ''}`);

@@ -38,11 +38,13 @@ const cache = new Map<string, Promise<WorkspaceFiles>>();
  * The files of `commit`'s tree in `clone`, as the agent's workspace holds them: regular files only
  * (no symlinks, no submodules), nothing `loadRepoFiles` would skip, in its order. Reads blobs straight
  * from the object store, so no checkout and nothing of other commits is touched. The last few
- * trees are kept; each call returns a map of its own.
+ * whole trees are kept; each call returns a map of its own. With `only`, just those paths (those of
+ * them the tree holds), read afresh: what a generator needs to place a patch in a large tree.
  */
-export async function filesAtCommit(clone: string, commit: string): Promise<WorkspaceFiles> {
+export async function filesAtCommit(clone: string, commit: string, only?: Iterable<string>): Promise<WorkspaceFiles> {
   const dir = resolve(clone);
   const sha = await resolveCommit(dir, commit);
+  if (only) return readTree(dir, sha, new Set(only));
   const key = `${dir}\0${sha}`;
   let p = cache.get(key);
   if (p) {
@@ -61,7 +63,7 @@ interface Entry {
   oid: string;
 }
 
-async function readTree(dir: string, sha: string): Promise<WorkspaceFiles> {
+async function readTree(dir: string, sha: string, only?: ReadonlySet<string>): Promise<WorkspaceFiles> {
   const ls = await execa('git', ['-C', dir, 'ls-tree', '-r', '-z', '--full-tree', sha], { reject: false, encoding: 'buffer', maxBuffer: 1 << 30 });
   if (ls.exitCode !== 0) throw new CommitNotFoundError(dir, sha, lastLine(Buffer.from(ls.stderr).toString('utf8')) || `git ls-tree exited with ${ls.exitCode}`);
   const entries: Entry[] = [];
@@ -71,7 +73,7 @@ async function readTree(dir: string, sha: string): Promise<WorkspaceFiles> {
     const tab = record.indexOf('\t');
     const [mode, type, oid] = record.slice(0, tab).split(' ');
     const path = record.slice(tab + 1);
-    if (type !== 'blob' || mode === '120000' || !oid || !kept(path)) continue;
+    if (type !== 'blob' || mode === '120000' || !oid || !kept(path) || (only && !only.has(path))) continue;
     entries.push({ path, oid });
   }
   entries.sort((a, b) => comparePaths(a.path, b.path));

@@ -20,12 +20,7 @@ export interface SkippedPatchFile {
  * that is not a unified diff throws a {@link ValidationError}.
  */
 export function goldLocations(patch: string, files: WorkspaceFiles): { locations: Location[]; skipped: SkippedPatchFile[] } {
-  let parsed: StructuredPatch[];
-  try {
-    parsed = parsePatch(patch);
-  } catch (e) {
-    throw new ValidationError('patch', [{ path: '', message: `not a unified diff: ${(e as Error).message}` }]);
-  }
+  const parsed = parse(patch);
   const locations: Location[] = [];
   const skipped: SkippedPatchFile[] = [];
   const lines = new Map<string, Set<number>>();
@@ -68,6 +63,30 @@ export function goldLocations(patch: string, files: WorkspaceFiles): { locations
   locations.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.line - b.line || a.endLine - b.endLine));
   skipped.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
   return { locations, skipped };
+}
+
+/**
+ * Every base-tree path a patch may refer to (old names, with and without git's `a/` prefix): the
+ * only files {@link goldLocations} reads. Throws like it on a patch that does not parse.
+ */
+export function patchPaths(patch: string): string[] {
+  const out = new Set<string>();
+  for (const p of parse(patch)) {
+    for (const name of [p.oldFileName, p.newFileName]) {
+      if (!name || name === '/dev/null') continue;
+      out.add(name);
+      if (/^[ab]\//.test(name)) out.add(name.slice(2));
+    }
+  }
+  return [...out].sort();
+}
+
+function parse(patch: string): StructuredPatch[] {
+  try {
+    return parsePatch(patch);
+  } catch (e) {
+    throw new ValidationError('patch', [{ path: '', message: `not a unified diff: ${(e as Error).message.trim()}` }]);
+  }
 }
 
 /** A patch's path in the tree: without git's `a/`/`b/` prefix unless the tree holds the prefixed path. */

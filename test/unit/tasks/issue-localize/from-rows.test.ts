@@ -68,6 +68,7 @@ describe('generateFromRows', () => {
       { ...repo.row, instance_id: 'example__calc-9', base_commit: 'e'.repeat(40) },
       { ...repo.row, instance_id: 'example__calc-3', patch: repo.row.test_patch },
       moduleLevel(),
+      { ...repo.row, instance_id: 'example__calc-4', patch: '--- a/calc/core.py\n+++ b/calc/core.py\n@@ -1,2 +1,2 @@\n-x\n' },
     ];
     const dropped: DroppedTargets[] = [];
     const progress: string[] = [];
@@ -88,8 +89,9 @@ describe('generateFromRows', () => {
         count: 1,
         examples: ['example__calc-3 (tests/test_core.py: test file)'],
       },
+      { task: 'issue-localize', reason: 'its patch is not a unified diff', count: 1, examples: ['example__calc-4 (not a unified diff: Hunk at line 3 contained invalid line)'] },
     ]);
-    expect(progress.at(-1)).toContain('2 instances from 5 of 5 rows');
+    expect(progress.at(-1)).toContain('2 instances from 6 of 6 rows');
   });
 
   it('takes a seeded sample of n usable rows, in file order', async () => {

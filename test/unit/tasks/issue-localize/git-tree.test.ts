@@ -51,6 +51,13 @@ describe('filesAtCommit', () => {
     expect([...short.keys()]).toEqual([...(await filesAtCommit(repo.dir, repo.baseCommit)).keys()]);
   });
 
+  it('reads just the paths asked for, those the tree holds', async () => {
+    const some = await filesAtCommit(repo.dir, repo.baseCommit, ['calc/core.py', 'calc/alias.py', 'calc/extra.py', 'a/calc/core.py']);
+    expect([...some.keys()]).toEqual(['calc/core.py']);
+    expect(some.get('calc/core.py')!.equals((await filesAtCommit(repo.dir, repo.baseCommit)).get('calc/core.py')!)).toBe(true);
+    expect((await filesAtCommit(repo.dir, repo.baseCommit, [])).size).toBe(0);
+  });
+
   it('gives each call a map of its own', async () => {
     const a = await filesAtCommit(repo.dir, repo.baseCommit);
     a.delete('calc/core.py');

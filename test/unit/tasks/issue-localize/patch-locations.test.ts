@@ -1,9 +1,14 @@
+import { cp, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
+import { execa } from 'execa';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../../src/errors.js';
 import { filesAtCommit } from '../../../../src/tasks/issue-localize/git-tree.js';
-import { goldLocations } from '../../../../src/tasks/issue-localize/patch-locations.js';
+import { goldLocations, patchPaths } from '../../../../src/tasks/issue-localize/patch-locations.js';
 import type { WorkspaceFiles } from '../../../../src/workspace/files.js';
+import { debianPythonModule } from '../../../support/debian-repos.js';
 import { CORE_BASE, makeHistoryRepo, type HistoryRepo } from '../../../support/history-repo.js';
 
 let repo: HistoryRepo;
@@ -124,6 +129,15 @@ describe('goldLocations', () => {
     expect(() => goldLocations('--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n-a\n', files)).toThrow(ValidationError);
   });
 
+  it('names the base-tree paths a patch may read, with and without the a/ prefix', () => {
+    const newFile = createTwoFilesPatch('/dev/null', 'b/calc/new.py', '', 'x = 1\n');
+    expect(patchPaths([repo.row.patch, repo.row.test_patch, newFile].join('\n'))).toEqual([
+      'a/calc/core.py', 'a/tests/test_core.py', 'b/calc/core.py', 'b/calc/new.py', 'b/tests/test_core.py',
+      'calc/core.py', 'calc/new.py', 'tests/test_core.py',
+    ]);
+    expect(() => patchPaths('--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n-a\n')).toThrow(ValidationError);
+  });
+
   it('is deterministic and independent of the order of the files in the patch', () => {
     const parts = [
       edit(CORE, 'self.total = add(self.total, value)', 'self.total += value'),
@@ -140,5 +154,45 @@ describe('goldLocations', () => {
       'calc/core.py:38-38:Accumulator.push',
       'calc/util.py:5-5:total',
     ]);
+  });
+});
+
+describe('goldLocations on real code', () => {
+  it('places a git diff of requests (edits, a rename with a change, a new file) at the right definitions', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hg-requests-'));
+    await cp(debianPythonModule('python3-requests', 'requests'), join(dir, 'requests'), { recursive: true });
+    const git = (...args: string[]) =>
+      execa('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args]);
+    await git('init', '-q');
+    await git('add', '.');
+    await git('commit', '-q', '-m', 'base');
+    const sessions = join(dir, 'requests/sessions.py');
+    const before = await readFile(sessions, 'utf8');
+    const lineOf = (text: string, needle: string) => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    const replace = (text: string, from: string, to: string) => {
+      expect(text).toContain(from);
+      return text.replace(from, to);
+    };
+    let after = replace(before, '    if session_setting is None:\n', '    if session_setting is None or session_setting == {}:\n');
+    after = replace(after, 'kwargs.setdefault("stream", self.stream)', 'kwargs.setdefault("stream", bool(self.stream))');
+    await writeFile(sessions, after);
+    const help = await readFile(join(dir, 'requests/help.py'), 'utf8');
+    await rename(join(dir, 'requests/help.py'), join(dir, 'requests/diagnostics.py'));
+    await writeFile(join(dir, 'requests/diagnostics.py'), replace(help, 'sort_keys=True, indent=2', 'sort_keys=True, indent=4'));
+    await writeFile(join(dir, 'requests/extra.py'), 'VALUE = 1\n');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'fix');
+    const { stdout: patch } = await git('diff', '-M', 'HEAD~1', 'HEAD');
+    expect(patch).toContain('rename from requests/help.py');
+
+    const files = await filesAtCommit(dir, 'HEAD~1');
+    expect(goldLocations(`${patch}\n`, files)).toEqual({
+      locations: [
+        { file: 'requests/help.py', qualname: 'main', line: lineOf(help, 'indent=2'), endLine: lineOf(help, 'indent=2') },
+        { file: 'requests/sessions.py', qualname: 'merge_setting', line: lineOf(before, 'if session_setting is None:'), endLine: lineOf(before, 'if session_setting is None:') },
+        { file: 'requests/sessions.py', qualname: 'Session.send', line: lineOf(before, 'setdefault("stream"'), endLine: lineOf(before, 'setdefault("stream"') },
+      ],
+      skipped: [{ file: 'requests/extra.py', reason: 'created by the patch: no place to comment in the base tree' }],
+    });
   });
 });
