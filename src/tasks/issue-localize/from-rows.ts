@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { NoInstancesError, ValidationError } from '../../errors.js';
@@ -59,13 +60,19 @@ const REASONS = {
 export async function generateFromRows(input: IssueRowsOptions): Promise<RowIssueInstance[]> {
   const o = parseOptions(IssueRowsOptionsSchema, input, 'issue-localize row options');
   const issues = resolve(o.issues);
+  await expectPath(issues, 'file', 'issues');
+  await expectPath(resolve(o.reposDir), 'dir', 'reposDir');
   const rows = await readIssueRows(issues);
   const order = rows.map((_, k) => k);
   const want = o.n ?? rows.length;
   // With a cap, rows are tried in a seeded order until enough are usable, then put back in file order.
   const tryOrder = want < rows.length ? shuffled(order, seededRandom(o.seed)) : order;
   const dropped = new Map<string, string[]>();
-  const drop = (reason: string, example: string) => dropped.set(reason, [...(dropped.get(reason) ?? []), example]);
+  const drop = (reason: string, example: string) => {
+    const list = dropped.get(reason) ?? [];
+    list.push(example);
+    dropped.set(reason, list);
+  };
   const made: Array<{ index: number; instance: RowIssueInstance }> = [];
   let tried = 0;
   for (const index of tryOrder) {
@@ -132,4 +139,11 @@ async function fromRow(
     reward: o.reward,
     maxOffTarget: o.maxOffTarget,
   });
+}
+
+// A mistyped folder would otherwise drop every row as cloneless.
+async function expectPath(path: string, kind: 'file' | 'dir', option: string): Promise<void> {
+  const s = await stat(path).catch(() => undefined);
+  if (kind === 'file' ? s?.isFile() : s?.isDirectory()) return;
+  throw new ValidationError('issue-localize row options', [{ path: option, message: `expected ${kind === 'file' ? 'a file' : 'a folder'}, received ${path}${s ? '' : ' (it does not exist)'}` }]);
 }

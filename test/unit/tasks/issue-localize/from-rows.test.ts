@@ -120,5 +120,7 @@ describe('generateFromRows', () => {
     await expect(generateFromRows({ issues, reposDir, reward: 'fraction' as 'f1' })).rejects.toBeInstanceOf(ValidationError);
     await expect(generateFromRows({ issues, reposDir, maxOffTarget: -1 })).rejects.toBeInstanceOf(ValidationError);
     await expect(generateFromRows({ issues, reposDir, repo: 'x' } as never)).rejects.toThrow(/repo/);
+    await expect(generateFromRows({ issues: join(reposDir, 'nope.jsonl'), reposDir })).rejects.toThrow(/issues: expected a file, received .*nope\.jsonl \(it does not exist\)/);
+    await expect(generateFromRows({ issues, reposDir: join(reposDir, 'nope') })).rejects.toThrow(/reposDir: expected a folder/);
   });
 });
