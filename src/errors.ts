@@ -216,3 +216,14 @@ export class WorkspaceError extends HybridGymError {
     this.reason = reason;
   }
 }
+
+/** A generated instance no longer matches its repository (a file it changes moved on): generate again. */
+export class StaleInstanceError extends HybridGymError {
+  constructor(
+    readonly instanceId: string,
+    readonly file: string,
+    detail: string,
+  ) {
+    super('STALE_INSTANCE', `instance ${instanceId}: ${file} ${detail}; the repository changed since the instance was generated (generate it again)`);
+  }
+}

@@ -11,6 +11,7 @@ export {
   UsageError,
   NoInstancesError,
   NoPassingTestsError,
+  StaleInstanceError,
   type ValidationIssue,
 } from './errors.js';
 
@@ -152,6 +153,34 @@ export {
   type BodyPolicyViolation,
   type TestVerdict,
 } from './tasks/func-gen/index.js';
+export {
+  issueLocalizeTask,
+  generateIssueLocalize,
+  generateSyntheticIssues,
+  generateFromRows,
+  readIssueRows,
+  functionMutants,
+  SyntheticIssueOptionsSchema,
+  IssueRowsOptionsSchema,
+  IssueRowSchema,
+  IssueLocalizeInstanceSchema,
+  SyntheticIssueInstanceSchema,
+  RowIssueInstanceSchema,
+  LocationSchema,
+  MutationSchema,
+  MUTATION_KINDS,
+  type SyntheticIssueOptions,
+  type IssueRowsOptions,
+  type IssueRow,
+  type Mutant,
+  type DescribeBug,
+  type IssueLocalizeInstance,
+  type SyntheticIssueInstance,
+  type RowIssueInstance,
+  type Location,
+  type Mutation,
+  type MutationKind,
+} from './tasks/issue-localize/index.js';
 export { BUILTIN_TASKS } from './tasks/builtin.js';
 export { rollout, summarize, isFailed, type RolloutOptions, type RolloutSummary, type EpisodeRecord } from './rollout/rollout.js';
 export {

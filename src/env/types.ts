@@ -2,6 +2,7 @@ import type { EventEmitter } from 'eventemitter3';
 import type { VerifyResult } from '../tasks/define-task.js';
 import type { DepSearchInstance } from '../tasks/dep-search/schema.js';
 import type { FuncGenInstance } from '../tasks/func-gen/schema.js';
+import type { IssueLocalizeInstance } from '../tasks/issue-localize/schema.js';
 import type { FuncLocalizeInstance } from '../tasks/func-localize/schema.js';
 import type { Action, Observation } from '../tools/types.js';
 import type { TaskEnv } from './task-env.js';
@@ -107,4 +108,5 @@ export interface RegisteredEnvs {
   'hybrid-gym/func-localize-v0': TaskEnv<FuncLocalizeInstance>;
   'hybrid-gym/dep-search-v0': TaskEnv<DepSearchInstance>;
   'hybrid-gym/func-gen-v0': TaskEnv<FuncGenInstance>;
+  'hybrid-gym/issue-localize-v0': TaskEnv<IssueLocalizeInstance>;
 }

@@ -6,7 +6,7 @@ import { indexRepo, type AnalyzedRepo, type Definition } from '../../analysis/in
 import { parseOptions } from '../../options.js';
 import { loadRepoFiles, type WorkspaceFiles } from '../../workspace/files.js';
 import type { GenerateOptions } from '../define-task.js';
-import { commentView } from './strip-comments.js';
+import { commentView } from '../comment-view.js';
 import { markerName, sameName } from './comment.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { DepSearchOptionsSchema, type DepSearchInstance, type Dependency } from './schema.js';

@@ -5,7 +5,7 @@ import { compileDetails, firstCompileError, type ChangedPython } from '../compil
 import type { VerifyContext, VerifyResult } from '../define-task.js';
 import { markerName, sameName } from './comment.js';
 import type { DepSearchInstance, Dependency } from './schema.js';
-import { commentView, firstDifference, type CommentView } from './strip-comments.js';
+import { commentView, firstDifference, type CommentView } from '../comment-view.js';
 
 type Where = { file: string; line: number | null };
 export type Violation = Where & { kind: 'deleted-file' | 'added-file' | 'non-python-changed' | 'code-changed' | 'not-decodable'; originalLine?: number };

@@ -4,51 +4,23 @@ import pLimit from 'p-limit';
 import { z } from 'zod';
 import { NoInstancesError, NoPassingTestsError } from '../../errors.js';
 import { parseOptions } from '../../options.js';
-import { SuitePytestOptionsSchema } from '../../testrun/pytest-check.js';
 import { buildTestMap } from '../../testrun/test-map.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { repoFiles } from '../../workspace/repo-cache.js';
-import type { CodeRunner } from '../code-check.js';
-import { isImageContents, type DroppedTargets, type ImageContents } from '../image-contents.js';
+import { TestedRepoOptionsShape } from '../tested-repo-options.js';
 import { FuncGenCandidateOptionsSchema } from './candidates.js';
 import type { FuncGenInstance } from './schema.js';
 import { screenCandidate } from './screen.js';
 import { BodyLeakCheck, scanCandidates, type Candidate } from './targets.js';
 
 export const FuncGenOptionsSchema = FuncGenCandidateOptionsSchema.extend({
-  repo: z.string().min(1),
-  /** @default 0 */
-  seed: z.number().int().default(0),
-  /** Most instances per repository. @default 50 */
-  n: z.number().int().positive().default(50),
+  ...TestedRepoOptionsShape,
   /** Most targets taken from one file. @default 5 */
   perFile: z.number().int().positive().default(5),
   /** Most tests an instance carries (a seeded sample of those that exercise the target). @default 10 */
   maxTests: z.number().int().positive().default(10),
   /** `binary` (1 when every test passes) or `fraction` (the share passing), written into each instance. @default 'binary' */
   reward: z.enum(['binary', 'fraction']).default('binary'),
-  /** Runs the repository's tests in fresh sandboxes (make() and the CLI pass one on the episodes' provider). */
-  runner: z.custom<CodeRunner>((v) => typeof (v as CodeRunner | null)?.run === 'function', 'expected a CodeRunner ({ run(files, check) })'),
-  /** The image the tests run in, written into each instance when given. @default the runner's image (instances then name none) */
-  image: z.string().min(1).optional(),
-  /** pytest options the suite needs (plugins to load, source folders such as `src`), kept in each instance. @default {} */
-  pytest: SuitePytestOptionsSchema.default({}),
-  /** Limit of each screening run of one instance's tests. @default 300000 */
-  testTimeoutMs: z.number().int().positive().default(300_000),
-  /** Test-map cache folder. @default $HYBRID_GYM_CACHE or ~/.cache/hybrid-gym */
-  cacheDir: z.string().min(1).optional(),
-  /** Rebuild the test map even when one is cached. @default false */
-  refreshTestMap: z.boolean().default(false),
-  /** Screening runs at once (each one a sandbox). @default 2 */
-  concurrency: z.number().int().positive().default(2),
-  /** The episode image's contents: a target whose body the image holds is dropped. */
-  imageContents: z.custom<ImageContents>(isImageContents, 'expected an ImageContents ({ name, hasDocstring, hasBody })').optional(),
-  /** Loads `imageContents` when there are candidates to check (what make() and the CLI pass). */
-  loadImageContents: z.custom<() => Promise<ImageContents>>((v) => typeof v === 'function', 'expected a function').optional(),
-  /** Told, after generation, how many targets were dropped and why (once per reason). */
-  onDropped: z.custom<(dropped: DroppedTargets) => void>((v) => typeof v === 'function', 'expected a function').optional(),
-  /** Told what generation is doing (test map, screening), for progress lines. */
-  onProgress: z.custom<(line: string) => void>((v) => typeof v === 'function', 'expected a function').optional(),
 }).strict();
 export type FuncGenOptions = z.input<typeof FuncGenOptionsSchema>;
 

@@ -1,5 +1,5 @@
-import { walkCode, type CodeToken } from '../../analysis/python/code-tokens.js';
-import { parsePython } from '../../analysis/python/parser.js';
+import { walkCode, type CodeToken } from '../analysis/python/code-tokens.js';
+import { parsePython } from '../analysis/python/parser.js';
 
 export type { CodeToken };
 
