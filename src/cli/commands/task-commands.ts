@@ -13,7 +13,7 @@ import { closest } from '../../env/closest.js';
 import { UsageError, ValidationError } from '../../errors.js';
 import { isFailed, rollout, type EpisodeRecord } from '../../rollout/rollout.js';
 import { createProvider, type SandboxKind } from '../../sandbox/create-provider.js';
-import type { BaseInstance, TaskDefinition } from '../../tasks/define-task.js';
+import type { BaseInstance, GenerateOptions, TaskDefinition } from '../../tasks/define-task.js';
 import { toJsonl } from '../../tasks/instances-io.js';
 import { loadRepoFiles } from '../../workspace/files.js';
 import { writeWorkspaceDir } from '../../workspace/host-workspace.js';
@@ -52,12 +52,43 @@ async function cliImageContents(image: string, say: (line: string) => void): Pro
   }
 }
 
+/** Tasks whose generator also takes issue rows (`--issues`, `--repos-dir`). */
+const ROW_TASKS = ['issue-localize'];
+
+interface GenerateCliOptions {
+  repo?: string;
+  issues?: string;
+  reposDir?: string;
+  n?: number;
+  seed: number;
+  out?: string;
+  image?: string;
+  imageCheck: boolean;
+  sandbox: SandboxKind;
+  set: Record<string, unknown>;
+}
+
+/** Where generate takes instances from: a repository, or issue rows with the folder of their clones. */
+function generateSource(task: string, o: GenerateCliOptions): { repo: string; issues?: undefined } | { issues: string; reposDir: string; repo?: undefined } {
+  if (o.issues !== undefined) {
+    if (!ROW_TASKS.includes(task)) throw new UsageError(`--issues is for ${ROW_TASKS.join(', ')}; ${task} generates from --repo`, { option: '--issues' });
+    if (o.repo !== undefined) throw new UsageError('give either --repo or --issues, not both', { option: '--repo' });
+    if (o.reposDir === undefined) throw new UsageError('--issues needs --repos-dir, the folder of the clones (<dir>/<owner>__<name> or <dir>/<name>)', { option: '--repos-dir' });
+    return { issues: resolve(o.issues), reposDir: resolve(o.reposDir) };
+  }
+  if (o.reposDir !== undefined) throw new UsageError('--repos-dir goes with --issues', { option: '--repos-dir' });
+  if (o.repo === undefined) throw new UsageError(`give --repo <dir>${ROW_TASKS.includes(task) ? ' or --issues <file> --repos-dir <dir>' : ''}`, { option: '--repo' });
+  return { repo: resolve(o.repo) };
+}
+
 export function registerTaskCommands(program: Command): void {
   program
     .command('generate')
     .description('generate task instances from a repository (JSON lines on stdout, or --out)')
     .addArgument(new Argument('<task>', 'the task type (listed below)').argParser(taskName))
-    .requiredOption('--repo <dir>', 'the repository (a folder of Python code)', existingDir)
+    .option('--repo <dir>', 'the repository (a folder of Python code)', existingDir)
+    .option('--issues <file>', `issue rows in SWE-bench form (JSON lines), instead of --repo (tasks: ${ROW_TASKS.join(', ')})`, existingFile)
+    .option('--repos-dir <dir>', 'with --issues: the folder of the clones, found as <dir>/<owner>__<name> or <dir>/<name>', existingDir)
     .option('--n <n>', 'most instances to make (whole number >= 1; default: the task\'s, 50 for the built-in ones)', wholeNumber(1))
     .option('--seed <seed>', 'seed of the sampling (whole number)', seed, 0)
     .option('--out <file>', 'write here instead of stdout (its folder must exist)', outputFile)
@@ -66,17 +97,20 @@ export function registerTaskCommands(program: Command): void {
     .addOption(new Option('--sandbox <kind>', `where generators that run the repository's tests run them: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
     .option('--set <key=value>', 'a generator option of the task (repeatable; JSON values): --set perFile=10 --set \'pytest={"pythonPath":["src"]}\'', keyValue, {})
     .addHelpText('after', () => `\nTasks:\n${generatorTasks().map((t) => `  ${t.name.padEnd(16)}${t.description ?? ''}`).join('\n')}\n`)
-    .action(async (name: string, opts: { repo: string; n?: number; seed: number; out?: string; image?: string; imageCheck: boolean; sandbox: SandboxKind; set: Record<string, unknown> }) => {
+    .action(async (name: string, opts: GenerateCliOptions) => {
       const task = taskByName(name)!;
       const say = makeProgress();
-      const repo = resolve(opts.repo);
+      const source = generateSource(name, opts);
+      const repo = resolve(source.repo ?? source.issues);
       say(`generate: ${name} from ${repo} (seed ${opts.seed})`);
       const image = opts.image ?? DEFAULT_IMAGE;
       const drops = dropCollector((d) => process.stderr.write(`hybrid-gym: ${describeDropped(d)}\n`));
-      const imageOptions = acceptsImageContents(task) && opts.imageCheck ? { onDropped: drops.onDropped, loadImageContents: () => cliImageContents(image, say) } : {};
+      // Rows need no image check (their answers are in no file), but their dropped rows are reported the same way.
+      const imageOptions = !acceptsImageContents(task) ? {} : source.issues ? { onDropped: drops.onDropped }
+        : opts.imageCheck ? { onDropped: drops.onDropped, loadImageContents: () => cliImageContents(image, say) } : {};
       // Only generators that run the repository's tests start a provider.
       // They run them in the image the episodes will use (the repository's own, with its dependencies).
-      const provider = task.generateInputs?.includes('runner')
+      const provider = task.generateInputs?.includes('runner') && source.repo
         ? await createProvider(opts.sandbox, opts.sandbox === 'docker' && opts.image !== undefined ? { image } : {})
         : undefined;
       let made: BaseInstance[];
@@ -84,7 +118,8 @@ export function registerTaskCommands(program: Command): void {
         const runnerOptions = provider ? { runner: new SandboxCodeRunner(provider) } : {};
         const progress = task.generateInputs?.includes('progress') ? { onProgress: say } : {};
         made = await task
-          .generate!({ ...opts.set, repo, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}), ...imageOptions, ...runnerOptions, ...progress })
+          // Issue rows stand in for the repository (GenerateOptions' `repo`) for the tasks that take them.
+          .generate!({ ...opts.set, ...source, seed: opts.seed, ...(opts.n !== undefined ? { n: opts.n } : {}), ...imageOptions, ...runnerOptions, ...progress } as GenerateOptions)
           .catch((error: unknown) => {
             // A bad --set is the command line's misuse (exit 2), not a failure of the generator.
             if (error instanceof ValidationError && Object.keys(opts.set).length > 0) throw new UsageError(error.message, { option: '--set', cause: error });

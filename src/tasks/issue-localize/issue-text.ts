@@ -74,7 +74,7 @@ export function writeIssueText(input: IssueTextInput): string | null {
   }
   if (sections.length === 0) return null;
   const more = input.failures.length - shown.length;
-  const head = `${input.failures.length === 1 ? 'A test of the repository fails' : `${input.failures.length} tests of the repository fail`}; they are expected to pass.`;
+  const head = input.failures.length === 1 ? 'A test of the repository fails; it is expected to pass.' : `${input.failures.length} tests of the repository fail; they are expected to pass.`;
   return [head, '', sections.join('\n\n'), ...(more > 0 ? ['', `(${more} more failing test${more === 1 ? '' : 's'} not shown.)`] : []), '', 'Find the cause of the failure.'].join('\n');
 }
 

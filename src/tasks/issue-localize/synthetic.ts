@@ -129,7 +129,8 @@ function toInstance(
     seed: o.seed,
     ...(o.image && { image: o.image }),
     problemStatement,
-    locations: [{ file: c.file, qualname: c.qualname, line: m.line, endLine: m.endLine }],
+    // Where lines were removed, the place to comment is the gap: the line above it and the one below (in the function).
+    locations: [{ file: c.file, qualname: c.qualname, line: m.line, endLine: m.mutated === '' ? Math.min(m.line + 1, c.fn.endLine) : m.endLine }],
     mutation: { kind: m.kind, file: c.file, qualname: c.qualname, line: m.line, endLine: m.endLine, original: m.original, mutated: m.mutated },
     tests,
     reward: o.reward,
