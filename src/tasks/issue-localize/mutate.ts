@@ -1,5 +1,5 @@
 import { docstringStatement } from '../../analysis/python/docstrings.js';
-import { child, parsePython } from '../../analysis/python/parser.js';
+import { child, parsePython, type PyNode } from '../../analysis/python/parser.js';
 import { stripDocstringsAndComments } from '../../analysis/python/source.js';
 import { findFunction, functionBodies } from '../func-gen/body.js';
 import { bodyEdits, type Edit } from './mutation-kinds.js';
@@ -43,7 +43,8 @@ export function functionMutants(source: string, target: MutationTarget): Mutant[
   const parsed = functionBodies(source);
   const fn = findFunction(parsed, target.qualname, target.occurrence ?? 0);
   const block = fn && child(fn.node, 'body');
-  if (!block) return [];
+  // A file that does not parse has no mutant that does.
+  if (!block || parsed.hasErrors) return [];
   const docstring = docstringStatement(block, source)?.statement ?? null;
   const rank = (k: MutationKind): number => MUTATION_KINDS.indexOf(k);
   const edits = bodyEdits(source, block, docstring)
@@ -51,19 +52,37 @@ export function functionMutants(source: string, target: MutationTarget): Mutant[
     .sort((a, b) => a.edit.start - b.edit.start || rank(a.edit.kind) - rank(b.edit.kind) || a.order - b.order)
     .map((e) => e.edit);
   const rows = new Rows(source);
-  let baseline: string | undefined;
+  const region = checkRegion(source, fn.node);
+  const baseline = stripDocstringsAndComments(region.snippet(source, 0));
   const seen = new Set<string>();
   const out: Mutant[] = [];
   for (const edit of edits) {
     const mutatedSource = source.slice(0, edit.start) + edit.text + source.slice(edit.end);
-    if (seen.has(mutatedSource)) continue;
-    seen.add(mutatedSource);
-    if (parsePython(mutatedSource).hasErrors) continue;
-    baseline ??= stripDocstringsAndComments(source);
-    if (stripDocstringsAndComments(mutatedSource) === baseline) continue;
+    const snippet = region.snippet(mutatedSource, edit.text.length - (edit.end - edit.start));
+    if (seen.has(snippet)) continue;
+    seen.add(snippet);
+    if (parsePython(snippet, { full: false }).hasErrors) continue;
+    if (stripDocstringsAndComments(snippet) === baseline) continue;
     out.push(describe(edit, source, mutatedSource, rows));
   }
   return out;
+}
+
+/**
+ * What a mutant is checked on: the function's own lines (wrapped in `if 1:` when indented, so they
+ * parse alone), or the whole file when the def shares its line with other code. The rest of the
+ * file is unchanged and parsed without errors, so the function parsing alone means the file
+ * parses, and its code differing means the file's does; parsing only the function keeps the check
+ * proportional to the function, not the file.
+ */
+function checkRegion(source: string, def: PyNode): { snippet(text: string, delta: number): string } {
+  const start = source.lastIndexOf('\n', def.start - 1) + 1;
+  const indent = source.slice(start, def.start);
+  if (!/^[ \t\f]*$/.test(indent)) return { snippet: (text) => text };
+  const nl = source.indexOf('\n', def.end);
+  const end = nl < 0 ? source.length : nl + 1;
+  const prefix = indent === '' ? '' : 'if 1:\n';
+  return { snippet: (text, delta) => prefix + text.slice(start, end + delta) };
 }
 
 function describe(edit: Edit, source: string, mutatedSource: string, rows: Rows): Mutant {
