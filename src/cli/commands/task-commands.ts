@@ -77,7 +77,7 @@ function generateSource(task: string, o: GenerateCliOptions): { repo: string; is
     return { issues: resolve(o.issues), reposDir: resolve(o.reposDir) };
   }
   if (o.reposDir !== undefined) throw new UsageError('--repos-dir goes with --issues', { option: '--repos-dir' });
-  if (o.repo === undefined) throw new UsageError(`give --repo <dir>${ROW_TASKS.includes(task) ? ' or --issues <file> --repos-dir <dir>' : ''}`, { option: '--repo' });
+  if (o.repo === undefined) throw new UsageError(`generate ${task} needs --repo <dir>, the repository${ROW_TASKS.includes(task) ? ', or --issues <file> --repos-dir <dir>' : ''}`, { option: '--repo' });
   return { repo: resolve(o.repo) };
 }
 
