@@ -21,6 +21,7 @@ export async function writeWorkspaceDir(dir: string, files: WorkspaceFiles): Pro
   const git = (...args: string[]) =>
     execa('git', ['-c', 'user.name=hybrid-gym', '-c', 'user.email=hybrid-gym@localhost', ...args], { cwd: dir });
   await git('init', '-q', '-b', 'main', '.');
-  await git('add', '-A');
+  // -f: the repo's own .gitignore must not keep any of its files out of the commit (as in a sandbox's workspace).
+  await git('add', '-A', '-f');
   await git('commit', '-q', '--no-verify', '-m', 'workspace');
 }
