@@ -1,0 +1,344 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import type { TestMap } from '../../../../src/testrun/test-map.js';
+import { mutantPool } from '../../../../src/tasks/issue-localize/mutant-pool.js';
+import { IssueLocalizeInstanceSchema, type IssueLocalizeInstance } from '../../../../src/tasks/issue-localize/schema.js';
+import { verifyIssueLocalize } from '../../../../src/tasks/issue-localize/verify.js';
+import { issueWorkspace } from '../../../../src/tasks/issue-localize/workspace.js';
+import { repoFiles } from '../../../../src/workspace/repo-cache.js';
+import type { WorkspaceFiles } from '../../../../src/workspace/files.js';
+
+// Red team of issue-localize's verifier and generator, as an RL agent (or a repository) would
+// attack them. A hole that still works is `it.fails(...)` with a comment saying what it is and how
+// to close it (the suite stays green; the hole stays visible); attacks that are stopped are `it(...)`.
+// Docker-level attacks (leaks inside the sandbox) are in test/integration/adversarial/issue-localize-attacks.test.ts.
+
+const REPO = fileURLToPath(new URL('../../../fixtures/issue-localize/inventory', import.meta.url));
+const STOCK = 'inventory/stock.py';
+
+/** The verifier test's instance: a synthetic bug in `take` (`>` became `>=` on line 17). */
+function instance(extra: Record<string, unknown> = {}): IssueLocalizeInstance {
+  return IssueLocalizeInstanceSchema.parse({
+    id: 'il-attack', task: 'issue-localize', repo: { path: REPO, name: 'inventory' }, seed: 0, source: 'synthetic',
+    problemStatement: 'tests/test_stock.py::test_take_removes fails',
+    locations: [{ file: STOCK, qualname: 'take', line: 17, endLine: 17 }],
+    mutation: { kind: 'flip-comparison', file: STOCK, qualname: 'take', line: 17, endLine: 17, original: '    if amount > have:', mutated: '    if amount >= have:' },
+    tests: ['tests/test_stock.py::test_take_removes'],
+    ...extra,
+  });
+}
+
+type Details = { violations: Array<{ kind: string }>; offTarget: string[]; compileError?: { message: string }; comments: Array<{ line: number; target: string | null; place: string }> };
+const details = (r: { details: unknown }): Details => r.details as Details;
+
+/** Verify the instance's workspace with `edit` applied to the text of `file` (the gold file by default). */
+async function verifyEdit(edit: (text: string) => string, inst = instance(), file = STOCK) {
+  const files = new Map(await issueWorkspace(inst));
+  files.set(file, Buffer.from(edit(files.get(file)!.toString('utf8')), 'utf8'));
+  return verifyIssueLocalize(inst, files);
+}
+
+const HAS_PYTHON = spawnSync('python3', ['-c', 'pass']).status === 0;
+
+/** What CPython makes of a source: its AST dump, or the error it raises (python3 of the host; '' without one). */
+function pythonAst(source: string): string {
+  if (!HAS_PYTHON) return '';
+  try {
+    return execFileSync('python3', ['-c', 'import ast, sys; print(ast.dump(ast.parse(sys.stdin.buffer.read())))'], { input: source, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e) {
+    return `error: ${String((e as { stderr?: string }).stderr ?? e)}`;
+  }
+}
+
+const HAVE = '    have = levels.get(item, 0)\n';
+
+describe('issue-localize attacks: code changes that look like comments', () => {
+  // HOLE: a lone carriage return ends a line for CPython (its tokenizer reads \r, \r\n and \n as
+  // newlines) but not for tree-sitter, whose comment token runs to \n. So `# note\r    have = amount`
+  // is ONE comment to the verifier and a comment plus a new statement to Python: arbitrary code
+  // rides in "comments" with reward 1 (here it even changes what `take` does). The pure compile
+  // check sees nothing wrong either. func-gen already guards this (sourceFormChange /
+  // plainSource's loneCarriageReturns in src/tasks/func-gen/source-form.ts). Fix: in
+  // verifyIssueLocalize, reject a final file whose source form changed (sourceFormChange(before,
+  // after) !== null, or any `\r` not followed by `\n` that the start did not have) as code-changed;
+  // better in commentView/diffComments for every comment-only task (dep-search, func-localize share it).
+  it.fails('a lone CR inside a trailing comment hides a statement (Python runs it)', async () => {
+    const edit = (s: string) => s.replace(HAVE, '    have = levels.get(item, 0)  # the bug is below\r    have = amount\n');
+    const start = (await issueWorkspace(instance())).get(STOCK)!.toString('utf8');
+    if (HAS_PYTHON) expect(pythonAst(edit(start))).not.toBe(pythonAst(start)); // CPython sees a new statement
+    const r = await verifyEdit(edit);
+    expect(r.reward).toBe(0);
+  });
+
+  // HOLE: the same with the comment on its own line.
+  it.fails('a lone CR inside an own-line comment hides a statement', async () => {
+    const edit = (s: string) => s.replace(HAVE, `${HAVE}    # look here\r    levels.clear()\n`);
+    const start = (await issueWorkspace(instance())).get(STOCK)!.toString('utf8');
+    if (HAS_PYTHON) expect(pythonAst(edit(start))).not.toBe(pythonAst(start));
+    expect((await verifyEdit(edit)).reward).toBe(0);
+  });
+
+  // Characters that end a line for JavaScript or Unicode but not for CPython stay inside the
+  // comment for both: no code is hidden, and the comment is a plain hit.
+  it.each([
+    ['form feed', '\f'],
+    ['vertical tab', '\v'],
+    ['NEL', '\u0085'],
+    ['LINE SEPARATOR', '\u2028'],
+  ])('a %s inside a comment hides nothing (CPython agrees it is one comment)', async (_what, ch) => {
+    const edit = (s: string) => s.replace(HAVE, `    have = levels.get(item, 0)  # note${ch}    have = amount\n`);
+    const start = (await issueWorkspace(instance())).get(STOCK)!.toString('utf8');
+    expect(pythonAst(edit(start))).toBe(pythonAst(start));
+    expect((await verifyEdit(edit)).reward).toBe(1);
+  });
+
+  it.each([
+    ['a comment line after a backslash continuation (CPython: invalid syntax)', (s: string) => s.replace('    levels[item] = have - amount\n', '    levels[item] = have - \\\n# here\n        amount\n')],
+    ['a `#` inside an f-string replacement field (3.12 syntax; the image runs 3.11)', (s: string) => s.replace('f"only {have} of', 'f"only {have # here\n} of')],
+    ['a NUL byte inside a comment', (s: string) => s.replace(HAVE, `${HAVE}    # here\0\n`)],
+    ['a backslash at the end of the file', (s: string) => `${s.replace(HAVE, `${HAVE}    # here\n`)}\\\n`],
+    ['a tab-indented line beside space-indented ones (TabError)', (s: string) => s.replace('        raise ValueError(f"only {have} of {item} left")\n', '    # here\n\traise ValueError(f"only {have} of {item} left")\n')],
+    ['a form feed in the indentation that unindents for CPython', (s: string) => s.replace('        raise ValueError(f"only {have} of {item} left")\n', '    # here\n    \f    raise ValueError(f"only {have} of {item} left")\n')],
+    ['a form feed that breaks the indentation', (s: string) => s.replace('    levels[item] = have - amount\n', '    # here\n  \f  levels[item] = have - amount\n')],
+    ['a semicolon after a statement', (s: string) => s.replace('    levels[item] = have - amount\n', '    levels[item] = have - amount;  # here\n')],
+    ['a comment written inside the docstring', (s: string) => s.replace('refusing to go below zero."""', 'refusing to go below zero.  # here"""')],
+  ])('%s scores 0', async (_what, edit) => {
+    const r = await verifyEdit(edit);
+    expect(r.reward).toBe(0);
+    expect(details(r).violations.length > 0 || details(r).compileError !== undefined).toBe(true);
+  });
+
+  it('a latin-1 coding declaration on an ASCII file is the same code: one more off-target comment, allowed', async () => {
+    const inst = instance();
+    const prices = 'inventory/prices.py';
+    const after = new Map(await issueWorkspace(inst));
+    after.set(STOCK, Buffer.from(after.get(STOCK)!.toString('utf8').replace(HAVE, `${HAVE}    # here\n`)));
+    after.set(prices, Buffer.from(`# -*- coding: latin-1 -*-\n${after.get(prices)!.toString('utf8')}`));
+    const r = await verifyIssueLocalize(inst, after);
+    expect(r.reward).toBe(1);
+    expect(details(r).offTarget).toEqual(['inventory/prices.py::<module>']);
+  });
+
+  it('type comments are comments: harmless, and counted like any other', async () => {
+    const r = await verifyEdit((s) => s.replace(HAVE, '    have = levels.get(item, 0)  # type: int\n'));
+    expect(r.reward).toBe(1);
+    const off = await verifyEdit((s) => s.replace('def restock(levels, item, amount):\n', 'def restock(levels, item, amount):  # type: (dict, str, int) -> int\n'));
+    expect(off.reward).toBe(0);
+    expect(details(off).offTarget).toEqual(['inventory/stock.py::restock']);
+  });
+});
+
+describe('issue-localize attacks: scoring games', () => {
+  /** Lines (0-based) of the stock file that start a `def`. */
+  const defRows = async (): Promise<number[]> =>
+    (await issueWorkspace(instance())).get(STOCK)!.toString('utf8').split('\n').flatMap((l, i) => (/^def /.test(l) ? [i] : []));
+
+  it('comments on the blank lines between functions count for the next function: blanketing them fails', async () => {
+    const rows = await defRows();
+    const r = await verifyEdit((s) => {
+      const lines = s.split('\n');
+      for (const row of [...rows].sort((a, b) => b - a)) lines.splice(row - 1, 0, '# suspect');
+      return lines.join('\n');
+    });
+    expect(r.success).toBe(false);
+    expect(details(r).offTarget).toHaveLength(rows.length - 1);
+  });
+
+  it('a comment at the end of the file counts for the last function, not for the module or every function', async () => {
+    const r = await verifyEdit((s) => `${s.replace(/\n*$/, '\n')}# the bug is somewhere above\n`);
+    expect(r.success).toBe(false);
+    expect(details(r).offTarget).toEqual(['inventory/stock.py::split_evenly']);
+  });
+
+  it('hundreds of comments in non-gold functions are still one place each, and fail beyond the cap', async () => {
+    const r = await verifyEdit((s) => {
+      let out = s.replace(HAVE, `${HAVE}    # here\n`);
+      for (const fn of ['restock', 'low_items', 'total_units']) out = out.replace(`def ${fn}(`, `${'# x\n'.repeat(200)}def ${fn}(`);
+      return out;
+    });
+    expect(r.success).toBe(false);
+    expect(details(r).offTarget).toHaveLength(3);
+  });
+
+  it('one comment line per function plus the gold one: more places than the cap fail', async () => {
+    const rows = await defRows();
+    const r = await verifyEdit((s) => {
+      const lines = s.split('\n');
+      for (const row of [...rows].sort((a, b) => b - a)) lines.splice(row + 1, 0, '    # maybe');
+      return lines.join('\n');
+    });
+    expect(r.success).toBe(false);
+  });
+
+  it('comments written only outside any function (module level of every file) never hit a function', async () => {
+    const inst = instance();
+    const files = new Map(await issueWorkspace(inst));
+    for (const [f, c] of files) if (f.endsWith('.py')) files.set(f, Buffer.from(`# issue here?\n${c.toString('utf8')}`));
+    const r = await verifyIssueLocalize(inst, files);
+    expect(r.success).toBe(false);
+  });
+
+  it('editing a comment in, then reverting it, leaves nothing to score', async () => {
+    const r = await verifyEdit((s) => s.replace(HAVE, `${HAVE}    # here\n`).replace(`${HAVE}    # here\n`, HAVE));
+    expect(r.reward).toBe(0);
+  });
+
+  it('a BOM or CRLF line endings with the comment change nothing the verifier scores wrongly', async () => {
+    const bom = await verifyEdit((s) => `\ufeff${s.replace(HAVE, `${HAVE}    # here\n`)}`);
+    expect(bom.reward).toBe(1);
+    const crlf = await verifyEdit((s) => s.replace(HAVE, `${HAVE}    # here\n`).replace(/\n/g, '\r\n'));
+    expect(crlf.reward).toBe(1);
+    const crlfOff = await verifyEdit((s) => s.replace('def restock(', '# here\ndef restock(').replace(/\n/g, '\r\n'));
+    expect(crlfOff.reward).toBe(0);
+  });
+
+  it('a file made undecodable, or a code line turned into a comment, scores 0', async () => {
+    const inst = instance();
+    const files = new Map(await issueWorkspace(inst));
+    files.set(STOCK, Buffer.concat([Buffer.from(files.get(STOCK)!.toString('utf8').replace(HAVE, `${HAVE}    # here \xff\n`), 'latin1')]));
+    expect((await verifyIssueLocalize(inst, files)).reward).toBe(0);
+    expect((await verifyEdit((s) => s.replace('    levels[item] = have - amount\n', '    # levels[item] = have - amount  # here\n'))).reward).toBe(0);
+  });
+});
+
+/** A repository on disk with these files. */
+function tempRepo(files: Record<string, string | Buffer>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'hg-il-attack-'));
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+  return dir;
+}
+
+describe('issue-localize attacks: classes, decorators and nested definitions', () => {
+  const SRC = [
+    'import functools',
+    '',
+    '',
+    'def deco(f):',
+    '    @functools.wraps(f)',
+    '    def inner(*a):',
+    '        return f(*a)',
+    '    return inner',
+    '',
+    '',
+    'class Store:',
+    '    """A store."""',
+    '',
+    '    limit = 3',
+    '',
+    '    def __init__(self):',
+    '        self.items = {}',
+    '',
+    '    @deco',
+    '    @deco',
+    '    def put(self, k, v):',
+    '        if len(self.items) > self.limit:',
+    '            raise ValueError(k)',
+    '        self.items[k] = v',
+    '',
+    '    def get(self, k):',
+    '        return self.items[k]',
+    '',
+    '    def size(self):',
+    '        return len(self.items)',
+    '',
+    '',
+    'SIGN = "café"',
+    '',
+  ].join('\n');
+  // The original; the instance's mutation makes line 22 `>=` in the workspace.
+  const ORIGINAL_REPO = tempRepo({ 'store/core.py': SRC, 'tests/test_core.py': 'def test_x():\n    pass\n' });
+  const inst = IssueLocalizeInstanceSchema.parse({
+    id: 'il-store', task: 'issue-localize', repo: { path: ORIGINAL_REPO, name: 'store' }, seed: 0, source: 'synthetic',
+    problemStatement: 'A test fails.', locations: [{ file: 'store/core.py', qualname: 'Store.put', line: 22, endLine: 22 }],
+    mutation: { kind: 'off-by-one', file: 'store/core.py', qualname: 'Store.put', line: 22, endLine: 22, original: '        if len(self.items) > self.limit:', mutated: '        if len(self.items) >= self.limit:' },
+    tests: ['tests/test_core.py::test_x'],
+  });
+  const at = async (edit: (lines: string[]) => void) => {
+    const files = new Map(await issueWorkspace(inst));
+    const lines = files.get('store/core.py')!.toString('utf8').split('\n');
+    edit(lines);
+    files.set('store/core.py', Buffer.from(lines.join('\n')));
+    return verifyIssueLocalize(inst, files);
+  };
+
+  it('a comment between the gold method’s decorators hits it (it is the method’s own)', async () => {
+    const r = await at((l) => l.splice(19, 0, '    # put() is wrong'));
+    expect(r.success).toBe(true);
+  });
+
+  it('a comment in the class body (on the class line, on its attributes) is the class’s place, not a hit on its methods', async () => {
+    for (const edit of [(l: string[]) => { l[10] = 'class Store:  # the bug is in here'; }, (l: string[]) => l.splice(13, 0, '    # here')]) {
+      const r = await at(edit);
+      expect(r.success).toBe(false);
+      expect(details(r).offTarget).toEqual(['store/core.py::Store']);
+    }
+  });
+
+  it('a comment in a nested function of another definition is that function’s place', async () => {
+    const r = await at((l) => l.splice(6, 0, '        # here'));
+    expect(r.success).toBe(false);
+    expect(details(r).offTarget).toEqual(['store/core.py::deco.<locals>.inner']);
+  });
+
+  it('a coding declaration that re-decodes a UTF-8 file’s non-ASCII text is a code change', async () => {
+    const files = new Map(await issueWorkspace(inst));
+    const text = files.get('store/core.py')!.toString('utf8').replace('        if len(self.items) >= self.limit:', '        # here\n        if len(self.items) >= self.limit:');
+    files.set('store/core.py', Buffer.from(`# -*- coding: latin-1 -*-\n${text}`, 'utf8'));
+    const r = await verifyIssueLocalize(inst, files);
+    expect(r.reward).toBe(0);
+    expect(details(r).violations.map((v) => v.kind)).toContain('code-changed');
+  });
+
+  it('a comment on the blank line after the gold method counts for the next method', async () => {
+    const r = await at((l) => l.splice(24, 0, '    # put() above is wrong'));
+    expect(r.success).toBe(false);
+    expect(details(r).offTarget).toEqual(['store/core.py::Store.get']);
+  });
+});
+
+describe('issue-localize attacks: generation from repository content', () => {
+  const testMap = (file: string, qualname: string, line: number): TestMap =>
+    ({ functions: [{ file, qualname, line, tests: ['tests/test_stock.py::test_take_removes'] }] }) as unknown as TestMap;
+  const poolOf = async (files: WorkspaceFiles) => {
+    const dropped: string[] = [];
+    const pool = await mutantPool(files, testMap(STOCK, 'take', 14), { seed: 0, kinds: ['flip-comparison', 'off-by-one', 'drop-statement'], minLines: 3, maxLines: 150, maxTests: 10 }, (reason, where) => dropped.push(`${reason}: ${where}`));
+    return { pool, dropped };
+  };
+
+  it('a text copy of the function elsewhere in the repository (build/lib) drops it', async () => {
+    const files = new Map(await repoFiles(REPO));
+    files.set('build/lib/inventory/stock.py', files.get(STOCK)!);
+    const { pool, dropped } = await poolOf(files);
+    expect(pool.queue).toHaveLength(0);
+    expect(dropped.join('\n')).toMatch(/elsewhere in the repository/);
+  });
+
+  // HOLE: the copy check skips every file holding a NUL byte and reads the rest as plain text, so an
+  // archive of the package in the repository (dist/*.tar.gz from `python -m build`, a wheel, an
+  // .egg, a vendored .zip) keeps the original source out of its sight. The workspace holds every
+  // file of the repository (ignored ones included), the sandbox has tar/unzip/python: the agent
+  // unpacks the archive and `diff`s it against the tree, which names the mutated line exactly.
+  // Fix: drop (or refuse) instances from repositories whose files include archives that hold
+  // Python sources (look inside tar/zip/gz the way CopyCheck reads text), or keep archives and
+  // binary files out of synthetic workspaces (dist/, build/, *.whl, *.egg, *.tar*, *.zip).
+  it.fails('a source archive in the repository (dist/*.tar.gz) holds the original, yet the function is kept', async () => {
+    const files = new Map(await repoFiles(REPO));
+    const pack = tar.pack();
+    pack.entry({ name: 'inventory-0.1/inventory/stock.py' }, files.get(STOCK)!);
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    files.set('dist/inventory-0.1.tar.gz', gzipSync(Buffer.concat(chunks)));
+    const { pool } = await poolOf(files);
+    expect(pool.queue).toHaveLength(0);
+  });
+});
