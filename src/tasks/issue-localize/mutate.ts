@@ -86,7 +86,7 @@ function checkRegion(source: string, def: PyNode): { snippet(text: string, delta
 }
 
 function describe(edit: Edit, source: string, mutatedSource: string, rows: Rows): Mutant {
-  const first = rows.rowOf(edit.start);
+  const first = rows.rowOf(edit.removal?.firstLine ?? edit.start);
   const last = rows.rowOf(Math.max(edit.start, edit.end - 1));
   const original = rows.lines(first, last);
   if (edit.removal) {

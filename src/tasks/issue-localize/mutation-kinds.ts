@@ -12,7 +12,8 @@ export interface Edit {
   start: number;
   end: number;
   text: string;
-  removal: boolean;
+  /** For a removal, the offset where its first removed line starts (after `start` at the end of a file without a final newline). */
+  removal: { firstLine: number } | null;
 }
 
 /** Nodes whose insides are not the function's own code (nested scopes) or are data (strings, annotations). */
@@ -49,11 +50,11 @@ export function bodyEdits(text: string, block: PyNode, docstring: PyNode | null)
 function visit(n: PyNode, text: string, lines: LineText, out: Edit[]): void {
   const src = (x: PyNode): string => text.slice(x.start, x.end);
   const replace = (kind: MutationKind, x: { start: number; end: number }, to: string): void => {
-    out.push({ kind, start: x.start, end: x.end, text: to, removal: false });
+    out.push({ kind, start: x.start, end: x.end, text: to, removal: null });
   };
   const remove = (kind: MutationKind, x: PyNode): void => {
     const region = lines.wholeLines(x);
-    if (region) out.push({ kind, ...region, text: '', removal: true });
+    if (region) out.push({ kind, start: region.start, end: region.end, text: '', removal: { firstLine: region.firstLine } });
   };
   switch (n.type) {
     case 'comparison_operator':
@@ -106,16 +107,21 @@ function visit(n: PyNode, text: string, lines: LineText, out: Edit[]): void {
     case 'if_statement': {
       const alternatives = n.children.filter((c) => c.field === 'alternative');
       for (const alt of alternatives) remove('remove-branch', alt);
-      if (alternatives.length === 0 && n.parent?.type === 'block' && statements(n.parent).length > 1) remove('remove-branch', n);
+      if (alternatives.length === 0 && n.parent?.type === 'block' && blockStatements(n.parent).length > 1) remove('remove-branch', n);
       break;
     }
     case 'block': {
-      const stmts = statements(n);
+      const stmts = blockStatements(n);
       if (stmts.length < 2) break;
       for (const s of stmts) if (DROPPABLE.has(s.type) && !inert(s)) remove('drop-statement', s);
       break;
     }
   }
+}
+
+/** A block's statements (the docstring included; comments and line continuations are not statements). */
+function blockStatements(block: PyNode): PyNode[] {
+  return statements(block).filter((s) => s.type !== 'line_continuation');
 }
 
 /** A statement that does nothing: a bare string (a comment in disguise) or `...`. */
@@ -152,15 +158,20 @@ class LineText {
    * The whole lines of a statement or clause, when nothing else shares them: only indentation
    * before it, only a comment after its code. Null otherwise (`a; b`, `if x: y`).
    */
-  wholeLines(node: PyNode): { start: number; end: number } | null {
+  wholeLines(node: PyNode): { start: number; end: number; firstLine: number } | null {
     const { text } = this;
     const start = text.lastIndexOf('\n', node.start - 1) + 1;
     if (text.slice(start, node.start).trim() !== '') return null;
+    // After a backslash the line continues the one above: it is not a line of its own.
+    if (/\\\r?\n$/.test(text.slice(Math.max(0, start - 3), start))) return null;
     const last = codeEnd(node);
     const nl = text.indexOf('\n', last);
     const lineEnd = nl < 0 ? text.length : nl;
     const after = text.slice(last, lineEnd).trim();
     if (after !== '' && !after.startsWith('#')) return null;
-    return { start, end: nl < 0 ? text.length : nl + 1 };
+    if (nl >= 0) return { start, end: nl + 1, firstLine: start };
+    // The file's last line has no newline to remove: the line above gives up its own, so the file still ends without one.
+    const above = text[start - 2] === '\r' ? start - 2 : start - 1;
+    return { start: above, end: text.length, firstLine: start };
   }
 }
