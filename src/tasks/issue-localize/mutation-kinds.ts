@@ -124,10 +124,12 @@ function blockStatements(block: PyNode): PyNode[] {
   return statements(block).filter((s) => s.type !== 'line_continuation');
 }
 
-/** A statement that does nothing: a bare string (a comment in disguise) or `...`. */
+/** A statement that does nothing: a bare string (a comment in disguise), `...`, or an annotation without a value. */
 function inert(s: PyNode): boolean {
   const inner = s.children.filter((c) => c.named && c.type !== 'comment');
-  return s.type === 'expression_statement' && inner.length === 1 && ['string', 'concatenated_string', 'ellipsis'].includes(inner[0]!.type);
+  if (s.type !== 'expression_statement' || inner.length !== 1) return false;
+  const e = inner[0]!;
+  return ['string', 'concatenated_string', 'ellipsis'].includes(e.type) || (e.type === 'assignment' && !child(e, 'right'));
 }
 
 /** `n ± 1` written in the literal's base; null for complex (`1j`) and Python 2 long (`1L`) literals or below 0. */

@@ -349,6 +349,14 @@ describe('functionMutants: file edges', () => {
     expect(shown(ms, 'flip-comparison')).toEqual(['6: return x >= y']);
   });
 
+  it('mutates async methods; an annotation without a value is not a statement to drop', () => {
+    const src = py('class A:', '    async def m(self, a):', '        x: int', '        y: Dict[int, 2] = 1', '        await g(a, 1)');
+    const ms = checkAll(src, 'A.m');
+    expect(shown(ms, 'drop-statement')).toEqual(['-3:         y: Dict[int, 2] = 1', '-4:         await g(a, 1)']);
+    expect(shown(ms, 'off-by-one')).toEqual(['4: y: Dict[int, 2] = 2', '4: y: Dict[int, 2] = 0', '5: await g(a, 2)', '5: await g(a, 0)']);
+    expect(shown(ms, 'swap-args')).toEqual(['5: await g(1, a)']);
+  });
+
   it('gives nothing for a file that does not parse', () => {
     expect(functionMutants(py('def f(a):', '    return a < 1', 'def g(:'), { qualname: 'f' })).toEqual([]);
   });
