@@ -1,0 +1,225 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { make } from '../../../src/env/registry.js';
+import type { TaskEnv } from '../../../src/env/task-env.js';
+import type { Env } from '../../../src/env/types.js';
+import { DEFAULT_IMAGE } from '../../../src/image/default-image.js';
+import { NoIssueInstancesError } from '../../../src/tasks/issue-localize/from-rows.js';
+import { generateFromRows, issueLocalizeTask, IssueLocalizeInstanceSchema, type IssueLocalizeInstance } from '../../../src/tasks/issue-localize/index.js';
+import { dockerReady } from '../helpers.js';
+
+// Red team of issue-localize inside the sandbox: what an agent can learn of the answer there, and
+// what it can make the episode do. A hole that still works is `it.fails(...)` with a comment saying
+// what it is and how to close it; attacks that are stopped are `it(...)`. The verifier-only attacks
+// are in test/unit/tasks/issue-localize/attacks.test.ts.
+
+const REPO = fileURLToPath(new URL('../../fixtures/issue-localize/inventory', import.meta.url));
+
+/** A hand-made synthetic instance on the fixture repository (one changed line). */
+function synthetic(id: string, file: string, qualname: string, line: number, original: string, mutated: string, tests: string[]): IssueLocalizeInstance {
+  return IssueLocalizeInstanceSchema.parse({
+    id, task: 'issue-localize', repo: { path: REPO, name: 'inventory' }, seed: 0, source: 'synthetic',
+    problemStatement: `${tests[0]} fails.`, locations: [{ file, qualname, line, endLine: line }],
+    mutation: { kind: 'flip-comparison', file, qualname, line, endLine: line, original, mutated }, tests,
+  });
+}
+
+const A = synthetic('il-attack-take', 'inventory/stock.py', 'take', 17, '    if amount > have:', '    if amount >= have:', ['tests/test_stock.py::test_take_removes']);
+const B = synthetic('il-attack-discounted', 'inventory/prices.py', 'discounted', 8, '    if percent < 0 or percent > 100:', '    if percent < 0 and percent > 100:', ['tests/test_prices.py::test_discounted']);
+
+/** The command's output without the tool's exit-code line. */
+async function bash(env: Env, command: string, timeout = 60): Promise<string> {
+  const r = await env.step({ tool: 'bash', input: { command, timeout } });
+  return r.observation.text.replace(/\n?\[The command completed with exit code -?\d+\.\]\s*$/, '');
+}
+
+async function finish(env: Env): Promise<number> {
+  const r = await env.step({ tool: 'finish', input: { message: 'done' } });
+  return r.reward;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.runIf(dockerReady())('adversarial: issue-localize episodes give nothing of the answer away', () => {
+  let env: Env;
+  let inner: TaskEnv<IssueLocalizeInstance>;
+
+  beforeAll(async () => {
+    env = await make(issueLocalizeTask, { instances: [A, B] });
+    inner = env.unwrapped as TaskEnv<IssueLocalizeInstance>;
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('a fresh workspace: no original line anywhere in the container, one commit, no caches, one time stamp', async () => {
+    await env.reset({ options: { instanceId: A.id } });
+    // The original line, split so that the command's own text never matches.
+    const found = await bash(env, `grep -rlaF -e "if amount "'> have:' / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev 2>/dev/null; echo END`, 120);
+    expect(found.trim()).toBe('END');
+    // Control: the same search finds the mutated line in the workspace.
+    const control = await bash(env, `grep -rlaF -e "if amount "'>= have:' / --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev 2>/dev/null; echo END`, 120);
+    expect(control.trim()).toBe('/workspace/inventory/stock.py\nEND');
+    const git = await bash(env, 'cd /workspace && git log --all --oneline | wc -l; git cat-file --batch-all-objects --batch-check | wc -l; git fsck --unreachable 2>&1 | grep -c . ; git stash list | wc -l');
+    expect(git.trim().split('\n').slice(0, 1)).toEqual(['1']);
+    expect(git.trim().split('\n')[2]).toBe('0');
+    const caches = await bash(env, 'find / -xdev \\( -name __pycache__ -path "*workspace*" -o -name "*.pyc" -path "*inventory*" -o -name .pytest_cache \\) 2>/dev/null; echo END');
+    expect(caches.trim()).toBe('END');
+    const stamps = await bash(env, 'cd /workspace && find . -path ./.git -prune -o -type f -printf "%T@\\n" | sort -u');
+    expect(stamps.trim().split('\n')).toEqual(['0.0000000000']);
+    const environ = await bash(env, 'env; cat /proc/1/environ | tr "\\0" "\\n"; cat /proc/1/cmdline | tr "\\0" " "');
+    for (const secret of ['take', 'stock.py', 'il-attack', 'flip-comparison']) expect(environ).not.toContain(secret);
+    await finish(env);
+  }, 300_000);
+
+  it('running the failing test shows the traceback into the buggy function (the intended route), and the score is the verifier’s', async () => {
+    await env.reset({ options: { instanceId: A.id } });
+    const out = await bash(env, 'cd /workspace && python3 -m pytest -q -x tests/test_stock.py 2>&1 | tail -30', 120);
+    expect(out).toMatch(/stock\.py/);
+    await bash(env, `cd /workspace && sed -i '17s/$/  # >= refuses the last unit/' inventory/stock.py`);
+    expect(await finish(env)).toBe(1);
+  }, 300_000);
+
+  // HOLE: a reset for an instance other than the one prepared ahead updates the prepared sandbox in
+  // place (installWorkspace's incremental path): only the files that differ are written and `git
+  // add` stores new blobs for them alone. SAME_TIMES resets mtimes, but a file's birth time (statx
+  // btime, shown by `stat -c %w`; overlayfs passes it through) cannot be set, so the blobs written
+  // last are exactly those of the changed files: the prepared instance's bug file (restored) and
+  // THIS instance's bug file. The agent maps them to paths with `git ls-tree -r HEAD`: the gold
+  // file is one of two (the only one when both bugs are in the same file). The same holds for every
+  // task whose workspaces differ per instance. Fix: on an incremental install rebuild the object
+  // store whole (rm -rf .git/objects .git/index, then git add/commit, so every blob is born at
+  // once), or install fresh (FRESH + GIT_INIT, new files for all) whenever the instance changes.
+  it.fails('after a reset to an instance other than the one prepared, the newest git objects name the bug file', async () => {
+    await env.reset({ options: { instanceId: A.id } });
+    inner.prepareNext(A.id);
+    expect(await inner.nextPrepared()).toBe(true);
+    await sleep(1500);
+    await finish(env);
+    await env.reset({ options: { instanceId: B.id } });
+    const listing = await bash(env, 'cd /workspace && git ls-tree -r HEAD | while read -r mode type oid path; do printf "%s\\t%s\\n" "$(stat -c %w .git/objects/$(echo $oid | cut -c1-2)/$(echo $oid | cut -c3-))" "$path"; done');
+    const rows = listing.trim().split('\n').map((l) => {
+      const [born, path] = l.split('\t');
+      return { born: Date.parse(born!.replace(/(\.\d{3})\d*/, '$1').replace(' ', 'T').replace(/ ([+-]\d{2})(\d{2})$/, '$1:$2')), path: path! };
+    });
+    expect(rows.every((r) => Number.isFinite(r.born))).toBe(true);
+    const oldest = Math.min(...rows.map((r) => r.born));
+    const newest = rows.filter((r) => r.born > oldest + 1000).map((r) => r.path);
+    await finish(env);
+    expect(newest).not.toContain(B.mutation.file);
+  }, 300_000);
+
+  // HOLE: a lone CR in a comment is a line break for CPython and part of the comment for the
+  // verifier (see the unit attacks): here the agent FIXES the bug through a "comment" and still
+  // scores 1. Fix: as in the unit test (reject source-form changes such as new lone CRs).
+  it.fails('a lone CR in a comment smuggles code that changes what the tests see, with reward 1', async () => {
+    await env.reset({ options: { instanceId: A.id } });
+    await bash(env, `cd /workspace && python3 - <<'PY'
+p = 'inventory/stock.py'
+s = open(p, newline='').read()
+s = s.replace('    have = levels.get(item, 0)\\n', '    have = levels.get(item, 0)  # the comparison below is wrong\\r    if amount == have: levels[item] = 0; return 0\\n', 1)
+open(p, 'w', newline='').write(s)
+PY`);
+    const tests = await bash(env, 'cd /workspace && python3 -m pytest -q -p no:cacheprovider tests/test_stock.py 2>&1 | tail -1', 120);
+    expect(tests).toMatch(/passed/);
+    expect(tests).not.toMatch(/failed/); // the smuggled statement made the failing test pass
+    expect(await finish(env)).toBe(0);
+  }, 300_000);
+
+  it('what the agent does to the workspace is its own: deleted, the gold file replaced by a symlink, a hard link added, a file too large (0), its shell killed (the comment stands): a verdict, never an infrastructure error', async () => {
+    const cases: Array<[string, number]> = [
+      ['rm -rf /workspace', 0],
+      ['cd /workspace && cp inventory/stock.py /tmp/s.py && sed -i "17s/$/  # here/" /tmp/s.py && rm inventory/stock.py && ln -s /tmp/s.py inventory/stock.py', 0],
+      ['cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && ln /etc/passwd inventory/host.py', 0],
+      ['cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && head -c 40000 /dev/zero | tr "\\0" "#" | sed "s/^/\\n/" >> inventory/stock.py', 0],
+      ['cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && kill -9 $$', 1],
+    ];
+    for (const [attack, reward] of cases) {
+      await env.reset({ options: { instanceId: A.id } });
+      await bash(env, attack);
+      const r = await env.step({ tool: 'finish', input: { message: 'done' } });
+      expect({ attack, reward: r.reward, truncated: r.truncated, infra: (r.info as { infraError?: unknown }).infraError }).toMatchObject({ attack, reward, truncated: false, infra: undefined });
+    }
+  }, 600_000);
+});
+
+describe.runIf(dockerReady())('adversarial: files the final read does not see', () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await make(issueLocalizeTask, { instances: [A] });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  // HOLE (low): the final read keeps regular files and hard links only, so a new symlink, FIFO or
+  // socket in the workspace is invisible: rule 1 ("no new files") is broken with reward 1. No gain
+  // for the reward today, but a symlinked `conftest.py` or `sitecustomize.py` would run code for
+  // any check that ever runs the suite on the final files. Fix: count any non-regular entry of the
+  // archive that the start did not have as an added file (a violation).
+  it.fails('a FIFO or a symlink added beside the comment is a new file, yet the comment scores 1', async () => {
+    for (const attack of ['mkfifo inventory/pipe.py', 'ln -s /etc/hostname conftest.py']) {
+      await env.reset({ options: { instanceId: A.id } });
+      await bash(env, `cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && ${attack}`);
+      expect({ attack, reward: await finish(env) }).toEqual({ attack, reward: 0 });
+    }
+  }, 300_000);
+});
+
+describe.runIf(dockerReady())('adversarial: issue rows whose fixed code the image holds', () => {
+  // HOLE: generateFromRows never asks what the episode image holds (it takes no imageContents), yet
+  // DESIGN.md says a generator drops every target whose hidden answer the image holds. The default
+  // image has pytest 7.2.1 and its dependencies (pluggy, attrs, packaging, iniconfig, ...) in
+  // /usr/lib/python3/dist-packages: for a SWE-bench row of pytest-dev/pytest (or those packages)
+  // whose fix is older than that version, the image holds the FIXED file, and `diff` against it
+  // points at the gold lines. Rebuilt here from the image's own _pytest/stepwise.py: the base
+  // lacks the xdist guard of pytest #10641, the fix adds it back. Fix: give from-rows the image's
+  // contents (generateInputs 'imageContents') and drop a row when the image holds the patched
+  // version of a gold file (or of a gold function's body), as the synthetic generator does.
+  it.fails('a row whose fixed file is in the image: diff against the image finds the gold lines, reward 1', async () => {
+    const path = '/usr/lib/python3/dist-packages/_pytest/stepwise.py';
+    const fixed = (await execa('docker', ['run', '--rm', '--network', 'none', DEFAULT_IMAGE, 'cat', path])).stdout + '\n';
+    const guard = '        if hasattr(self.config, "workerinput"):\n            # Do not update cache if this process is a xdist worker to prevent\n            # race conditions (#10641).\n            return\n';
+    expect(fixed).toContain(guard);
+    const base = fixed.replace(guard, '');
+    const reposDir = await mkdtemp(join(tmpdir(), 'hg-il-rows-'));
+    const clone = join(reposDir, 'pytest-dev__pytest');
+    await mkdir(join(clone, 'src/_pytest'), { recursive: true });
+    const git = (...args: string[]) => execa('git', ['-C', clone, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args]);
+    await git('init', '-q');
+    await writeFile(join(clone, 'src/_pytest/stepwise.py'), base);
+    await git('add', '-A');
+    await git('commit', '-qm', 'base');
+    const baseCommit = (await git('rev-parse', 'HEAD')).stdout.trim();
+    await writeFile(join(clone, 'src/_pytest/stepwise.py'), fixed);
+    const patch = (await git('diff')).stdout + '\n';
+    await git('commit', '-qam', 'fix');
+    const issues = join(reposDir, 'rows.jsonl');
+    await writeFile(issues, JSON.stringify({ instance_id: 'pytest-dev__pytest-10641', repo: 'pytest-dev/pytest', base_commit: baseCommit, patch, problem_statement: 'With xdist, --stepwise workers overwrite the stepwise cache of the controller (race).' }) + '\n');
+    let instances;
+    try {
+      instances = await generateFromRows({ issues, reposDir });
+    } catch (e) {
+      if (e instanceof NoIssueInstancesError) return; // dropped: the hole is closed
+      throw e;
+    }
+    expect(instances).toHaveLength(1);
+    const rowEnv = await make(issueLocalizeTask, { instances });
+    try {
+      await rowEnv.reset({ options: { instanceId: instances[0]!.id } });
+      // The agent: diff the workspace against the image's copy, and comment where lines are missing.
+      const diff = await bash(rowEnv, `cd /workspace && diff ${path} src/_pytest/stepwise.py | head -1`);
+      const m = /^\d+(?:,\d+)?d(\d+)$/.exec(diff.trim());
+      expect(m, diff).not.toBeNull();
+      const after = Number(m![1]);
+      await bash(rowEnv, `cd /workspace && sed -i '${after}a\\        # the xdist worker guard is missing here' src/_pytest/stepwise.py`);
+      expect(await finish(rowEnv)).toBe(0);
+    } finally {
+      await rowEnv.close();
+    }
+  }, 600_000);
+});
