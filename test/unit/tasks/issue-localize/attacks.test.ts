@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import type { TestMap } from '../../../../src/testrun/test-map.js';
+import { generateFromRows } from '../../../../src/tasks/issue-localize/from-rows.js';
 import { mutantPool } from '../../../../src/tasks/issue-localize/mutant-pool.js';
 import { IssueLocalizeInstanceSchema, type IssueLocalizeInstance } from '../../../../src/tasks/issue-localize/schema.js';
 import { verifyIssueLocalize } from '../../../../src/tasks/issue-localize/verify.js';
@@ -298,10 +299,64 @@ describe('issue-localize attacks: classes, decorators and nested definitions', (
     expect(details(r).violations.map((v) => v.kind)).toContain('code-changed');
   });
 
+  // HOLE (scoring): a gold location whose innermost definition is a CLASS (a class attribute, a
+  // base class, a class decorator: common in issue rows, e.g. Django's Meta options or field
+  // defaults) becomes a target whose definition span is the whole class, and `hit` takes any
+  // comment inside that span: a comment in ANY method of the class (here `size`, which the fix
+  // does not touch) is a hit on a gold "function" and succeeds. The agent needs only the class, not
+  // the place. Fix: a definition-span hit only when the comment's innermost definition IS the
+  // target's (innermostDefinition(line) === the target's own def); nested methods are their own
+  // places, as they are for off-target counting.
+  it.fails('a class-level gold line: a comment in any method of the class is a hit', async () => {
+    const classGold = IssueLocalizeInstanceSchema.parse({ ...inst, locations: [{ file: 'store/core.py', qualname: 'Store', line: 14, endLine: 14 }] });
+    const files = new Map(await issueWorkspace(classGold));
+    const lines = files.get('store/core.py')!.toString('utf8').split('\n');
+    lines.splice(29, 0, '        # here');
+    files.set('store/core.py', Buffer.from(lines.join('\n')));
+    const r = await verifyIssueLocalize(classGold, files);
+    expect(details(r).comments[0]!.line).toBe(30); // in Store.size
+    expect(r.success).toBe(false);
+  });
+
   it('a comment on the blank line after the gold method counts for the next method', async () => {
     const r = await at((l) => l.splice(24, 0, '    # put() above is wrong'));
     expect(r.success).toBe(false);
     expect(details(r).offTarget).toEqual(['store/core.py::Store.get']);
+  });
+});
+
+describe('issue-localize attacks: issue rows', () => {
+  // HOLE (scoring, rows): goldLocations gives a file that tree-sitter does not parse cleanly
+  // (Python 2 print statements, syntax newer than the grammar) ONE location from its first changed
+  // line to its last, with no definition. With no function target, any comment on any line of that
+  // span is a hit and succeeds: for a patch touching the top and the bottom of such a file, one
+  // comment in the middle, in a function the fix never touches, scores 1. Fix: keep one location
+  // per run of adjacent changed lines (as `group` does) even without definitions, or drop the file
+  // (or the row) when its base does not parse.
+  it.fails('a base file with a syntax error: one location spans every line between two changes, and a comment in between succeeds', async () => {
+    const fns = Array.from({ length: 12 }, (_, k) => `def f${k}(x):\n    y = x + ${k}\n    return y\n\n`).join('');
+    const base = `import sys\n\n\ndef legacy():\n    print "old style"\n\n\n${fns}`;
+    const fixed = base.replace('    y = x + 0\n', '    y = x - 0\n').replace('    y = x + 11\n', '    y = x - 11\n');
+    const root = mkdtempSync(join(tmpdir(), 'hg-il-rows-'));
+    const clone = join(root, 'acme__legacy');
+    mkdirSync(join(clone, 'pkg'), { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', ['-C', clone, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
+    git('init', '-q');
+    writeFileSync(join(clone, 'pkg/mod.py'), base);
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const sha = git('rev-parse', 'HEAD').trim();
+    writeFileSync(join(clone, 'pkg/mod.py'), fixed);
+    const patch = git('diff');
+    const issues = join(root, 'rows.jsonl');
+    writeFileSync(issues, `${JSON.stringify({ instance_id: 'acme__legacy-1', repo: 'acme/legacy', base_commit: sha, patch, problem_statement: 'f0 and f11 add instead of subtracting' })}\n`);
+    const [row] = await generateFromRows({ issues, reposDir: root });
+    expect(row!.locations).toHaveLength(1); // the whole span, no qualname
+    const files = new Map(await issueWorkspace(row!));
+    // One comment in f5: the fix changes f0 and f11 only.
+    files.set('pkg/mod.py', Buffer.from(base.replace('def f5(x):\n', 'def f5(x):\n    # here\n')));
+    const r = await verifyIssueLocalize(row!, files);
+    expect(r.success).toBe(false);
   });
 });
 
