@@ -1,4 +1,4 @@
-import { codingDeclaration, cpythonDecoding } from '../../analysis/python/compile-check.js';
+import { codingDeclaration, cpythonDecoding } from '../analysis/python/compile-check.js';
 
 /**
  * The two ways a file can read differently to CPython than to the syntax tree the checks look at:

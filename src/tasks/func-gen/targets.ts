@@ -1,12 +1,13 @@
 import type { TestMap } from '../../testrun/test-map.js';
 import { isProtectedForChecks } from '../protected-files.js';
 import { normalizeAnswerText } from '../image-contents.js';
+import { leakSearchText } from '../leak-text.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
 import { codeEnd, findFunction, functionBodies } from './body.js';
 import { funcGenCandidates, type FuncGenCandidateOptions } from './candidates.js';
 import { checkFunctionBodyPolicy } from './body-policy.js';
 import { maskFunctionBody } from './mask.js';
-import { plainSource } from './source-form.js';
+import { plainSource } from '../source-form.js';
 import type { FuncGenTarget } from './schema.js';
 
 /** A function the repository's passing tests exercise, ready to mask. */
@@ -82,11 +83,11 @@ export function scanCandidates(files: WorkspaceFiles, map: TestMap, options: Fun
 
 /**
  * Whether a body's code is anywhere in the workspace the agent would get: in another file (a
- * vendored copy, a backup) or elsewhere in the masked file. Whitespace does not matter. Each
+ * vendored copy, a backup, a `.tar.gz` source archive) or elsewhere in the masked file. Whitespace does not matter. Each
  * file's collapsed text is computed once.
  */
 export class BodyLeakCheck {
-  private readonly collapsed = new Map<string, string>();
+  private readonly collapsed = new Map<string, string | null>();
 
   constructor(private readonly files: WorkspaceFiles) {}
 
@@ -94,13 +95,13 @@ export class BodyLeakCheck {
   where(c: Candidate): string | null {
     if (normalizeAnswerText(c.masked).includes(c.answer)) return c.target.file;
     for (const [file, content] of this.files) {
-      if (file === c.target.file || content.includes(0)) continue;
+      if (file === c.target.file) continue;
       let text = this.collapsed.get(file);
       if (text === undefined) {
-        text = normalizeAnswerText(content.toString('utf8'));
+        text = leakSearchText(content);
         this.collapsed.set(file, text);
       }
-      if (text.includes(c.answer)) return file;
+      if (text?.includes(c.answer)) return file;
     }
     return null;
   }

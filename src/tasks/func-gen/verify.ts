@@ -8,7 +8,7 @@ import { firstDifferentLine } from '../first-different-line.js';
 import { checkFunctionBodyPolicy } from './body-policy.js';
 import { FUNC_GEN_PLACEHOLDER, findFunction, functionBodies, lineOf } from './body.js';
 import type { FuncGenInstance } from './schema.js';
-import { sourceFormChange } from './source-form.js';
+import { sourceFormChange } from '../source-form.js';
 import { funcGenWorkspace } from './workspace.js';
 
 export interface Violation {

@@ -10,6 +10,7 @@ import { describeFromDocstring, type DescribeHook } from './describe.js';
 import { maskable } from './mask.js';
 import type { FuncLocalizeInstance, FuncLocalizeTarget } from './schema.js';
 import { isImageContents, normalizeAnswerText, type DroppedTargets, type ImageContents } from '../image-contents.js';
+import { leakSearchText } from '../leak-text.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
 import { literalBody, maskedWorkspace } from './workspace.js';
 
@@ -160,7 +161,8 @@ class LeakCheck {
 
   constructor(private readonly original: WorkspaceFiles) {
     for (const [file, content] of original) {
-      if (!content.includes(0)) this.collapsed.set(file, normalizeAnswerText(content.toString('utf8')));
+      const text = leakSearchText(content);
+      if (text !== null) this.collapsed.set(file, text);
     }
   }
 
@@ -174,15 +176,14 @@ class LeakCheck {
     }
     for (const file of changed) {
       const content = masked.get(file);
-      if (!content || content.includes(0)) continue;
-      const text = normalizeAnswerText(content.toString('utf8'));
-      if (needles.some((n) => text.includes(n))) return true;
+      const text = content && leakSearchText(content);
+      if (text && needles.some((n) => text.includes(n))) return true;
     }
     // Files the masking added or that differ from the original (none today) are checked too.
     for (const [file, content] of masked) {
-      if (changed.has(file) || this.original.get(file) === content || content.includes(0)) continue;
-      const text = normalizeAnswerText(content.toString('utf8'));
-      if (needles.some((n) => text.includes(n))) return true;
+      if (changed.has(file) || this.original.get(file) === content) continue;
+      const text = leakSearchText(content);
+      if (text && needles.some((n) => text.includes(n))) return true;
     }
     return false;
   }

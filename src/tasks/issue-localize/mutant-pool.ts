@@ -3,8 +3,9 @@ import type { TestMap } from '../../testrun/test-map.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
 import { codeEnd, functionBodies } from '../func-gen/body.js';
-import { plainSource } from '../func-gen/source-form.js';
+import { plainSource } from '../source-form.js';
 import { normalizeAnswerText, type ImageContents } from '../image-contents.js';
+import { leakSearchText } from '../leak-text.js';
 import { isProtectedForChecks } from '../protected-files.js';
 import { SYNTHETIC_DROP_REASONS } from './drop-reasons.js';
 import { functionMutants, type Mutant } from './mutate.js';
@@ -114,19 +115,19 @@ function sample(tests: string[], max: number, seed: number, key: string): string
   return shuffled(sorted, seededRandom(Math.floor(pick(seed, key, 'tests') * 2 ** 32))).slice(0, max).sort();
 }
 
-/** Whether a function's code is in another file, or twice in its own. Each file's collapsed text is computed once. */
+/** Whether a function's code is in another file (a gzip archive's inflated text included), or twice in its own. Each file's text is collapsed once. */
 class CopyCheck {
-  private readonly collapsed = new Map<string, string>();
+  private readonly collapsed = new Map<string, string | null>();
   constructor(private readonly files: WorkspaceFiles) {}
 
   where(file: string, answer: string): string | null {
     for (const [other, content] of this.files) {
-      if (content.includes(0)) continue;
       let text = this.collapsed.get(other);
       if (text === undefined) {
-        text = normalizeAnswerText(content.toString('utf8'));
+        text = leakSearchText(content);
         this.collapsed.set(other, text);
       }
+      if (text === null) continue;
       const at = text.indexOf(answer);
       if (at >= 0 && (other !== file || text.indexOf(answer, at + 1) >= 0)) return other;
     }

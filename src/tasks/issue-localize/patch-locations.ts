@@ -1,4 +1,5 @@
 import { parsePatch, type StructuredPatch } from 'diff';
+import { innermostDefinition } from './regions.js';
 import { parsePythonSource, type Definition } from '../../analysis/index.js';
 import { ValidationError } from '../../errors.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
@@ -54,8 +55,9 @@ export function goldLocations(patch: string, files: WorkspaceFiles): { locations
     const sorted = [...set].sort((a, b) => a - b);
     const source = parsePythonSource(text, file);
     if (source.hasErrors) {
-      skipped.push({ file, reason: 'syntax errors: one location over the changed lines, without a definition' });
-      locations.push({ file, line: sorted[0]!, endLine: sorted[sorted.length - 1]! });
+      // No definitions to trust: each run of adjacent changed lines is a location of its own.
+      skipped.push({ file, reason: 'syntax errors: a location per run of changed lines, without a definition' });
+      locations.push(...group(file, sorted, []));
       continue;
     }
     locations.push(...group(file, sorted, source.definitions));
@@ -147,21 +149,13 @@ function changedLines(p: StructuredPatch, text: string): Set<number> | string {
 
 /** Runs of adjacent lines with the same innermost definition (`qualname` absent at module level). */
 function group(file: string, lines: number[], defs: Definition[]): Location[] {
-  const innermost = (l: number): Definition | undefined => {
-    let best: Definition | undefined;
-    for (const d of defs) {
-      if (d.anchorLine > l || d.endLine < l) continue;
-      if (!best || d.endLine - d.anchorLine < best.endLine - best.anchorLine) best = d;
-    }
-    return best;
-  };
   const out: Location[] = [];
   let cur: { def: Definition | undefined; line: number; endLine: number } | undefined;
   const flush = () => {
     if (cur) out.push({ file, ...(cur.def && { qualname: cur.def.qualname }), line: cur.line, endLine: cur.endLine });
   };
   for (const l of lines) {
-    const def = innermost(l);
+    const def = innermostDefinition(defs, l);
     if (cur && cur.def === def && l === cur.endLine + 1) {
       cur.endLine = l;
       continue;

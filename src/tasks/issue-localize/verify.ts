@@ -1,5 +1,6 @@
 import { decodeSource } from '../../analysis/python/read-source.js';
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
+import { sourceFormChange } from '../source-form.js';
 import { compileDetails, firstCompileError, type ChangedPython } from '../compile-changed.js';
 import type { VerifyContext, VerifyResult } from '../define-task.js';
 import { diffComments, type PlacedComment } from './comment-diff.js';
@@ -9,9 +10,11 @@ import { issueWorkspace } from './workspace.js';
 
 type Where = { file: string; line: number | null };
 export type IssueViolation = Where & {
-  kind: 'deleted-file' | 'added-file' | 'non-python-changed' | 'code-changed' | 'not-decodable' | 'comment-removed';
+  kind: 'deleted-file' | 'added-file' | 'non-python-changed' | 'code-changed' | 'not-decodable' | 'comment-removed' | 'source-form';
   originalLine?: number;
   comment?: string;
+  /** For `source-form`: what changed in how CPython reads the file. */
+  problem?: string;
 };
 /** An added comment and what it landed on: a gold target (`file::qualname`, `file::<module>`) or another place. */
 export type ScoredComment = { file: string; line: number; comment: string; target: string | null; place: string; onLine: boolean };
@@ -23,8 +26,8 @@ const ratio = (a: number, b: number): number => (b === 0 ? 0 : a / b);
  * Scores the final files against the workspace the agent started from. Only added `#` comments may
  * differ (no code, docstring, file or existing-comment change). Each added comment is placed on a
  * line of the starting file (the line below it, or the line it ends) and counts for the gold target
- * whose function or lines hold that line; anything else is an off-target place (its innermost
- * definition, or the file's module level). Binary success: a comment in every gold file, at least
+ * whose lines hold that line or whose definition is the innermost one holding it; anything else is
+ * an off-target place (its innermost definition, or the file's module level). Binary success: a comment in every gold file, at least
  * one gold function hit (a gold line when none is a function), and at most `maxOffTarget` other
  * places. `f1`: the F1 over targets, places counted once. Details give file, function and line
  * precision and recall.
@@ -51,6 +54,12 @@ export async function verifyIssueLocalize(instance: IssueLocalizeInstance, final
       continue;
     }
     python.push({ file, before: start.get(file)!, after: final.get(file)! });
+    // A lone carriage return or a new coding declaration makes a comment code to CPython, not to the syntax tree.
+    const form = sourceFormChange(start.get(file)!, final.get(file)!);
+    if (form) {
+      violations.push({ kind: 'source-form', file, line: null, problem: form });
+      continue;
+    }
     const before = text(start.get(file)!);
     const after = text(final.get(file)!);
     if (before === null || after === null) {
@@ -84,11 +93,10 @@ export async function verifyIssueLocalize(instance: IssueLocalizeInstance, final
     const mine = targets.filter((t) => t.file === file);
     for (const c of list) {
       const onLine = mine.some((t) => t.hunks.some((h) => within(h, c.line)));
-      // The innermost gold target holding the line: its hunks first, then the definition with the smallest span.
-      const hit =
-        mine.find((t) => t.hunks.some((h) => within(h, c.line))) ??
-        mine.filter((t) => t.definition && within(t.definition, c.line)).sort((x, y) => span(x) - span(y))[0];
       const def = innermostDefinition(definitionsOf.get(file) ?? [], c.line);
+      // A gold target's lines, else its own definition: a method or function nested in a gold class or
+      // function is a place of its own (else one comment anywhere in a gold class would hit it).
+      const hit = mine.find((t) => t.hunks.some((h) => within(h, c.line))) ?? mine.find((t) => t.definition && def && t.definition.line === def.anchorLine && t.definition.endLine === def.endLine);
       const place = hit ? label(hit) : def ? `${file}::${def.qualname}` : `${file}::<module>`;
       comments.push({ file, line: c.line, comment: c.text, target: hit ? label(hit) : null, place, onLine });
     }
@@ -123,5 +131,3 @@ export async function verifyIssueLocalize(instance: IssueLocalizeInstance, final
   const reward = !clean ? 0 : instance.reward === 'f1' ? f1 : success ? 1 : 0;
   return { reward, success, details: { ...summary, comments, violations, ...compile } };
 }
-
-const span = (t: GoldTarget): number => (t.definition ? t.definition.endLine - t.definition.line : Number.MAX_SAFE_INTEGER);
