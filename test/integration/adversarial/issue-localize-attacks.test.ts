@@ -11,7 +11,7 @@ import type { TaskEnv } from '../../../src/env/task-env.js';
 import type { Env } from '../../../src/env/types.js';
 import { DEFAULT_IMAGE } from '../../../src/image/default-image.js';
 import { NoIssueInstancesError } from '../../../src/tasks/issue-localize/from-rows.js';
-import { generateFromRows, issueLocalizeTask, IssueLocalizeInstanceSchema, type IssueLocalizeInstance } from '../../../src/tasks/issue-localize/index.js';
+import { generateFromRows, issueLocalizeTask, SyntheticIssueInstanceSchema, type IssueLocalizeInstance, type SyntheticIssueInstance } from '../../../src/tasks/issue-localize/index.js';
 import { dockerReady } from '../helpers.js';
 
 // Red team of issue-localize inside the sandbox: what an agent can learn of the answer there, and
@@ -22,8 +22,8 @@ import { dockerReady } from '../helpers.js';
 const REPO = fileURLToPath(new URL('../../fixtures/issue-localize/inventory', import.meta.url));
 
 /** A hand-made synthetic instance on the fixture repository (one changed line). */
-function synthetic(id: string, file: string, qualname: string, line: number, original: string, mutated: string, tests: string[]): IssueLocalizeInstance {
-  return IssueLocalizeInstanceSchema.parse({
+function synthetic(id: string, file: string, qualname: string, line: number, original: string, mutated: string, tests: string[]): SyntheticIssueInstance {
+  return SyntheticIssueInstanceSchema.parse({
     id, task: 'issue-localize', repo: { path: REPO, name: 'inventory' }, seed: 0, source: 'synthetic',
     problemStatement: `${tests[0]} fails.`, locations: [{ file, qualname, line, endLine: line }],
     mutation: { kind: 'flip-comparison', file, qualname, line, endLine: line, original, mutated }, tests,

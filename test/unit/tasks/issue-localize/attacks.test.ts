@@ -3,11 +3,12 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import type { TestMap } from '../../../../src/testrun/test-map.js';
 import { generateFromRows } from '../../../../src/tasks/issue-localize/from-rows.js';
+import { functionMutants } from '../../../../src/tasks/issue-localize/mutate.js';
 import { mutantPool } from '../../../../src/tasks/issue-localize/mutant-pool.js';
 import { IssueLocalizeInstanceSchema, type IssueLocalizeInstance } from '../../../../src/tasks/issue-localize/schema.js';
 import { verifyIssueLocalize } from '../../../../src/tasks/issue-localize/verify.js';
@@ -115,15 +116,17 @@ describe('issue-localize attacks: code changes that look like comments', () => {
     expect(details(r).violations.length > 0 || details(r).compileError !== undefined).toBe(true);
   });
 
-  it('a latin-1 coding declaration on an ASCII file is the same code: one more off-target comment, allowed', async () => {
+  // CPython reads an ASCII file the same under a latin-1 declaration: accepting it as one more
+  // off-target comment and refusing it (a changed source form) are both safe.
+  it('a latin-1 coding declaration on an ASCII file: one more off-target comment, or refused', async () => {
     const inst = instance();
     const prices = 'inventory/prices.py';
     const after = new Map(await issueWorkspace(inst));
     after.set(STOCK, Buffer.from(after.get(STOCK)!.toString('utf8').replace(HAVE, `${HAVE}    # here\n`)));
     after.set(prices, Buffer.from(`# -*- coding: latin-1 -*-\n${after.get(prices)!.toString('utf8')}`));
     const r = await verifyIssueLocalize(inst, after);
-    expect(r.reward).toBe(1);
-    expect(details(r).offTarget).toEqual(['inventory/prices.py::<module>']);
+    if (r.reward === 1) expect(details(r).offTarget).toEqual(['inventory/prices.py::<module>']);
+    else expect(details(r).violations.length).toBeGreaterThan(0);
   });
 
   it('type comments are comments: harmless, and counted like any other', async () => {
@@ -296,7 +299,7 @@ describe('issue-localize attacks: classes, decorators and nested definitions', (
     files.set('store/core.py', Buffer.from(`# -*- coding: latin-1 -*-\n${text}`, 'utf8'));
     const r = await verifyIssueLocalize(inst, files);
     expect(r.reward).toBe(0);
-    expect(details(r).violations.map((v) => v.kind)).toContain('code-changed');
+    expect(details(r).violations.length).toBeGreaterThan(0);
   });
 
   // HOLE (scoring): a gold location whose innermost definition is a CLASS (a class attribute, a
@@ -360,6 +363,54 @@ describe('issue-localize attacks: issue rows', () => {
   });
 });
 
+describe('issue-localize attacks: line endings the start already has', () => {
+  /** A synthetic instance on a one-file repository, its bug the generator's own mutant of `f`. */
+  function onFile(source: string, pick: (m: ReturnType<typeof functionMutants>[number]) => boolean) {
+    const root = tempRepo({ 'pkg/mod.py': source, 'tests/test_mod.py': 'def test_f():\n    pass\n' });
+    const m = functionMutants(source, { qualname: 'f' }).find(pick)!;
+    expect(m).toBeDefined();
+    const inst = IssueLocalizeInstanceSchema.parse({
+      id: 'il-eol', task: 'issue-localize', repo: { path: root, name: 'eol' }, seed: 0, source: 'synthetic', problemStatement: 'f is wrong',
+      locations: [{ file: 'pkg/mod.py', qualname: 'f', line: m.line, endLine: m.endLine }],
+      mutation: { kind: m.kind, file: 'pkg/mod.py', qualname: 'f', line: m.line, endLine: m.endLine, original: m.original, mutated: m.mutated },
+      tests: ['tests/test_mod.py::test_f'],
+    });
+    return { inst, m };
+  }
+
+  // HOLE (broken instance): applyMutation splits the file on '\r\n' as soon as ONE line ends with
+  // CRLF, while the generator (mutate.ts) counts rows on '\n'. A file with mixed endings (mostly
+  // LF, one CRLF line above the bug: common after a Windows edit) passes plainSource (no lone CR),
+  // so the generator emits the instance, and every reset then throws StaleInstanceError ("no
+  // longer holds ... the lines the bug replaces"). Fix: split on '\n' and keep each line's '\r' (as
+  // mutate.ts does), or have the generator round-trip issueWorkspace before emitting an instance.
+  it.fails('a file with one CRLF line among LF lines: the workspace of the generator’s own mutant can be built', async () => {
+    const source = 'import os\r\n\n\ndef f(x):\n    y = x + 1\n    return y\n';
+    const { inst, m } = onFile(source, (k) => k.kind === 'off-by-one');
+    const files = await issueWorkspace(inst);
+    expect(files.get('pkg/mod.py')!.toString('utf8')).toBe(m.source);
+  });
+
+  // HOLE (bypass of a lone-CR check that compares with the start): a file that already holds a lone
+  // CR (here a raw CR inside a triple-quoted string, which CPython reads as a newline in the value)
+  // lets the agent add more lone CRs, each hiding a statement in a "comment": a check of the form
+  // "the final file has lone CRs and the start had none" (sourceFormChange) lets this through.
+  // Fix: no lone CR may be added (count them, or require each of the final file's lone CRs to be
+  // one of the start's, in the same string), or refuse any added comment holding a '\r'.
+  it.fails('a start that already has a lone CR: a new lone CR inside a comment still hides a statement', async () => {
+    const source = 'NOTE = """line one\rline two"""\n\n\ndef f(x):\n    y = x + 1\n    return y\n';
+    const { inst } = onFile(source, (k) => k.kind === 'off-by-one');
+    const start = (await issueWorkspace(inst)).get('pkg/mod.py')!.toString('utf8');
+    const hidden = start.replace(/(    y = x [^\n]*)\n/, '$1  # the bug is here\r    y = -y\n');
+    expect(hidden).not.toBe(start);
+    if (HAS_PYTHON) expect(pythonAst(hidden)).not.toBe(pythonAst(start));
+    const files = new Map(await issueWorkspace(inst));
+    files.set('pkg/mod.py', Buffer.from(hidden));
+    const r = await verifyIssueLocalize(inst, files);
+    expect(r.reward).toBe(0);
+  });
+});
+
 describe('issue-localize attacks: generation from repository content', () => {
   const testMap = (file: string, qualname: string, line: number): TestMap =>
     ({ functions: [{ file, qualname, line, tests: ['tests/test_stock.py::test_take_removes'] }] }) as unknown as TestMap;
@@ -393,6 +444,52 @@ describe('issue-localize attacks: generation from repository content', () => {
     const chunks: Buffer[] = [];
     for await (const c of pack) chunks.push(c as Buffer);
     files.set('dist/inventory-0.1.tar.gz', gzipSync(Buffer.concat(chunks)));
+    const { pool } = await poolOf(files);
+    expect(pool.queue).toHaveLength(0);
+  });
+
+  /** A zip archive (a wheel) of one file, deflated, as `python -m build --wheel` writes it. */
+  function zipOf(name: string, data: Buffer): Buffer {
+    const body = deflateRawSync(data);
+    const n = Buffer.from(name);
+    const crc = crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(8, 8);
+    local.writeUInt32LE(crc, 14); local.writeUInt32LE(body.length, 18); local.writeUInt32LE(data.length, 22); local.writeUInt16LE(n.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(20, 4); central.writeUInt16LE(20, 6); central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16); central.writeUInt32LE(body.length, 20); central.writeUInt32LE(data.length, 24); central.writeUInt16LE(n.length, 28);
+    const end = Buffer.alloc(22);
+    const cdStart = local.length + n.length + body.length;
+    end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(1, 8); end.writeUInt16LE(1, 10); end.writeUInt32LE(central.length + n.length, 12); end.writeUInt32LE(cdStart, 16);
+    return Buffer.concat([local, n, body, central, n, end]);
+  }
+  const tarOf = async (name: string, data: Buffer): Promise<Buffer> => {
+    const pack = tar.pack();
+    pack.entry({ name }, data);
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  };
+
+  // HOLE: the same with a wheel (a zip archive, deflated: `python -m build` leaves one in dist/),
+  // an .egg or a vendored .zip — and with a plain, uncompressed .tar, whose bytes hold the source
+  // as it is but also NUL padding, so the copy check skips it as binary. `unzip`/`tar`/python's
+  // zipfile are in the sandbox. Fix: search zip members (inflate each), plain tar members, and
+  // bz2/xz streams as well; or keep archives out of synthetic workspaces altogether.
+  it.fails.each([
+    ['a wheel (zip)', async (src: Buffer) => ['dist/inventory-0.1-py3-none-any.whl', zipOf('inventory/stock.py', src)] as const],
+    ['an uncompressed tar', async (src: Buffer) => ['dist/inventory-0.1.tar', await tarOf('inventory-0.1/inventory/stock.py', src)] as const],
+  ])('%s in the repository holds the original, yet the function is kept', async (_what, make) => {
+    const files = new Map(await repoFiles(REPO));
+    const [path, bytes] = await make(files.get(STOCK)!);
+    files.set(path, bytes);
+    // The archive is a real one: python's zipfile / tarfile read the original back (when python3 is here).
+    if (HAS_PYTHON) {
+      const script = path.endsWith('.whl') ? 'import io,sys,zipfile; z=zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read())); sys.stdout.write(z.read(z.namelist()[0]).decode())' : 'import io,sys,tarfile; t=tarfile.open(fileobj=io.BytesIO(sys.stdin.buffer.read())); sys.stdout.write(t.extractfile(t.getmembers()[0]).read().decode())';
+      expect(execFileSync('python3', ['-c', script], { input: bytes, encoding: 'utf8' })).toBe(files.get(STOCK)!.toString('utf8'));
+    }
     const { pool } = await poolOf(files);
     expect(pool.queue).toHaveLength(0);
   });
