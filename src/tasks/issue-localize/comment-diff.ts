@@ -4,11 +4,12 @@ import { commentView, firstDifference, type CommentView, type SourceComment } fr
 /** A comment of the final file, placed on a line of the original one. */
 export interface PlacedComment {
   text: string;
-  /** 1-based line in the final file. */
+  /** 1-based line in the file it is in (the final file for added comments, the original for removed ones). */
   finalLine: number;
   /**
-   * 1-based line of the original file the comment is about: the next line of code for a comment on
-   * its own line (the line below it), the line of code it ends otherwise.
+   * 1-based line of the original file the comment is about: the line of code it ends; for a comment
+   * on its own line, the line of code below it, unless the comment is indented deeper than that
+   * line (it then closes the block above: the line of code above it).
    */
   line: number;
 }
@@ -32,8 +33,8 @@ export function diffComments(before: string, after: string): CommentDiff {
   const aTokens = a.tokens.filter((t) => !isMarker(t));
   const bTokens = b.tokens.filter((t) => !isMarker(t));
   // Equal code: the i-th token of one side is the i-th of the other, so rows translate through it.
-  const original = place(a, aTokens, aTokens);
-  const final = place(b, bTokens, aTokens);
+  const original = place(a, before, aTokens, aTokens);
+  const final = place(b, after, bTokens, aTokens);
   const key = (c: PlacedComment): string => `${c.line}\0${c.text}`;
   const left = new Map<string, PlacedComment[]>();
   for (const c of original) left.set(key(c), [...(left.get(key(c)) ?? []), c]);
@@ -48,9 +49,13 @@ export function diffComments(before: string, after: string): CommentDiff {
 }
 
 /** Each comment of `view`, placed through its own tokens onto the rows of `target` (the original's). */
-function place(view: CommentView, own: CodeToken[], target: CodeToken[]): PlacedComment[] {
+function place(view: CommentView, text: string, own: CodeToken[], target: CodeToken[]): PlacedComment[] {
+  const lines = text.split('\n');
+  const indent = (row: number): number => /^[ \t]*/.exec(lines[row] ?? '')![0].replace(/\t/g, '        ').length;
   return view.comments.map((c: SourceComment) => {
-    const i = c.ownLine ? firstAfter(own, c.row) : lastAtOrBefore(own, c.row);
+    let i = c.ownLine ? firstAfter(own, c.row) : lastAtOrBefore(own, c.row);
+    // `    # the bug is above` after a function's last line belongs to that function, not to the next `def`.
+    if (c.ownLine && i > 0 && own[i]!.row > c.row && indent(c.row) > indent(own[i]!.row)) i = lastAtOrBefore(own, c.row);
     const at = target[Math.max(0, Math.min(i, target.length - 1))];
     return { text: c.text.trim(), finalLine: c.row + 1, line: (at?.row ?? c.row) + 1 };
   });

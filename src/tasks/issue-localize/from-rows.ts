@@ -7,6 +7,7 @@ import { parseOptions } from '../../options.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import type { DroppedTargets } from '../image-contents.js';
 import { CommitNotFoundError, filesAtCommit, resolveCommit } from './git-tree.js';
+import { plainSource } from '../source-form.js';
 import { goldLocations, patchPaths } from './patch-locations.js';
 import { CloneNotFoundError, findClone, readIssueRows, type IssueRow } from './rows.js';
 import { RowIssueInstanceSchema, type RowIssueInstance } from './schema.js';
@@ -49,6 +50,7 @@ const REASONS = {
   commit: 'its base_commit is not in the clone',
   patch: 'its patch is not a unified diff',
   none: 'its patch changes no Python file outside tests that the base tree holds',
+  encoding: 'a gold file is not plain UTF-8 (another coding, a byte-order mark or a lone carriage return): the editor could not keep it byte for byte',
 } as const;
 
 /**
@@ -106,6 +108,7 @@ async function fromRow(
   let paths: string[];
   try {
     paths = patchPaths(row.patch);
+    if (paths.length === 0) throw new ValidationError('patch', [{ path: '', message: 'no file header (--- a/..., +++ b/...) in it' }]);
   } catch (e) {
     if (!(e instanceof ValidationError)) throw e;
     return void drop(REASONS.patch, `${row.instance_id} (${e.issues.map((i) => i.message).join('; ')})`);
@@ -125,6 +128,9 @@ async function fromRow(
     const why = gold.skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`).join('; ');
     return void drop(REASONS.none, `${row.instance_id}${why ? ` (${why})` : ''}`);
   }
+  // The agent's editor (and the oracle's) keeps only plain UTF-8 files byte for byte.
+  const odd = [...new Set(gold.locations.map((l) => l.file))].filter((f) => !plainSource(files.get(f)!));
+  if (odd.length > 0) return void drop(REASONS.encoding, `${row.instance_id} (${odd[0]})`);
   const hash = createHash('sha256').update(JSON.stringify([row.instance_id, o.reward, o.maxOffTarget])).digest('hex').slice(0, 8);
   return RowIssueInstanceSchema.parse({
     id: `issue-localize-${row.instance_id.replace(/[^A-Za-z0-9_.-]+/g, '-')}-${hash}`,

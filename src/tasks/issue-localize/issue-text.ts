@@ -98,6 +98,10 @@ function testFrameLines(t: TestResult, input: IssueTextInput): string[] {
   return repoFrames(t, input).filter((f) => isTestFile(f.where.split(',')[0]!)).flatMap((f) => (f.code ? [f.code] : []));
 }
 
-const clip = (l: string): string => (l.length > LINE_CHARS ? `${l.slice(0, LINE_CHARS)}...` : l);
+/** A line cut to a readable length, with memory addresses (`at 0x7f81c825c7c0`) masked: they differ from run to run. */
+const clip = (l: string): string => {
+  const fixed = l.replace(/\b0x[0-9a-fA-F]{6,}\b/g, '0x...');
+  return fixed.length > LINE_CHARS ? `${fixed.slice(0, LINE_CHARS)}...` : fixed;
+};
 /** A name as a whole word (not part of a longer identifier). */
 export const word = (name: string): RegExp => new RegExp(`(?<![\\w])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w])`);

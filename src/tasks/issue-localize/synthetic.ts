@@ -106,6 +106,11 @@ export async function generateSyntheticIssues(input: SyntheticIssueOptions): Pro
     o.onProgress?.(`issue-localize: ${instances.length} instances from ${screened} mutants screened`);
   }
   for (const [reason, examples] of dropped) o.onDropped?.({ task: 'issue-localize', reason, count: examples.length, examples: examples.slice(0, 5) });
+  if (instances.length < o.n) {
+    const why = screened >= budget ? `the screening budget ran out (n × screensPerInstance = ${budget} mutants)`
+      : `every function was used or capped (perFile ${o.perFile}, one instance per function; ${pool.functions} functions)`;
+    o.onProgress?.(`issue-localize: ${instances.length} of the ${o.n} instances asked for: ${why}; ${screened} of ${pool.queue.length} mutants screened`);
+  }
   return instances;
 }
 
@@ -119,10 +124,10 @@ function toInstance(
 ): SyntheticIssueInstance {
   const m = c.mutant;
   const key = JSON.stringify([name, o.seed, c.file, c.qualname, c.occurrence, m.kind, m.line, m.mutated, o.reward, o.maxOffTarget, tests, o.pytest]);
-  const hash = createHash('sha256').update(key).digest('hex').slice(0, 10);
-  const slug = c.name.replace(/[^A-Za-z0-9_]/g, '').slice(0, 24);
+  const hash = createHash('sha256').update(key).digest('hex').slice(0, 12);
   return {
-    id: `issue-localize-${name.replace(/[^A-Za-z0-9_.-]/g, '')}-${slug}-${hash}`,
+    // Never the function's name: it is the answer, and ids reach logs, trajectories and prompts.
+    id: `issue-localize-${name.replace(/[^A-Za-z0-9_.-]/g, '')}-${hash}`,
     task: 'issue-localize',
     source: 'synthetic',
     repo: { path: repoPath, name },

@@ -71,7 +71,7 @@ export async function verifyIssueLocalize(instance: IssueLocalizeInstance, final
       violations.push({ kind: 'code-changed', file, line: d.line, originalLine: d.originalLine });
       continue;
     }
-    for (const c of d.removed) violations.push({ kind: 'comment-removed', file, line: null, originalLine: c.line, comment: c.text });
+    for (const c of d.removed) violations.push({ kind: 'comment-removed', file, line: null, originalLine: c.finalLine, comment: c.text });
     if (d.added.length > 0) added.set(file, d.added);
     texts.set(file, before);
   }

@@ -63,6 +63,16 @@ describe('issue-localize verifier', () => {
     expect(above.details).toMatchObject({ lines: { recall: 0 }, functions: { recall: 1 } });
   });
 
+  it('a comment indented into the function after its last line is the function’s; one at the next def’s indentation is the next def’s', async () => {
+    const inst = instance();
+    // Line 20 is `take`'s last line (`return levels[item]`); 21 and 22 are blank, 23 is `def low_items`.
+    const inside = await verifyIssueLocalize(inst, await withLines(inst, { [STOCK]: [[21, '    # the comparison above refuses the last unit']] }));
+    expect(inside.success).toBe(true);
+    const outside = await verifyIssueLocalize(inst, await withLines(inst, { [STOCK]: [[21, '# the comparison above refuses the last unit']] }));
+    expect(outside.success).toBe(false);
+    expect((outside.details as { offTarget: string[] }).offTarget).toEqual([`${STOCK}::low_items`]);
+  });
+
   it('commenting every function of the gold file (more than five) scores 0', async () => {
     const inst = instance();
     const defs = await defLines(inst, STOCK);
@@ -126,6 +136,6 @@ describe('issue-localize verifier', () => {
     const uncommented = new Map(base).set('inventory/prices.py', Buffer.from(prices.replace(/^# Amounts.*\n/m, '')));
     const r = await verifyIssueLocalize(inst, uncommented);
     expect(r.reward).toBe(0);
-    expect((r.details as { violations: Array<{ kind: string }> }).violations).toEqual([expect.objectContaining({ kind: 'comment-removed', file: 'inventory/prices.py' })]);
+    expect((r.details as { violations: Array<{ kind: string }> }).violations).toEqual([expect.objectContaining({ kind: 'comment-removed', file: 'inventory/prices.py', originalLine: 3 })]);
   });
 });
