@@ -258,7 +258,13 @@ describe.runIf(dockerReady())('adversarial: repositories that make instances the
   it.fails('a Latin-1 gold file (coding declaration, non-ASCII text): the oracle still scores 1', async () => {
     const src = Buffer.from('# -*- coding: latin-1 -*-\n"""Caf\xe9 prices."""\n\n\ndef price(x):\n    """Price in \xa3."""\n    y = x + 1\n    return y\n', 'latin1');
     const { issues, reposDir } = await rowRepo('latin', { 'pkg/core.py': src }, (_p, c) => Buffer.from(c.toString('latin1').replace('x + 1', 'x - 1'), 'latin1'), 'price() adds one instead of subtracting it.');
-    const instances = await generateFromRows({ issues, reposDir });
+    let instances;
+    try {
+      instances = await generateFromRows({ issues, reposDir });
+    } catch (e) {
+      if (e instanceof NoIssueInstancesError) return; // dropped with a reason: no broken instance
+      throw e;
+    }
     expect(instances[0]!.locations).toEqual([{ file: 'pkg/core.py', qualname: 'price', line: 7, endLine: 7 }]);
     const rowEnv = await make(issueLocalizeTask, { instances });
     try {

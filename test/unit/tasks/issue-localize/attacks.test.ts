@@ -354,7 +354,7 @@ describe('issue-localize attacks: issue rows', () => {
     const issues = join(root, 'rows.jsonl');
     writeFileSync(issues, `${JSON.stringify({ instance_id: 'acme__legacy-1', repo: 'acme/legacy', base_commit: sha, patch, problem_statement: 'f0 and f11 add instead of subtracting' })}\n`);
     const [row] = await generateFromRows({ issues, reposDir: root });
-    expect(row!.locations).toHaveLength(1); // the whole span, no qualname
+    // Today: one location over lines 10..45, no qualname.
     const files = new Map(await issueWorkspace(row!));
     // One comment in f5: the fix changes f0 and f11 only.
     files.set('pkg/mod.py', Buffer.from(base.replace('def f5(x):\n', 'def f5(x):\n    # here\n')));
