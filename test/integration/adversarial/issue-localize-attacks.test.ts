@@ -96,6 +96,8 @@ describe.runIf(dockerReady())('adversarial: issue-localize episodes give nothing
   // task whose workspaces differ per instance. Fix: on an incremental install rebuild the object
   // store whole (rm -rf .git/objects .git/index, then git add/commit, so every blob is born at
   // once), or install fresh (FRESH + GIT_INIT, new files for all) whenever the instance changes.
+  // (A second trace of the same path: .git/index records each file's ctime, to the nanosecond, at
+  // `git add` before SAME_TIMES; `git ls-files --debug` showed the two rewritten files last.)
   it.fails('after a reset to an instance other than the one prepared, the newest git objects name the bug file', async () => {
     await env.reset({ options: { instanceId: A.id } });
     inner.prepareNext(A.id);
