@@ -12,6 +12,14 @@ export async function loadInstanceFile(path: string): Promise<{ task: TaskDefini
   if (names.size !== 1) {
     throw new ValidationError(`instances file ${path}`, [{ path: 'task', message: `expected one task per file, found ${[...names].join(', ')}` }]);
   }
+  const first = raw[0] as Record<string, unknown> | null;
+  if ([...names][0] === undefined) {
+    // Issue rows (SWE-bench form) are what `generate issue-localize --issues` reads, not instances.
+    const rows = first !== null && typeof first === 'object' && 'instance_id' in first && 'patch' in first;
+    throw new ValidationError(`instances file ${path}`, [
+      { path: 'task', message: rows ? 'these are issue rows, not instances: make instances with `hybrid-gym generate issue-localize --issues FILE --repos-dir DIR`' : 'missing: not an instances file written by `hybrid-gym generate`' },
+    ]);
+  }
   const name = String([...names][0]);
   const task = taskByName(name);
   if (!task) throw new HybridGymError('UNKNOWN_TASK', `No task type "${name}" is registered (envs: ${registeredEnvs().join(', ')})`);

@@ -26,7 +26,7 @@ export interface Taken {
  * The sandboxes of one env's episodes. Each episode gets a fresh sandbox that no agent has touched;
  * the next one is prepared while the current episode runs (started, and its workspace installed
  * when the next instance is known), so that a reset is a hand-over. A prepared sandbox for another
- * instance is still pristine, so its workspace is updated in place (only the difference is written).
+ * instance is still pristine, so its workspace is replaced (every file written anew) and its shell restarted.
  */
 export class EpisodeSandboxes<I extends BaseInstance> {
   private next: Prepared<I> | null = null;
@@ -55,10 +55,10 @@ export class EpisodeSandboxes<I extends BaseInstance> {
   private async install(sandbox: Sandbox, instance: I | undefined): Promise<Sandbox> {
     if (!instance) return sandbox;
     try {
-      const { incremental } = await installWorkspace(sandbox, await this.files(instance));
+      const { replaced } = await installWorkspace(sandbox, await this.files(instance));
       // The shell the agent gets has carried the earlier workspace (its unmasked answer among it)
       // through its memory: hand over a new shell process instead.
-      if (incremental) await sandbox.restartShell();
+      if (replaced) await sandbox.restartShell();
       return sandbox;
     } catch (err) {
       void this.pool.release(sandbox);

@@ -17,86 +17,35 @@ const FRESH = (w: string) => `find ${shellQuote(w)} -mindepth 1 -maxdepth 1 -exe
 const SAME_TIMES = `find . -exec touch -h -d @0 {} +`;
 const GIT_INIT = `git init -q -b main . && git add -A -f && ${GIT} commit -q --no-verify -m workspace && ${SAME_TIMES} && git rev-parse HEAD`;
 
-/**
- * Bring a workdir back to the commit we made, if nothing the agent did can outlive that: HEAD is
- * still our commit on the only branch, no other refs, nothing packed (packed objects survive a
- * prune). Exits 3 otherwise. Plain file checks: a git process costs tens of ms in a container.
- */
-const RESTORE = (commit: string) =>
-  `[ "$(cat .git/HEAD 2>/dev/null)" = "ref: refs/heads/main" ] && ` +
-  `[ "$(cat .git/refs/heads/main 2>/dev/null)" = ${commit} ] && ` +
-  `[ "$(ls -A .git/refs 2>/dev/null | tr '\\n' ' ')" = "heads tags " ] && ` +
-  `[ "$(ls -A .git/refs/heads)" = main ] && [ -z "$(ls -A .git/refs/tags)" ] && ` +
-  `[ ! -e .git/packed-refs ] && [ -z "$(ls -A .git/objects/pack 2>/dev/null)" ] || exit 3; ` +
-  `git reset -q --hard && git clean -qffdx`;
-
-// A new root commit of the index, then every object the old commit alone reached is deleted.
-const RECOMMIT =
-  `git add -A -f && t=$(git write-tree) && c=$(printf workspace | ${GIT} commit-tree "$t") && ` +
-  `printf '%s\\n' "$c" > .git/refs/heads/main && rm -rf .git/logs .git/hooks && ` +
-  `find .git -maxdepth 1 -name '*_HEAD' -delete && printf '${CANONICAL_CONFIG}' > .git/config && ` +
-  `git prune --expire=now && ${SAME_TIMES} && echo "$c"`;
-
-// Changed files up to this size travel inside the restore script itself (one round trip in all).
-const INLINE_BYTES = 1024 * 1024;
-
-function inlineWrite(path: string, content: Buffer): string {
-  const p = shellQuote(path);
-  return `mkdir -p ${shellQuote(posix.dirname(path))} && printf %s '${content.toString('base64')}' | base64 -d > ${p}`;
-}
-
 interface Installed {
   files: WorkspaceFiles;
   commit: string;
 }
 
-// What this process last installed in each sandbox, to turn the next install into a small diff.
+// What this process last installed in each sandbox.
 const installed = new WeakMap<Sandbox, Installed>();
 
 /**
  * Put `files` into the sandbox's workdir as a git repository with exactly one commit: no history,
- * no remotes, no objects of earlier episodes, nothing but what the agent is meant to see. When the
- * sandbox still holds a workspace this process installed, only the difference is written.
+ * no remotes, no objects of earlier episodes, nothing but what the agent is meant to see. A
+ * workspace this process installed before is replaced whole (`replaced`): every file and object is
+ * written anew, in path order. Writing only the difference would leave the changed files and their
+ * objects the only ones born last, and a file's birth time (`stat -c %w`) cannot be set back: it
+ * would name the file that holds the answer.
  */
-export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles): Promise<{ incremental: boolean }> {
-  const prev = installed.get(sandbox);
+export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles): Promise<{ replaced: boolean }> {
+  const replaced = installed.has(sandbox);
   installed.delete(sandbox);
   const sh = async (script: string, what: string): Promise<string> => {
     const r = await sandbox.execDetached(['sh', '-c', script], { timeoutMs: 300_000 });
     if (r.exitCode !== 0) throw new SandboxError(`${what} failed: ${r.output.trim().slice(-2000)}`, { sandboxId: sandbox.id });
     return r.output.trim();
   };
-  let commit: string | undefined;
-  if (prev) {
-    const changed = [...files].filter(([path, content]) => {
-      const before = prev.files.get(path);
-      return before !== content && !before?.equals(content);
-    });
-    const removed = [...prev.files.keys()].filter((path) => !files.has(path));
-    const inlineBytes = changed.reduce((n, [, c]) => n + c.byteLength, 0);
-    const steps = [RESTORE(prev.commit)];
-    for (let i = 0; i < removed.length; i += 500) steps.push(`rm -f -- ${removed.slice(i, i + 500).map(shellQuote).join(' ')}`);
-    if (removed.length > 0) steps.push(`find . -mindepth 1 -type d -empty -not -path './.git/*' -delete`);
-    // A busy shell means a new process, whose arguments the kernel caps at 128 KiB.
-    const inline = inlineBytes <= (sandbox.shellBusy ? 64 * 1024 : INLINE_BYTES);
-    if (inline) steps.push(...changed.map(([path, content]) => inlineWrite(path, content)), RECOMMIT);
-    const r = await sandbox.execDetached(['sh', '-c', steps.join(' && ')], { timeoutMs: 300_000 });
-    if (r.exitCode === 0 && inline) commit = lastLine(r.output);
-    else if (r.exitCode === 0) {
-      await sandbox.writeFiles(changed.map(([path, content]) => ({ path, content })));
-      commit = lastLine(await sh(RECOMMIT, 'committing the workspace'));
-    } else if (r.exitCode !== 3) {
-      throw new SandboxError(`updating the workspace failed: ${r.output.trim().slice(-2000)}`, { sandboxId: sandbox.id });
-    }
-  }
-  const incremental = commit !== undefined;
-  if (commit === undefined) {
-    await sh(FRESH(sandbox.workdir), 'emptying the workdir');
-    await sandbox.writeFiles([...files].map(([path, content]) => ({ path, content })));
-    commit = lastLine(await sh(GIT_INIT, 'git init of the workspace'));
-  }
+  await sh(FRESH(sandbox.workdir), 'emptying the workdir');
+  await sandbox.writeFiles([...files].map(([path, content]) => ({ path, content })));
+  const commit = lastLine(await sh(GIT_INIT, 'git init of the workspace'));
   installed.set(sandbox, { files, commit });
-  return { incremental };
+  return { replaced };
 }
 
 function lastLine(text: string): string {

@@ -20,6 +20,7 @@ beforeAll(async () => {
   const instances = await generateFuncLocalize({ repo: SHOP, n: 2 });
   await writeFile(T('good.jsonl'), toJsonl(instances));
   await writeFile(T('empty.jsonl'), '');
+  await writeFile(T('rows.jsonl'), `${JSON.stringify({ instance_id: 'a__b-1', repo: 'a/b', base_commit: 'abc1234', problem_statement: 'x', patch: '' })}\n`);
   await writeFile(T('broken.jsonl'), '{"id": "a", \n');
   await writeFile(T('unknown-task.jsonl'), `${JSON.stringify({ ...instances[0], task: 'no-such-task' })}\n`);
   await writeFile(T('two-tasks.jsonl'), toJsonl([instances[0], { ...instances[1], task: 'dep-search' }]));
@@ -50,6 +51,7 @@ const cases: Case[] = [
   ['--issues and --repo together', () => ['generate', 'issue-localize', '--issues', T('good.jsonl'), '--repos-dir', tmp, '--repo', SHOP], /give either --repo or --issues, not both/],
   ['--repos-dir without --issues', () => ['generate', 'issue-localize', '--repo', SHOP, '--repos-dir', tmp], /--repos-dir goes with --issues/],
   ['an --issues file that does not exist', () => ['generate', 'issue-localize', '--issues', T('nope.jsonl'), '--repos-dir', tmp], /--issues .*nope\.jsonl: no such file/],
+  ['run on issue rows instead of instances', () => ['run', T('rows.jsonl'), '--agent', 'oracle'], /these are issue rows, not instances: make instances with `hybrid-gym generate issue-localize --issues FILE --repos-dir DIR`/, 1],
   ['an --issues line that is not a row', () => ['generate', 'issue-localize', '--issues', T('good.jsonl'), '--repos-dir', tmp], /good\.jsonl line 1.*instance_id/, 1],
   ['a --repo that does not exist', () => ['generate', 'func-localize', '--repo', './nope'], /--repo \.\/nope: no such directory/],
   ['a --repo that is a file', () => ['generate', 'func-localize', '--repo', 'package.json'], /--repo package\.json: not a directory/],
