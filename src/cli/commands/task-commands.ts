@@ -105,9 +105,9 @@ export function registerTaskCommands(program: Command): void {
       say(`generate: ${name} from ${repo} (seed ${opts.seed})`);
       const image = opts.image ?? DEFAULT_IMAGE;
       const drops = dropCollector((d) => process.stderr.write(`hybrid-gym: ${describeDropped(d)}\n`));
-      // Rows need no image check (their answers are in no file), but their dropped rows are reported the same way.
-      const imageOptions = !acceptsImageContents(task) ? {} : source.issues ? { onDropped: drops.onDropped }
-        : opts.imageCheck ? { onDropped: drops.onDropped, loadImageContents: () => cliImageContents(image, say) } : {};
+      // Rows are checked too (a later release of the package in the image holds their fix); dropped ones are reported the same way.
+      const imageOptions = !acceptsImageContents(task) ? {} : opts.imageCheck ? { onDropped: drops.onDropped, loadImageContents: () => cliImageContents(image, say) }
+        : source.issues ? { onDropped: drops.onDropped } : {};
       // Only generators that run the repository's tests start a provider.
       // They run them in the image the episodes will use (the repository's own, with its dependencies).
       const provider = task.generateInputs?.includes('runner') && source.repo

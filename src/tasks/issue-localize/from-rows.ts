@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { NoInstancesError, ValidationError } from '../../errors.js';
 import { parseOptions } from '../../options.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
-import type { DroppedTargets } from '../image-contents.js';
+import { isImageContents, type DroppedTargets, type ImageContents } from '../image-contents.js';
+import { fixInImage } from './row-image-check.js';
 import { CommitNotFoundError, filesAtCommit, resolveCommit } from './git-tree.js';
 import { plainSource } from '../source-form.js';
 import { goldLocations, patchPaths } from './patch-locations.js';
@@ -25,6 +26,10 @@ export const IssueRowsOptionsSchema = z.object({
   reward: z.enum(['binary', 'f1']).default('binary'),
   /** Written into each instance. @default 2 */
   maxOffTarget: z.number().int().min(0).default(2),
+  /** The episode image's contents: a row whose fixed code the image holds (a later release of the package) is dropped. */
+  imageContents: z.custom<ImageContents>(isImageContents, 'expected an ImageContents ({ name, hasDocstring, hasBody })').optional(),
+  /** Loads `imageContents` when there are rows to check (what make() and the CLI pass). */
+  loadImageContents: z.custom<() => Promise<ImageContents>>((v) => typeof v === 'function', 'expected a function').optional(),
   /** Told, after generation, how many rows were dropped and why (once per reason). */
   onDropped: z.custom<(dropped: DroppedTargets) => void>((v) => typeof v === 'function', 'expected a function').optional(),
   /** Told what generation is doing, for progress lines. */
@@ -50,6 +55,7 @@ const REASONS = {
   commit: 'its base_commit is not in the clone',
   patch: 'its patch is not a unified diff',
   none: 'its patch changes no Python file outside tests that the base tree holds',
+  image: 'its fixed code is in image',
   encoding: 'a gold file is not plain UTF-8 (another coding, a byte-order mark or a lone carriage return): the editor could not keep it byte for byte',
 } as const;
 
@@ -75,13 +81,16 @@ export async function generateFromRows(input: IssueRowsOptions): Promise<RowIssu
     list.push(example);
     dropped.set(reason, list);
   };
+  // The image is asked once, and only when a row gets that far.
+  let loaded: Promise<ImageContents | undefined> | undefined;
+  const contents = () => (loaded ??= Promise.resolve(o.imageContents ?? o.loadImageContents?.()));
   const made: Array<{ index: number; instance: RowIssueInstance }> = [];
   let tried = 0;
   for (const index of tryOrder) {
     if (made.length >= want) break;
     tried++;
     const row = rows[index]!;
-    const instance = await fromRow(row, o, drop);
+    const instance = await fromRow(row, { ...o, contents: await contents() }, drop);
     if (instance) made.push({ index, instance });
     if (tried % 10 === 0) o.onProgress?.(`issue-localize: ${made.length} instances from ${tried} of ${rows.length} rows`);
   }
@@ -95,7 +104,7 @@ export async function generateFromRows(input: IssueRowsOptions): Promise<RowIssu
 
 async function fromRow(
   row: IssueRow,
-  o: { reposDir: string; seed: number; reward: 'binary' | 'f1'; maxOffTarget: number },
+  o: { reposDir: string; seed: number; reward: 'binary' | 'f1'; maxOffTarget: number; contents: ImageContents | undefined },
   drop: (reason: string, example: string) => void,
 ): Promise<RowIssueInstance | undefined> {
   let clone: string;
@@ -128,6 +137,8 @@ async function fromRow(
     const why = gold.skipped.slice(0, 3).map((s) => `${s.file}: ${s.reason}`).join('; ');
     return void drop(REASONS.none, `${row.instance_id}${why ? ` (${why})` : ''}`);
   }
+  const inImage = o.contents && fixInImage(row.patch, files, gold.locations, o.contents);
+  if (inImage) return void drop(`${REASONS.image} ${o.contents!.name}`, `${row.instance_id} (${inImage})`);
   // The agent's editor (and the oracle's) keeps only plain UTF-8 files byte for byte.
   const odd = [...new Set(gold.locations.map((l) => l.file))].filter((f) => !plainSource(files.get(f)!));
   if (odd.length > 0) return void drop(REASONS.encoding, `${row.instance_id} (${odd[0]})`);

@@ -14,8 +14,8 @@ export async function generateIssueLocalize(options: GenerateOptions | IssueRows
     if (o.repo !== undefined) {
       throw new ValidationError('issue-localize generator options', [{ path: 'repo', message: 'give either `repo` (synthetic bugs) or `issues` with `reposDir` (issue rows), not both' }]);
     }
-    // The rows need no sandbox: what make() and the CLI pass for synthetic generation is not theirs.
-    const { runner: _r, imageContents: _i, loadImageContents: _l, ...rows } = o;
+    // The rows need no sandbox: the runner make() and the CLI pass for synthetic generation is not theirs.
+    const { runner: _r, ...rows } = o;
     return generateFromRows(rows as IssueRowsOptions);
   }
   return generateSyntheticIssues(options as SyntheticIssueOptions);

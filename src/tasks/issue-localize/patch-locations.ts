@@ -1,4 +1,4 @@
-import { parsePatch, type StructuredPatch } from 'diff';
+import { applyPatch, parsePatch, type StructuredPatch } from 'diff';
 import { innermostDefinition } from './regions.js';
 import { parsePythonSource, type Definition } from '../../analysis/index.js';
 import { ValidationError } from '../../errors.js';
@@ -65,6 +65,21 @@ export function goldLocations(patch: string, files: WorkspaceFiles): { locations
   locations.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.line - b.line || a.endLine - b.endLine));
   skipped.sort((a, b) => (a.file !== b.file ? (a.file < b.file ? -1 : 1) : a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
   return { locations, skipped };
+}
+
+/**
+ * The Python files of the base tree as the patch leaves them (the fixed state), for the files it
+ * changes and can be applied to: what an image holding a later release of the package would hold.
+ */
+export function patchedFiles(patch: string, files: WorkspaceFiles): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of parse(patch)) {
+    const file = strip(p.oldFileName, 'a/', files);
+    if (!file || !file.endsWith('.py') || !files.has(file) || p.hunks.length === 0) continue;
+    const fixed = applyPatch(files.get(file)!.toString('utf8'), p);
+    if (typeof fixed === 'string') out.set(file, fixed);
+  }
+  return out;
 }
 
 /**

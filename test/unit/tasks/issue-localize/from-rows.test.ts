@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NoInstancesError, ValidationError } from '../../../../src/errors.js';
-import type { DroppedTargets } from '../../../../src/tasks/image-contents.js';
+import { imageContentsOf, type DroppedTargets } from '../../../../src/tasks/image-contents.js';
 import { generateFromRows, NoIssueInstancesError } from '../../../../src/tasks/issue-localize/from-rows.js';
 import { filesAtCommit } from '../../../../src/tasks/issue-localize/git-tree.js';
 import { RowIssueInstanceSchema } from '../../../../src/tasks/issue-localize/schema.js';
@@ -122,5 +122,19 @@ describe('generateFromRows', () => {
     await expect(generateFromRows({ issues, reposDir, repo: 'x' } as never)).rejects.toThrow(/repo/);
     await expect(generateFromRows({ issues: join(reposDir, 'nope.jsonl'), reposDir })).rejects.toThrow(/issues: expected a file, received .*nope\.jsonl \(it does not exist\)/);
     await expect(generateFromRows({ issues, reposDir: join(reposDir, 'nope') })).rejects.toThrow(/reposDir: expected a folder/);
+  });
+});
+
+describe('generateFromRows and the episode image', () => {
+  it('drops a row whose fixed code the image holds (a later release installed there), and says so', async () => {
+    const issues = await rowsAt([repo.row]);
+    const fixedBody = `if b == 0:\n    raise ValueError("${repo.markers.fix}: cannot divide by zero")\nreturn a / b`;
+    const drops: DroppedTargets[] = [];
+    const withFix = imageContentsOf('img-with-fix', { bodies: [fixedBody] });
+    await expect(generateFromRows({ issues, reposDir, imageContents: withFix, onDropped: (d) => drops.push(d) })).rejects.toThrow(NoIssueInstancesError);
+    expect(drops).toEqual([expect.objectContaining({ reason: 'its fixed code is in image img-with-fix', examples: ['example__calc-1 (calc/core.py:divide)'] })]);
+    // The base's own body in the image shows nothing of the fix: the row stays.
+    const withBase = imageContentsOf('img-with-base', { bodies: ['return a / b'] });
+    expect(await generateFromRows({ issues, reposDir, imageContents: withBase })).toHaveLength(1);
   });
 });
