@@ -117,10 +117,10 @@ describe.runIf(dockerReady())('adversarial: issue-localize episodes give nothing
     expect(newest).not.toContain(B.mutation.file);
   }, 300_000);
 
-  // HOLE: a lone CR in a comment is a line break for CPython and part of the comment for the
+  // WAS A HOLE (closed: source-form check; regression): a lone CR in a comment is a line break for CPython and part of the comment for the
   // verifier (see the unit attacks): here the agent FIXES the bug through a "comment" and still
   // scores 1. Fix: as in the unit test (reject source-form changes such as new lone CRs).
-  it.fails('a lone CR in a comment smuggles code that changes what the tests see, with reward 1', async () => {
+  it('a lone CR in a comment that smuggles code changing what the tests see scores 0', async () => {
     await env.reset({ options: { instanceId: A.id } });
     await bash(env, `cd /workspace && python3 - <<'PY'
 p = 'inventory/stock.py'
@@ -251,13 +251,13 @@ async function rowRepo(name: string, files: Record<string, Buffer>, fix: (path: 
 }
 
 describe.runIf(dockerReady())('adversarial: repositories that make instances the oracle cannot solve', () => {
-  // HOLE (broken instance): a row whose gold file is Latin-1 (a PEP 263 declaration, non-ASCII
+  // WAS A HOLE (closed: such rows are dropped with a reason; regression): a row whose gold file is Latin-1 (a PEP 263 declaration, non-ASCII
   // bytes: valid Python, common in older code) is emitted, but the oracle's str_replace_editor
   // insert refuses the file ("appears to be binary ... not valid UTF-8"), so the oracle scores 0
   // and so does any agent that only uses the editor. Fix: have from-rows drop (with a reason) rows
   // whose gold files are not plain UTF-8 (plainSource, as the synthetic pool does), or let the
   // oracle insert its lines through bash/Python on the bytes, in the file's own encoding.
-  it.fails('a Latin-1 gold file (coding declaration, non-ASCII text): the oracle still scores 1', async () => {
+  it('a Latin-1 gold file (coding declaration, non-ASCII text): the oracle still scores 1', async () => {
     const src = Buffer.from('# -*- coding: latin-1 -*-\n"""Caf\xe9 prices."""\n\n\ndef price(x):\n    """Price in \xa3."""\n    y = x + 1\n    return y\n', 'latin1');
     const { issues, reposDir } = await rowRepo('latin', { 'pkg/core.py': src }, (_p, c) => Buffer.from(c.toString('latin1').replace('x + 1', 'x - 1'), 'latin1'), 'price() adds one instead of subtracting it.');
     let instances;

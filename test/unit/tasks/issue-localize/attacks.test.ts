@@ -61,7 +61,8 @@ function pythonAst(source: string): string {
 const HAVE = '    have = levels.get(item, 0)\n';
 
 describe('issue-localize attacks: code changes that look like comments', () => {
-  // HOLE: a lone carriage return ends a line for CPython (its tokenizer reads \r, \r\n and \n as
+  // WAS A HOLE (closed by the owner: verify.ts now refuses a source-form change; kept as a regression):
+  // a lone carriage return ends a line for CPython (its tokenizer reads \r, \r\n and \n as
   // newlines) but not for tree-sitter, whose comment token runs to \n. So `# note\r    have = amount`
   // is ONE comment to the verifier and a comment plus a new statement to Python: arbitrary code
   // rides in "comments" with reward 1 (here it even changes what `take` does). The pure compile
@@ -70,7 +71,7 @@ describe('issue-localize attacks: code changes that look like comments', () => {
   // verifyIssueLocalize, reject a final file whose source form changed (sourceFormChange(before,
   // after) !== null, or any `\r` not followed by `\n` that the start did not have) as code-changed;
   // better in commentView/diffComments for every comment-only task (dep-search, func-localize share it).
-  it.fails('a lone CR inside a trailing comment hides a statement (Python runs it)', async () => {
+  it('a lone CR inside a trailing comment hides a statement (Python runs it)', async () => {
     const edit = (s: string) => s.replace(HAVE, '    have = levels.get(item, 0)  # the bug is below\r    have = amount\n');
     const start = (await issueWorkspace(instance())).get(STOCK)!.toString('utf8');
     if (HAS_PYTHON) expect(pythonAst(edit(start))).not.toBe(pythonAst(start)); // CPython sees a new statement
@@ -78,8 +79,8 @@ describe('issue-localize attacks: code changes that look like comments', () => {
     expect(r.reward).toBe(0);
   });
 
-  // HOLE: the same with the comment on its own line.
-  it.fails('a lone CR inside an own-line comment hides a statement', async () => {
+  // WAS A HOLE (closed, regression): the same with the comment on its own line.
+  it('a lone CR inside an own-line comment hides a statement', async () => {
     const edit = (s: string) => s.replace(HAVE, `${HAVE}    # look here\r    levels.clear()\n`);
     const start = (await issueWorkspace(instance())).get(STOCK)!.toString('utf8');
     if (HAS_PYTHON) expect(pythonAst(edit(start))).not.toBe(pythonAst(start));
@@ -302,7 +303,8 @@ describe('issue-localize attacks: classes, decorators and nested definitions', (
     expect(details(r).violations.length).toBeGreaterThan(0);
   });
 
-  // HOLE (scoring): a gold location whose innermost definition is a CLASS (a class attribute, a
+  // WAS A HOLE (closed: a definition hit now needs the comment's innermost definition; regression):
+  // a gold location whose innermost definition is a CLASS (a class attribute, a
   // base class, a class decorator: common in issue rows, e.g. Django's Meta options or field
   // defaults) becomes a target whose definition span is the whole class, and `hit` takes any
   // comment inside that span: a comment in ANY method of the class (here `size`, which the fix
@@ -310,7 +312,7 @@ describe('issue-localize attacks: classes, decorators and nested definitions', (
   // the place. Fix: a definition-span hit only when the comment's innermost definition IS the
   // target's (innermostDefinition(line) === the target's own def); nested methods are their own
   // places, as they are for off-target counting.
-  it.fails('a class-level gold line: a comment in any method of the class is a hit', async () => {
+  it('a class-level gold line: a comment in any method of the class is a hit', async () => {
     const classGold = IssueLocalizeInstanceSchema.parse({ ...inst, locations: [{ file: 'store/core.py', qualname: 'Store', line: 14, endLine: 14 }] });
     const files = new Map(await issueWorkspace(classGold));
     const lines = files.get('store/core.py')!.toString('utf8').split('\n');
@@ -329,14 +331,14 @@ describe('issue-localize attacks: classes, decorators and nested definitions', (
 });
 
 describe('issue-localize attacks: issue rows', () => {
-  // HOLE (scoring, rows): goldLocations gives a file that tree-sitter does not parse cleanly
+  // WAS A HOLE (closed: one location per run of changed lines; regression): goldLocations gave a file that tree-sitter does not parse cleanly
   // (Python 2 print statements, syntax newer than the grammar) ONE location from its first changed
   // line to its last, with no definition. With no function target, any comment on any line of that
   // span is a hit and succeeds: for a patch touching the top and the bottom of such a file, one
   // comment in the middle, in a function the fix never touches, scores 1. Fix: keep one location
   // per run of adjacent changed lines (as `group` does) even without definitions, or drop the file
   // (or the row) when its base does not parse.
-  it.fails('a base file with a syntax error: one location spans every line between two changes, and a comment in between succeeds', async () => {
+  it('a base file with a syntax error: one location spans every line between two changes, and a comment in between succeeds', async () => {
     const fns = Array.from({ length: 12 }, (_, k) => `def f${k}(x):\n    y = x + ${k}\n    return y\n\n`).join('');
     const base = `import sys\n\n\ndef legacy():\n    print "old style"\n\n\n${fns}`;
     const fixed = base.replace('    y = x + 0\n', '    y = x - 0\n').replace('    y = x + 11\n', '    y = x - 11\n');
@@ -428,7 +430,8 @@ describe('issue-localize attacks: generation from repository content', () => {
     expect(dropped.join('\n')).toMatch(/elsewhere in the repository/);
   });
 
-  // HOLE: the copy check skips every file holding a NUL byte and reads the rest as plain text, so an
+  // WAS A HOLE for gzip (closed: leak-text.ts inflates gzip; regression; zip and plain tar below are
+  // still open): the copy check skipped every file holding a NUL byte and reads the rest as plain text, so an
   // archive of the package in the repository (dist/*.tar.gz from `python -m build`, a wheel, an
   // .egg, a vendored .zip) keeps the original source out of its sight. The workspace holds every
   // file of the repository (ignored ones included), the sandbox has tar/unzip/python: the agent
@@ -436,7 +439,7 @@ describe('issue-localize attacks: generation from repository content', () => {
   // Fix: drop (or refuse) instances from repositories whose files include archives that hold
   // Python sources (look inside tar/zip/gz the way CopyCheck reads text), or keep archives and
   // binary files out of synthetic workspaces (dist/, build/, *.whl, *.egg, *.tar*, *.zip).
-  it.fails('a source archive in the repository (dist/*.tar.gz) holds the original, yet the function is kept', async () => {
+  it('a source archive in the repository (dist/*.tar.gz) holds the original, yet the function is kept', async () => {
     const files = new Map(await repoFiles(REPO));
     const pack = tar.pack();
     pack.entry({ name: 'inventory-0.1/inventory/stock.py' }, files.get(STOCK)!);
