@@ -83,11 +83,11 @@ export function scanCandidates(files: WorkspaceFiles, map: TestMap, options: Fun
 
 /**
  * Whether a body's code is anywhere in the workspace the agent would get: in another file (a
- * vendored copy, a backup, a `.tar.gz` source archive) or elsewhere in the masked file. Whitespace does not matter. Each
+ * vendored copy, a backup, a source archive or wheel) or elsewhere in the masked file. Whitespace does not matter. Each
  * file's collapsed text is computed once.
  */
 export class BodyLeakCheck {
-  private readonly collapsed = new Map<string, string | null>();
+  private readonly collapsed = new Map<string, string>();
 
   constructor(private readonly files: WorkspaceFiles) {}
 
@@ -101,7 +101,7 @@ export class BodyLeakCheck {
         text = leakSearchText(content);
         this.collapsed.set(file, text);
       }
-      if (text?.includes(c.answer)) return file;
+      if (text.includes(c.answer)) return file;
     }
     return null;
   }

@@ -161,8 +161,7 @@ class LeakCheck {
 
   constructor(private readonly original: WorkspaceFiles) {
     for (const [file, content] of original) {
-      const text = leakSearchText(content);
-      if (text !== null) this.collapsed.set(file, text);
+      this.collapsed.set(file, leakSearchText(content));
     }
   }
 
@@ -183,7 +182,7 @@ class LeakCheck {
     for (const [file, content] of masked) {
       if (changed.has(file) || this.original.get(file) === content) continue;
       const text = leakSearchText(content);
-      if (text && needles.some((n) => text.includes(n))) return true;
+      if (needles.some((n) => text.includes(n))) return true;
     }
     return false;
   }

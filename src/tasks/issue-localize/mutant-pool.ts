@@ -115,9 +115,9 @@ function sample(tests: string[], max: number, seed: number, key: string): string
   return shuffled(sorted, seededRandom(Math.floor(pick(seed, key, 'tests') * 2 ** 32))).slice(0, max).sort();
 }
 
-/** Whether a function's code is in another file (a gzip archive's inflated text included), or twice in its own. Each file's text is collapsed once. */
+/** Whether a function's code is in another file (an archive's members included), or twice in its own. Each file's text is collapsed once. */
 class CopyCheck {
-  private readonly collapsed = new Map<string, string | null>();
+  private readonly collapsed = new Map<string, string>();
   constructor(private readonly files: WorkspaceFiles) {}
 
   where(file: string, answer: string): string | null {
@@ -127,7 +127,6 @@ class CopyCheck {
         text = leakSearchText(content);
         this.collapsed.set(other, text);
       }
-      if (text === null) continue;
       const at = text.indexOf(answer);
       if (at >= 0 && (other !== file || text.indexOf(answer, at + 1) >= 0)) return other;
     }

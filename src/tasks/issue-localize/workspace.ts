@@ -21,18 +21,19 @@ export async function issueWorkspace(instance: IssueLocalizeInstance): Promise<W
 
 /**
  * Put a mutation into the original file's text: its `original` lines, found where the mutation says
- * (at `line` for an edit, right below it for a removal), become its `mutated` lines.
+ * (at `line` for an edit, right below it for a removal), become its `mutated` lines. Lines are split
+ * on `\n` and keep their own `\r`, as the mutation's lines do, so mixed line endings stay as they were.
  */
 export function applyMutation(source: string, m: Mutation, id = '?'): string {
-  const eol = source.includes('\r\n') ? '\r\n' : '\n';
-  const lines = source.split(eol);
+  const lines = source.split('\n');
   const removal = m.mutated === '';
   const start = removal ? m.line : m.line - 1;
-  const want = splitLines(m.original);
-  const found = lines.slice(start, start + want.length).map((l) => l.replace(/\r$/, ''));
-  if (found.join('\n') !== want.join('\n')) throw new StaleInstanceError(id, m.file, `no longer holds, at line ${start + 1}, the lines the bug replaces`);
-  lines.splice(start, want.length, ...(removal ? [] : splitLines(m.mutated)));
-  return lines.join(eol);
+  const want = m.original.split('\n');
+  const bare = (l: string): string => l.replace(/\r$/, '');
+  const found = lines.slice(start, start + want.length);
+  if (found.length !== want.length || found.some((l, k) => bare(l) !== bare(want[k]!))) {
+    throw new StaleInstanceError(id, m.file, `no longer holds, at line ${start + 1}, the lines the bug replaces`);
+  }
+  lines.splice(start, want.length, ...(removal ? [] : m.mutated.split('\n')));
+  return lines.join('\n');
 }
-
-const splitLines = (text: string): string[] => text.split('\n').map((l) => l.replace(/\r$/, ''));

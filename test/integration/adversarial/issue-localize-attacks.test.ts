@@ -9,6 +9,7 @@ import { make } from '../../../src/env/registry.js';
 import { runEpisode } from '../../../src/rollout/run-episode.js';
 import type { TaskEnv } from '../../../src/env/task-env.js';
 import type { Env } from '../../../src/env/types.js';
+import { episodeImageContents } from '../../../src/env/image-check.js';
 import { DEFAULT_IMAGE } from '../../../src/image/default-image.js';
 import { NoIssueInstancesError } from '../../../src/tasks/issue-localize/from-rows.js';
 import { generateFromRows, issueLocalizeTask, SyntheticIssueInstanceSchema, type IssueLocalizeInstance, type SyntheticIssueInstance } from '../../../src/tasks/issue-localize/index.js';
@@ -86,7 +87,8 @@ describe.runIf(dockerReady())('adversarial: issue-localize episodes give nothing
     expect(await finish(env)).toBe(1);
   }, 300_000);
 
-  // HOLE: a reset for an instance other than the one prepared ahead updates the prepared sandbox in
+  // WAS A HOLE (closed: a prepared sandbox given another instance gets its workspace written whole; regression):
+  // a reset for an instance other than the one prepared ahead updated the prepared sandbox in
   // place (installWorkspace's incremental path): only the files that differ are written and `git
   // add` stores new blobs for them alone. SAME_TIMES resets mtimes, but a file's birth time (statx
   // btime, shown by `stat -c %w`; overlayfs passes it through) cannot be set, so the blobs written
@@ -98,7 +100,7 @@ describe.runIf(dockerReady())('adversarial: issue-localize episodes give nothing
   // once), or install fresh (FRESH + GIT_INIT, new files for all) whenever the instance changes.
   // (A second trace of the same path: .git/index records each file's ctime, to the nanosecond, at
   // `git add` before SAME_TIMES; `git ls-files --debug` showed the two rewritten files last.)
-  it.fails('after a reset to an instance other than the one prepared, the newest git objects name the bug file', async () => {
+  it('after a reset to an instance other than the one prepared, no git object is born later for the bug file', async () => {
     await env.reset({ options: { instanceId: A.id } });
     inner.prepareNext(A.id);
     expect(await inner.nextPrepared()).toBe(true);
@@ -175,7 +177,8 @@ describe.runIf(dockerReady())('adversarial: files the final read does not see', 
 });
 
 describe.runIf(dockerReady())('adversarial: issue rows whose fixed code the image holds', () => {
-  // HOLE: generateFromRows never asks what the episode image holds (it takes no imageContents), yet
+  // WAS A HOLE (closed: rows take the image's contents and drop a row whose fixed function body it holds; regression):
+  // generateFromRows never asked what the episode image holds, yet
   // DESIGN.md says a generator drops every target whose hidden answer the image holds. The default
   // image has pytest 7.2.1 and its dependencies (pluggy, attrs, packaging, iniconfig, ...) in
   // /usr/lib/python3/dist-packages: for a SWE-bench row of pytest-dev/pytest (or those packages)
@@ -184,7 +187,7 @@ describe.runIf(dockerReady())('adversarial: issue rows whose fixed code the imag
   // lacks the xdist guard of pytest #10641, the fix adds it back. Fix: give from-rows the image's
   // contents (generateInputs 'imageContents') and drop a row when the image holds the patched
   // version of a gold file (or of a gold function's body), as the synthetic generator does.
-  it.fails('a row whose fixed file is in the image: diff against the image finds the gold lines, reward 1', async () => {
+  it('a row whose fixed file is in the image is dropped (a diff against the image would find the gold lines)', async () => {
     const path = '/usr/lib/python3/dist-packages/_pytest/stepwise.py';
     const fixed = (await execa('docker', ['run', '--rm', '--network', 'none', DEFAULT_IMAGE, 'cat', path])).stdout + '\n';
     const guard = '        if hasattr(self.config, "workerinput"):\n            # Do not update cache if this process is a xdist worker to prevent\n            # race conditions (#10641).\n            return\n';
@@ -204,14 +207,12 @@ describe.runIf(dockerReady())('adversarial: issue rows whose fixed code the imag
     await git('commit', '-qam', 'fix');
     const issues = join(reposDir, 'rows.jsonl');
     await writeFile(issues, JSON.stringify({ instance_id: 'pytest-dev__pytest-10641', repo: 'pytest-dev/pytest', base_commit: baseCommit, patch, problem_statement: 'With xdist, --stepwise workers overwrite the stepwise cache of the controller (race).' }) + '\n');
-    let instances;
-    try {
-      instances = await generateFromRows({ issues, reposDir });
-    } catch (e) {
-      if (e instanceof NoIssueInstancesError) return; // dropped: the hole is closed
-      throw e;
-    }
+    // Without the image check the row is kept: a diff against the image then finds the gold lines.
+    const instances = await generateFromRows({ issues, reposDir });
     expect(instances).toHaveLength(1);
+    const drops: string[] = [];
+    await expect(generateFromRows({ issues, reposDir, loadImageContents: () => episodeImageContents({ sandbox: 'docker' }), onDropped: (d) => drops.push(d.reason) })).rejects.toThrow(NoIssueInstancesError);
+    expect(drops).toEqual([`its fixed code is in image ${DEFAULT_IMAGE}`]);
     const rowEnv = await make(issueLocalizeTask, { instances });
     try {
       await rowEnv.reset({ options: { instanceId: instances[0]!.id } });
@@ -221,7 +222,7 @@ describe.runIf(dockerReady())('adversarial: issue rows whose fixed code the imag
       expect(m, diff).not.toBeNull();
       const after = Number(m![1]);
       await bash(rowEnv, `cd /workspace && sed -i '${after}a\\        # the xdist worker guard is missing here' src/_pytest/stepwise.py`);
-      expect(await finish(rowEnv)).toBe(0);
+      expect(await finish(rowEnv)).toBe(1); // what the check prevents
     } finally {
       await rowEnv.close();
     }

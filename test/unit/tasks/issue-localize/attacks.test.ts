@@ -380,26 +380,26 @@ describe('issue-localize attacks: line endings the start already has', () => {
     return { inst, m };
   }
 
-  // HOLE (broken instance): applyMutation splits the file on '\r\n' as soon as ONE line ends with
+  // WAS A HOLE (closed: applyMutation splits on '\n' and keeps each line's '\r'; regression): applyMutation split the file on '\r\n' as soon as ONE line ends with
   // CRLF, while the generator (mutate.ts) counts rows on '\n'. A file with mixed endings (mostly
   // LF, one CRLF line above the bug: common after a Windows edit) passes plainSource (no lone CR),
   // so the generator emits the instance, and every reset then throws StaleInstanceError ("no
   // longer holds ... the lines the bug replaces"). Fix: split on '\n' and keep each line's '\r' (as
   // mutate.ts does), or have the generator round-trip issueWorkspace before emitting an instance.
-  it.fails('a file with one CRLF line among LF lines: the workspace of the generator’s own mutant can be built', async () => {
+  it('a file with one CRLF line among LF lines: the workspace of the generator’s own mutant is built', async () => {
     const source = 'import os\r\n\n\ndef f(x):\n    y = x + 1\n    return y\n';
     const { inst, m } = onFile(source, (k) => k.kind === 'off-by-one');
     const files = await issueWorkspace(inst);
     expect(files.get('pkg/mod.py')!.toString('utf8')).toBe(m.source);
   });
 
-  // HOLE (bypass of a lone-CR check that compares with the start): a file that already holds a lone
+  // WAS A HOLE (closed: sourceFormChange counts lone CRs, none may be added; regression): a file that already holds a lone
   // CR (here a raw CR inside a triple-quoted string, which CPython reads as a newline in the value)
   // lets the agent add more lone CRs, each hiding a statement in a "comment": a check of the form
   // "the final file has lone CRs and the start had none" (sourceFormChange) lets this through.
   // Fix: no lone CR may be added (count them, or require each of the final file's lone CRs to be
   // one of the start's, in the same string), or refuse any added comment holding a '\r'.
-  it.fails('a start that already has a lone CR: a new lone CR inside a comment still hides a statement', async () => {
+  it('a start that already has a lone CR: a new lone CR inside a comment that hides a statement scores 0', async () => {
     const source = 'NOTE = """line one\rline two"""\n\n\ndef f(x):\n    y = x + 1\n    return y\n';
     const { inst } = onFile(source, (k) => k.kind === 'off-by-one');
     const start = (await issueWorkspace(inst)).get('pkg/mod.py')!.toString('utf8');
@@ -476,15 +476,15 @@ describe('issue-localize attacks: generation from repository content', () => {
     return Buffer.concat(chunks);
   };
 
-  // HOLE: the same with a wheel (a zip archive, deflated: `python -m build` leaves one in dist/),
+  // WAS A HOLE (closed: leakSearchText inflates zip members and searches plain tars as stored; regression): the same with a wheel (a zip archive, deflated: `python -m build` leaves one in dist/),
   // an .egg or a vendored .zip — and with a plain, uncompressed .tar, whose bytes hold the source
   // as it is but also NUL padding, so the copy check skips it as binary. `unzip`/`tar`/python's
   // zipfile are in the sandbox. Fix: search zip members (inflate each), plain tar members, and
   // bz2/xz streams as well; or keep archives out of synthetic workspaces altogether.
-  it.fails.each([
+  it.each([
     ['a wheel (zip)', async (src: Buffer) => ['dist/inventory-0.1-py3-none-any.whl', zipOf('inventory/stock.py', src)] as const],
     ['an uncompressed tar', async (src: Buffer) => ['dist/inventory-0.1.tar', await tarOf('inventory-0.1/inventory/stock.py', src)] as const],
-  ])('%s in the repository holds the original, yet the function is kept', async (_what, make) => {
+  ])('%s in the repository holds the original: the function is dropped', async (_what, make) => {
     const files = new Map(await repoFiles(REPO));
     const [path, bytes] = await make(files.get(STOCK)!);
     files.set(path, bytes);
