@@ -85,8 +85,9 @@ export function checkGrowth(given: WorkspaceFiles, final: WorkspaceFiles, limits
 }
 
 /**
- * Read the workdir back as files (the agent's final state), leaving out `.git` and caches. What the
- * agent did to it is a WorkspaceError (missing workdir, a file or a total over the limits); only a
+ * Read the workdir back as files (the agent's final state), leaving out `.git` and caches. A
+ * symlink, FIFO or device the agent made reads as a file saying what it is ({@link specialEntry}),
+ * so verifiers see it as a new or changed file, never as nothing. What the agent did to it is a WorkspaceError (missing workdir, a file or a total over the limits); only a
  * sandbox that is gone is a SandboxError.
  */
 export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
@@ -99,6 +100,11 @@ export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): 
     if (!(await sandbox.isAlive().catch(() => false))) throw new SandboxError(`Reading the workspace failed: ${(err as Error).message}`, { sandboxId: sandbox.id });
     throw new WorkspaceError('unreadable', `The workspace could not be read (it changed while it was read?): ${(err as Error).message}`);
   }
+}
+
+/** What a symlink, FIFO or device of the final workspace reads as: a NUL first, so no source file is ever equal to it. */
+export function specialEntry(type: string, linkname?: string | null): Buffer {
+  return Buffer.from(`\0hybrid-gym: a ${type}${type === 'symlink' ? ` to ${linkname ?? '?'}` : ''}, not a regular file\n`);
 }
 
 async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes: number, maxFiles: number): Promise<WorkspaceFiles> {
@@ -143,6 +149,13 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
       entry.resume();
       const target = regular.get((entry.header.linkname ?? '').replace(/^\.?\/?/, ''));
       if (!hidden && target) files.set(rel, target);
+      continue;
+    }
+    if (type === 'symlink' || type === 'fifo' || type === 'character-device' || type === 'block-device') {
+      // Not a file of the repository (a workspace holds regular files only), yet not nothing: it
+      // stands as a file saying what it is, so a new one is an added file and a replaced one a change.
+      entry.resume();
+      if (!hidden) files.set(rel, specialEntry(type, entry.header.linkname));
       continue;
     }
     if (type !== 'file') {

@@ -162,12 +162,13 @@ describe.runIf(dockerReady())('adversarial: files the final read does not see', 
     await env?.close();
   });
 
-  // HOLE (low): the final read keeps regular files and hard links only, so a new symlink, FIFO or
+  // WAS A HOLE (closed: the final read gives a symlink, FIFO or device as a file saying what it is; regression):
+  // the final read kept regular files and hard links only, so a new symlink, FIFO or
   // socket in the workspace is invisible: rule 1 ("no new files") is broken with reward 1. No gain
   // for the reward today, but a symlinked `conftest.py` or `sitecustomize.py` would run code for
   // any check that ever runs the suite on the final files. Fix: count any non-regular entry of the
   // archive that the start did not have as an added file (a violation).
-  it.fails('a FIFO or a symlink added beside the comment is a new file, yet the comment scores 1', async () => {
+  it('a FIFO or a symlink added beside the comment is a new file: the comment scores 0', async () => {
     for (const attack of ['mkfifo inventory/pipe.py', 'ln -s /etc/hostname conftest.py']) {
       await env.reset({ options: { instanceId: A.id } });
       await bash(env, `cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && ${attack}`);
