@@ -1,14 +1,8 @@
-import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { debianPythonModule } from '../support/debian-repos.js';
+import { realPackageWorkspace, runAgentsThroughCli } from './cli-agents.js';
 import { dockerReady } from './helpers.js';
-
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 // Whole real packages with their own test suites (Debian ships them inside the package), as a user
 // would run them: generate with the CLI, then the oracle and the no-op agent through `run` in Docker.
@@ -20,14 +14,7 @@ const PACKAGES = [
 describe.runIf(dockerReady())('func-gen on real packages, through the command line (docker)', () => {
   for (const pkg of PACKAGES) {
     it(`${pkg.name}: every instance scores 1.0 for the oracle and 0.0 for the no-op agent, with no errors`, async () => {
-      const work = mkdtempSync(join(tmpdir(), `hg-fg-${pkg.name}-`));
-      const repo = join(work, pkg.name);
-      mkdirSync(repo);
-      for (const m of pkg.modules) cpSync(debianPythonModule(pkg.deb, m), join(repo, m), { recursive: true });
-      // A cache of its own: the test map is built cold, as on a new machine.
-      const env = { ...process.env, HYBRID_GYM_CACHE: join(work, 'cache') };
-      const cli = (...args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args], { env, maxBuffer: 64 * 1024 * 1024 });
-      const instancesFile = join(work, 'instances.jsonl');
+      const { work, repo, cli, instancesFile } = realPackageWorkspace(pkg, 'hg-fg-');
       const started = Date.now();
       await cli('generate', 'func-gen', '--repo', repo, '--out', instancesFile);
       const generateMs = Date.now() - started;
@@ -36,13 +23,7 @@ describe.runIf(dockerReady())('func-gen on real packages, through the command li
       const [mapFile] = readdirSync(join(work, 'cache', 'test-maps'));
       const map = JSON.parse(readFileSync(join(work, 'cache', 'test-maps', mapFile!), 'utf8'));
 
-      const runs: Record<string, { summary: Record<string, unknown>; episodes: Array<Record<string, any>> }> = {};
-      for (const agent of ['oracle', 'noop']) {
-        const out = join(work, `${agent}.jsonl`);
-        const { stdout } = await cli('run', instancesFile, '--agent', agent, '--concurrency', '2', '--out', out);
-        const lines = stdout.trim().split('\n');
-        runs[agent] = { summary: JSON.parse(lines[lines.length - 1]!), episodes: readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) };
-      }
+      const runs = await runAgentsThroughCli(cli, instancesFile, work);
       expect(runs.oracle!.summary).toMatchObject({ episodes: instances.length, meanReward: 1, successRate: 1, errors: 0 });
       expect(runs.noop!.summary).toMatchObject({ episodes: instances.length, meanReward: 0, successRate: 0, errors: 0 });
       // The no-op agent's zero comes from its tests failing (or not importing: a masked function

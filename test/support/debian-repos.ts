@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,3 +40,13 @@ export const REAL_PACKAGES = [
   { deb: 'python3-click', module: 'click' },
   { deb: 'python3-idna', module: 'idna' },
 ] as const;
+
+/** Every `.py` file below a folder, as absolute paths in sorted order. */
+export function pyFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) => {
+      const p = join(dir, f);
+      return statSync(p).isDirectory() ? pyFiles(p) : f.endsWith('.py') ? [p] : [];
+    });
+}

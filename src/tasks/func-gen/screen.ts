@@ -1,15 +1,5 @@
-import type { SuitePytestOptions } from '../../testrun/pytest-check.js';
-import type { PytestResults } from '../../testrun/results.js';
-import { runPytest } from '../../testrun/run-pytest.js';
-import type { CodeRunner } from '../code-check.js';
+import { runScreenTests, type ScreenInput } from '../screen-run.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
-
-export interface ScreenInput {
-  runner: CodeRunner;
-  image: string | undefined;
-  pytest: SuitePytestOptions;
-  timeoutMs: number;
-}
 
 /** What running a candidate's tests on the masked and the original workspace decided. */
 export type ScreenVerdict =
@@ -24,13 +14,13 @@ export type ScreenVerdict =
 export async function screenCandidate(original: WorkspaceFiles, maskedFile: { file: string; text: string }, tests: string[], s: ScreenInput): Promise<ScreenVerdict> {
   const masked: WorkspaceFiles = new Map(original);
   masked.set(maskedFile.file, Buffer.from(maskedFile.text, 'utf8'));
-  const onMasked = await run(masked, tests, s, 'func-gen-masked');
+  const onMasked = await runScreenTests(masked, tests, s, 'func-gen-masked');
   const passed = new Set(onMasked.tests.filter((t) => t.outcome === 'passed' || t.outcome === 'xpassed' || t.outcome === 'skipped').map((t) => t.nodeid));
   const failing = tests.filter((t) => !passed.has(t));
   if (failing.length === 0) return { ok: false, reason: 'masked-passes', tests };
   let selection = failing;
   for (let round = 0; round < 2; round++) {
-    const onGold = await run(original, selection, s, 'func-gen-gold');
+    const onGold = await runScreenTests(original, selection, s, 'func-gen-gold');
     const good = new Set(onGold.tests.filter((t) => t.outcome === 'passed').map((t) => t.nodeid));
     const kept = selection.filter((t) => good.has(t));
     if (onGold.complete && onGold.tampered.length === 0 && kept.length === selection.length) return { ok: true, tests: selection };
@@ -38,9 +28,4 @@ export async function screenCandidate(original: WorkspaceFiles, maskedFile: { fi
     selection = kept;
   }
   return { ok: false, reason: 'fails-alone', tests: selection };
-}
-
-/** The tests on these files in a fresh sandbox; a sandbox that cannot run pytest throws (infrastructure). */
-function run(files: WorkspaceFiles, tests: string[], s: ScreenInput, name: string): Promise<PytestResults> {
-  return runPytest((check) => s.runner.run(files, check, s.image ? { image: s.image } : {}), { ...s.pytest, tests, timeoutMs: s.timeoutMs, name });
 }

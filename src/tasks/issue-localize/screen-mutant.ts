@@ -1,16 +1,7 @@
-import type { SuitePytestOptions } from '../../testrun/pytest-check.js';
-import type { PytestResults, TestResult } from '../../testrun/results.js';
-import { runPytest } from '../../testrun/run-pytest.js';
+import { runScreenTests, type ScreenInput } from '../screen-run.js';
+import type { TestResult } from '../../testrun/results.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
-import type { CodeRunner } from '../code-check.js';
 import type { MutantCandidate } from './mutant-pool.js';
-
-export interface ScreenInput {
-  runner: CodeRunner;
-  image: string | undefined;
-  pytest: SuitePytestOptions;
-  timeoutMs: number;
-}
 
 export type MutantVerdict =
   | { ok: true; failures: TestResult[] }
@@ -24,16 +15,12 @@ const failed = (t: TestResult): boolean => t.outcome === 'failed' || t.outcome =
  * are the instance's tests (a test that passed only among the whole suite proves nothing).
  */
 export async function screenMutant(original: WorkspaceFiles, c: MutantCandidate, s: ScreenInput): Promise<MutantVerdict> {
-  const onMutant = await run(c.files, c.tests, s, 'issue-localize-mutant');
+  const onMutant = await runScreenTests(c.files, c.tests, s, 'issue-localize-mutant');
   if (!onMutant.complete || onMutant.tampered.length > 0) return { ok: false, reason: 'hangs' };
   const failures = onMutant.tests.filter(failed);
   if (failures.length === 0) return { ok: false, reason: 'uncaught' };
-  const onOriginal = await run(original, failures.map((t) => t.nodeid), s, 'issue-localize-original');
+  const onOriginal = await runScreenTests(original, failures.map((t) => t.nodeid), s, 'issue-localize-original');
   const good = new Set(onOriginal.complete ? onOriginal.tests.filter((t) => t.outcome === 'passed').map((t) => t.nodeid) : []);
   const kept = failures.filter((t) => good.has(t.nodeid));
   return kept.length > 0 ? { ok: true, failures: kept } : { ok: false, reason: 'fails-alone' };
-}
-
-function run(files: WorkspaceFiles, tests: string[], s: ScreenInput, name: string): Promise<PytestResults> {
-  return runPytest((check) => s.runner.run(files, check, s.image ? { image: s.image } : {}), { ...s.pytest, tests, timeoutMs: s.timeoutMs, name });
 }

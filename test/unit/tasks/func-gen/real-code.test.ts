@@ -5,16 +5,8 @@ import { hasSyntaxErrors } from '../../../../src/analysis/index.js';
 import { checkBodyPolicy, checkFunctionBodyPolicy } from '../../../../src/tasks/func-gen/body-policy.js';
 import { funcGenCandidates } from '../../../../src/tasks/func-gen/candidates.js';
 import { maskFunctionBody } from '../../../../src/tasks/func-gen/mask.js';
-import { debianPythonModule } from '../../../support/debian-repos.js';
+import { debianPythonModule, pyFiles } from '../../../support/debian-repos.js';
 
-function pyFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) => {
-      const p = join(dir, f);
-      return statSync(p).isDirectory() ? pyFiles(p) : f.endsWith('.py') ? [p] : [];
-    });
-}
 
 // Real code nobody here wrote: every function of these packages is masked and its body checked.
 const PACKAGES = [

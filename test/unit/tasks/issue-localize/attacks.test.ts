@@ -11,6 +11,7 @@ import { generateFromRows } from '../../../../src/tasks/issue-localize/from-rows
 import { functionMutants } from '../../../../src/tasks/issue-localize/mutate.js';
 import { mutantPool } from '../../../../src/tasks/issue-localize/mutant-pool.js';
 import { IssueLocalizeInstanceSchema, type IssueLocalizeInstance } from '../../../../src/tasks/issue-localize/schema.js';
+import { REPO, STOCK, takeBugInstance } from './fixture-instance.js';
 import { verifyIssueLocalize } from '../../../../src/tasks/issue-localize/verify.js';
 import { issueWorkspace } from '../../../../src/tasks/issue-localize/workspace.js';
 import { repoFiles } from '../../../../src/workspace/repo-cache.js';
@@ -21,20 +22,8 @@ import type { WorkspaceFiles } from '../../../../src/workspace/files.js';
 // to close it (the suite stays green; the hole stays visible); attacks that are stopped are `it(...)`.
 // Docker-level attacks (leaks inside the sandbox) are in test/integration/adversarial/issue-localize-attacks.test.ts.
 
-const REPO = fileURLToPath(new URL('../../../fixtures/issue-localize/inventory', import.meta.url));
-const STOCK = 'inventory/stock.py';
 
-/** The verifier test's instance: a synthetic bug in `take` (`>` became `>=` on line 17). */
-function instance(extra: Record<string, unknown> = {}): IssueLocalizeInstance {
-  return IssueLocalizeInstanceSchema.parse({
-    id: 'il-attack', task: 'issue-localize', repo: { path: REPO, name: 'inventory' }, seed: 0, source: 'synthetic',
-    problemStatement: 'tests/test_stock.py::test_take_removes fails',
-    locations: [{ file: STOCK, qualname: 'take', line: 17, endLine: 17 }],
-    mutation: { kind: 'flip-comparison', file: STOCK, qualname: 'take', line: 17, endLine: 17, original: '    if amount > have:', mutated: '    if amount >= have:' },
-    tests: ['tests/test_stock.py::test_take_removes'],
-    ...extra,
-  });
-}
+const instance = (extra: Record<string, unknown> = {}): IssueLocalizeInstance => takeBugInstance('il-attack', extra);
 
 type Details = { violations: Array<{ kind: string }>; offTarget: string[]; compileError?: { message: string }; comments: Array<{ line: number; target: string | null; place: string }> };
 const details = (r: { details: unknown }): Details => r.details as Details;

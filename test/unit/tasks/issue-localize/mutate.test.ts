@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { hasSyntaxErrors, parsePythonSource, stripDocstringsAndComments } from '../../../../src/analysis/index.js';
 import { functionMutants, type Mutant } from '../../../../src/tasks/issue-localize/mutate.js';
 import { MUTATION_KINDS, type MutationKind } from '../../../../src/tasks/issue-localize/schema.js';
-import { debianPythonModule } from '../../../support/debian-repos.js';
+import { debianPythonModule, pyFiles } from '../../../support/debian-repos.js';
 
 const py = (...lines: string[]): string => `${lines.join('\n')}\n`;
 
@@ -362,14 +362,6 @@ describe('functionMutants: file edges', () => {
   });
 });
 
-function pyFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) => {
-      const p = join(dir, f);
-      return statSync(p).isDirectory() ? pyFiles(p) : f.endsWith('.py') ? [p] : [];
-    });
-}
 
 interface NativeTree {
   rootNode: { hasError: boolean };

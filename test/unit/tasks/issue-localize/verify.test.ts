@@ -1,25 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { issueLocalizeOracle } from '../../../../src/tasks/issue-localize/oracle.js';
-import { IssueLocalizeInstanceSchema, type IssueLocalizeInstance } from '../../../../src/tasks/issue-localize/schema.js';
+import type { IssueLocalizeInstance } from '../../../../src/tasks/issue-localize/schema.js';
+import { STOCK, takeBugInstance } from './fixture-instance.js';
 import { verifyIssueLocalize } from '../../../../src/tasks/issue-localize/verify.js';
 import { issueWorkspace } from '../../../../src/tasks/issue-localize/workspace.js';
 import type { WorkspaceFiles } from '../../../../src/workspace/files.js';
 
-const REPO = fileURLToPath(new URL('../../../fixtures/issue-localize/inventory', import.meta.url));
-const STOCK = 'inventory/stock.py';
 
-/** A synthetic bug in `take`: `>` became `>=` on line 17. */
-function instance(extra: Record<string, unknown> = {}): IssueLocalizeInstance {
-  return IssueLocalizeInstanceSchema.parse({
-    id: 'il-test', task: 'issue-localize', repo: { path: REPO, name: 'inventory' }, seed: 0, source: 'synthetic',
-    problemStatement: 'tests/test_stock.py::test_take_removes fails',
-    locations: [{ file: STOCK, qualname: 'take', line: 17, endLine: 17 }],
-    mutation: { kind: 'flip-comparison', file: STOCK, qualname: 'take', line: 17, endLine: 17, original: '    if amount > have:', mutated: '    if amount >= have:' },
-    tests: ['tests/test_stock.py::test_take_removes'],
-    ...extra,
-  });
-}
+const instance = (extra: Record<string, unknown> = {}): IssueLocalizeInstance => takeBugInstance('il-test', extra);
 
 /** The starting files with lines inserted into one file (each `[after line, text]`, bottom-up). */
 async function withLines(inst: IssueLocalizeInstance, edits: Record<string, Array<[number, string]>>): Promise<WorkspaceFiles> {
