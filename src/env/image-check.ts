@@ -15,6 +15,7 @@ export function imageContentsFromManifest(manifest: ImageManifest, name: string 
     hasDocstring: (normalized) => index.docstring(answerHash(normalized)) !== undefined,
     hasBody: (normalized) => index.body(answerHash(normalized)) !== undefined,
     docstringLocation: (normalized) => index.docstring(answerHash(normalized)),
+    definitionIn: (file, qualname) => index.definitionIn(file, qualname),
   };
 }
 

@@ -190,6 +190,11 @@ export interface ManifestIndex {
   /** The files holding a docstring (by hash), `path:qualname` of the first. */
   docstring(hash: string): string | undefined;
   body(hash: string): string | undefined;
+  /**
+   * The image file that is this repository file in another copy (its path ends with the file's
+   * relative path, or with it without a leading `src/` or `lib/`) and defines `qualname`; undefined otherwise.
+   */
+  definitionIn(file: string, qualname: string): string | undefined;
 }
 
 export function indexManifest(manifest: ImageManifest): ManifestIndex {
@@ -201,7 +206,16 @@ export function indexManifest(manifest: ImageManifest): ManifestIndex {
       if (body && !bodies.has(body)) bodies.set(body, `${f.path}:${qualname}`);
     }
   }
-  return { manifest, docstring: (h) => docstrings.get(h), body: (h) => bodies.get(h) };
+  const byName = new Map<string, Array<{ path: string; qualnames: Set<string> }>>();
+  for (const f of manifest.files) {
+    const name = f.path.slice(f.path.lastIndexOf('/') + 1);
+    byName.set(name, [...(byName.get(name) ?? []), { path: f.path, qualnames: new Set((f.defs ?? []).map((d) => d[0])) }]);
+  }
+  const definitionIn = (file: string, qualname: string): string | undefined => {
+    const tails = [file, file.replace(/^(src|lib)\//, '')].map((t) => `/${t}`);
+    return byName.get(file.slice(file.lastIndexOf('/') + 1))?.find((f) => f.qualnames.has(qualname) && tails.some((t) => f.path.endsWith(t)))?.path;
+  };
+  return { manifest, docstring: (h) => docstrings.get(h), body: (h) => bodies.get(h), definitionIn };
 }
 
 async function buildManifest(docker: Docker, image: string, imageId: string, workdir: string): Promise<ImageManifest> {

@@ -44,6 +44,11 @@ export interface ImageContents {
   hasBody(normalized: string): boolean;
   /** A file of the image holding this docstring (for messages), when known. */
   docstringLocation?(normalized: string): string | undefined;
+  /**
+   * The image's copy of a repository file defining `qualname` (an installed release of the same
+   * package, in any version), when known: a diff against it would show what a task changed.
+   */
+  definitionIn?(file: string, qualname: string): string | undefined;
 }
 
 /** Targets a generator left out, and why: for example 9 targets, "docstring in image hybrid-gym/sandbox:0.1.0-1". */

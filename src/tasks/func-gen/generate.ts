@@ -28,6 +28,7 @@ const REASONS = {
   policy: 'its body does what func-gen bodies may not (body policy)',
   workspace: 'its body is elsewhere in the repository',
   image: 'its body is in image',
+  imageModule: 'a copy of its module (another version, say) is in image',
   'masked-passes': 'its tests pass with the body masked',
   'fails-alone': 'its tests fail when run on their own',
 } as const;
@@ -62,6 +63,9 @@ export async function generateFuncGen(input: FuncGenOptions): Promise<FuncGenIns
   const allowed = scan.candidates.filter((c) => {
     if (c.policy) return void drop(REASONS.policy, c, c.policy);
     if (contents?.hasBody(c.answer)) return void drop(`${REASONS.image} ${contents.name}`, c);
+    // Another version of the module in the image: its body of the function would be a near answer.
+    const copy = contents?.definitionIn?.(c.target.file, c.target.qualname);
+    if (copy) return void drop(`${REASONS.imageModule} ${contents!.name}`, c, copy);
     return true;
   });
   const pool = shuffled(allowed, seededRandom(o.seed));

@@ -1,6 +1,7 @@
 /** Why a synthetic candidate was dropped, as generation reports it (`onDropped`, the CLI's stderr). */
 export const SYNTHETIC_DROP_REASONS = {
   image: 'its function is in image',
+  imageModule: 'a copy of its module (another version, say) is in image',
   workspace: 'its function is elsewhere in the repository',
   uncaught: 'no test catches the bug',
   hangs: 'the bug hangs or crashes the tests',

@@ -76,8 +76,11 @@ export async function mutantPool(files: WorkspaceFiles, map: TestMap, o: PoolOpt
   const kept = fns.filter((f) => {
     const where = `${f.file}:${f.qualname}`;
     if (contents?.hasBody(f.answer)) return void drop(`${SYNTHETIC_DROP_REASONS.image} ${contents.name}`, where);
-    const copy = copies.where(f.file, f.answer);
-    if (copy) return void drop(SYNTHETIC_DROP_REASONS.workspace, `${where} (${copy})`);
+    // Another version of the module in the image: a diff against it would show the mutated line among the differences.
+    const copy = contents?.definitionIn?.(f.file, f.qualname);
+    if (copy) return void drop(`${SYNTHETIC_DROP_REASONS.imageModule} ${contents!.name}`, `${where} (${copy})`);
+    const inRepo = copies.where(f.file, f.answer);
+    if (inRepo) return void drop(SYNTHETIC_DROP_REASONS.workspace, `${where} (${inRepo})`);
     return true;
   });
 
