@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import type { TestMap } from '../../../../src/testrun/test-map.js';
@@ -16,6 +18,12 @@ import { verifyIssueLocalize } from '../../../../src/tasks/issue-localize/verify
 import { issueWorkspace } from '../../../../src/tasks/issue-localize/workspace.js';
 import { repoFiles } from '../../../../src/workspace/repo-cache.js';
 import type { WorkspaceFiles } from '../../../../src/workspace/files.js';
+import { readWorkspace } from '../../../../src/workspace/sandbox-workspace.js';
+import type { Sandbox } from '../../../../src/sandbox/types.js';
+import { leakSearchText } from '../../../../src/tasks/leak-text.js';
+import { normalizeAnswerText } from '../../../../src/tasks/image-contents.js';
+import { imageContentsFromManifest } from '../../../../src/env/image-check.js';
+import { parseManifestOutput } from '../../../../src/image/manifest.js';
 
 // Red team of issue-localize's verifier and generator, as an RL agent (or a repository) would
 // attack them. A hole that still works is `it.fails(...)` with a comment saying what it is and how
@@ -484,5 +492,229 @@ describe('issue-localize attacks: generation from repository content', () => {
     }
     const { pool } = await poolOf(files);
     expect(pool.queue).toHaveLength(0);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Red team, round after the hardening of 68a4836..06eeb93 (final read of special entries, leak
+// search of binaries and archives, the image's other versions of a module, comment placing).
+// ---------------------------------------------------------------------------------------------
+
+/** A stand-in sandbox whose workdir archive (as Docker's GET /archive gives it) is built by `fill`. */
+function archiveSandbox(fill: (pack: tar.Pack) => void): Sandbox {
+  const pack = tar.pack();
+  pack.entry({ name: 'workspace/', type: 'directory' });
+  fill(pack);
+  pack.finalize();
+  return { id: 'fake', workdir: '/workspace', archiveOut: async () => pack as unknown as Readable, isAlive: async () => true } as unknown as Sandbox;
+}
+
+describe('issue-localize attacks round 2: what the final read sees', () => {
+  // HOLE (new code, b74168a): a symlink, FIFO or device is now a marker file, but a HARD LINK to one
+  // is read through `regular`, which holds regular files only. Docker's archive gives the first
+  // name of an inode as itself and every later name as a 'link' to it; when the first name is in an
+  // ignored directory (`.git/`, `__pycache__/` sort before most names), the special entry is dropped
+  // as hidden and the later, visible name is dropped because its target is not a regular file. So
+  // `ln -s /etc/hostname .git/x && ln .git/x conftest.py` (GNU ln hard-links the symlink itself)
+  // leaves a symlinked conftest.py the final read never sees: rule 1 ("no new files") is broken with
+  // reward 1, the exact hole b74168a closed. (Docker repro in the adversarial integration test.)
+  // Fix: in readArchive, remember every entry's marker by name (specialEntry for symlink/fifo/devices,
+  // hidden or not) next to `regular`, and give a 'link' to it that marker; a 'link' whose target is
+  // unknown should read as specialEntry('hard link') rather than vanish.
+  it.fails('a hard link to a symlink (or FIFO) whose first name is in .git/ or __pycache__/ is a file of the final read', async () => {
+    const files = await readWorkspace(archiveSandbox((p) => {
+      p.entry({ name: 'workspace/.git/', type: 'directory' });
+      p.entry({ name: 'workspace/.git/x', type: 'symlink', linkname: '/etc/hostname' });
+      p.entry({ name: 'workspace/__pycache__/', type: 'directory' });
+      p.entry({ name: 'workspace/__pycache__/p', type: 'fifo' });
+      p.entry({ name: 'workspace/a.py' }, 'x = 1\n');
+      p.entry({ name: 'workspace/conftest.py', type: 'link', linkname: 'workspace/.git/x' });
+      p.entry({ name: 'workspace/pipe.py', type: 'link', linkname: 'workspace/__pycache__/p' });
+    }));
+    expect([...files.keys()]).toEqual(['a.py', 'conftest.py', 'pipe.py']);
+  });
+
+  it('a plain symlink or FIFO, and a hard link to a regular file in .git/, are seen (regression of b74168a)', async () => {
+    const files = await readWorkspace(archiveSandbox((p) => {
+      p.entry({ name: 'workspace/.git/', type: 'directory' });
+      p.entry({ name: 'workspace/.git/HEAD' }, 'ref: refs/heads/main\n');
+      p.entry({ name: 'workspace/conftest.py', type: 'symlink', linkname: '/etc/hostname' });
+      p.entry({ name: 'workspace/head.py', type: 'link', linkname: 'workspace/.git/HEAD' });
+      p.entry({ name: 'workspace/pipe.py', type: 'fifo' });
+    }));
+    expect([...files.keys()]).toEqual(['conftest.py', 'head.py', 'pipe.py']);
+    expect(files.get('conftest.py')![0]).toBe(0);
+    expect(files.get('head.py')!.toString()).toBe('ref: refs/heads/main\n');
+  });
+
+  // FALSE NEGATIVE (new code, low): a real `.venv/`, `venv/` or `node_modules/` directory is hidden
+  // from the final read, but a SYMLINK with that name (`ln -s /opt/venv .venv`, an agent reusing the
+  // image's environment; pnpm/yarn link farms) is not in its own IGNORED_DIRS check (only parent
+  // segments are tested), so it reads as a new file and an honest episode of every task scores 0
+  // (every verifier refuses an added file). Fix: treat a special entry whose own name is in
+  // IGNORED_DIRS (or ends in .egg-info) as hidden, as its directory would be.
+  it.fails('a symlink named like an ignored directory (.venv, node_modules) is as hidden as the directory', async () => {
+    const files = await readWorkspace(archiveSandbox((p) => {
+      p.entry({ name: 'workspace/.venv', type: 'symlink', linkname: '/opt/venv' });
+      p.entry({ name: 'workspace/node_modules', type: 'symlink', linkname: '/usr/lib/node_modules' });
+      p.entry({ name: 'workspace/a.py' }, 'x = 1\n');
+    }));
+    expect([...files.keys()]).toEqual(['a.py']);
+  });
+});
+
+describe('issue-localize attacks round 2: archives the leak search does not open', () => {
+  const SOURCE = 'def take(levels, item, amount):\n    have = levels.get(item, 0)\n    if amount > have:\n        raise ValueError(item)\n    levels[item] = have - amount\n    return levels[item]\n';
+  const ANSWER = normalizeAnswerText('have = levels.get(item, 0)\n    if amount > have:\n        raise ValueError(item)');
+  const found = (bytes: Buffer): boolean => leakSearchText(bytes).includes(ANSWER);
+
+  /** A zip of these members (name, data, method: 8 deflate, 0 stored, or another with the data as given). */
+  function zipMembers(members: Array<[string, Buffer, number?]>): Buffer {
+    const locals: Buffer[] = [];
+    const centrals: Buffer[] = [];
+    let offset = 0;
+    for (const [name, data, method = 8] of members) {
+      const body = method === 8 ? deflateRawSync(data) : data;
+      const n = Buffer.from(name);
+      const crc = crc32(data);
+      const local = Buffer.alloc(30);
+      local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt16LE(method, 8);
+      local.writeUInt32LE(crc, 14); local.writeUInt32LE(body.length, 18); local.writeUInt32LE(data.length, 22); local.writeUInt16LE(n.length, 26);
+      const central = Buffer.alloc(46);
+      central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(20, 4); central.writeUInt16LE(20, 6); central.writeUInt16LE(method, 10);
+      central.writeUInt32LE(crc, 16); central.writeUInt32LE(body.length, 20); central.writeUInt32LE(data.length, 24); central.writeUInt16LE(n.length, 28);
+      central.writeUInt32LE(offset, 42);
+      locals.push(local, n, body);
+      centrals.push(central, n);
+      offset += local.length + n.length + body.length;
+    }
+    const cd = Buffer.concat(centrals);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(members.length, 8); end.writeUInt16LE(members.length, 10); end.writeUInt32LE(cd.length, 12); end.writeUInt32LE(offset, 16);
+    return Buffer.concat([...locals, cd, end]);
+  }
+  const zipWithPrefix = (prefix: string, zip: Buffer): Buffer => {
+    // Offsets in a prepended zip stay relative to the zip (python's zipfile and unzip both allow it).
+    return Buffer.concat([Buffer.from(prefix), zip]);
+  };
+  const tarGz = async (name: string, data: Buffer): Promise<Buffer> => {
+    const pack = tar.pack();
+    pack.entry({ name }, data);
+    pack.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of pack) chunks.push(c as Buffer);
+    return gzipSync(Buffer.concat(chunks));
+  };
+
+  it('a wheel, a .tar.gz and a plain file are searched (regression of 68a4836)', async () => {
+    expect(found(zipMembers([['inventory/stock.py', Buffer.from(SOURCE)]]))).toBe(true);
+    expect(found(await tarGz('inventory-0.1/inventory/stock.py', Buffer.from(SOURCE)))).toBe(true);
+    expect(found(Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(SOURCE)]))).toBe(true);
+  });
+
+  // HOLE (open, medium): isZip looks for the local-header magic at offset 0, but a zipapp
+  // (`python -m zipapp -c`), a .pex or a shiv is a shebang line followed by a deflated zip, and a
+  // self-extracting archive has a stub first. python runs and unzips them as they are (zipfile finds
+  // the end record), so `unzip -p tool.pyz inventory/stock.py | diff - inventory/stock.py` names the
+  // mutated line; the leak search reads the deflated bytes as stored and keeps the function.
+  // Fix: find the zip by its end-of-central-directory record (search the last 64 KiB for
+  // PK\x05\x06), as zipfile does, not by the first four bytes.
+  it.fails('a zipapp (.pyz/.pex: a shebang, then a deflated zip) holding the original is searched', async () => {
+    const pyz = zipWithPrefix('#!/usr/bin/env python3\n', zipMembers([['__main__.py', Buffer.from('import inventory\n')], ['inventory/stock.py', Buffer.from(SOURCE)]]));
+    if (HAS_PYTHON) {
+      const read = 'import io,sys,zipfile; z=zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read())); sys.stdout.write(z.read("inventory/stock.py").decode())';
+      expect(execFileSync('python3', ['-c', read], { input: pyz, encoding: 'utf8' })).toBe(SOURCE);
+    }
+    expect(found(pyz)).toBe(true);
+  });
+
+  // HOLE (open, medium): archives inside archives are searched one level deep: a wheel in a
+  // .tar.gz (a vendored bundle), an sdist .tar.gz in a zip (a release bundle, a test-data zip), an
+  // .egg inside a wheel's data. The inner archive's members are deflated again, so the search of
+  // its bytes finds nothing; the agent unpacks twice and diffs. Fix: recurse into members that are
+  // gzip/zip themselves (bounded depth and the same MAX_INFLATED budget overall).
+  it.fails('a wheel inside a .tar.gz, or a .tar.gz inside a zip, holding the original is searched', async () => {
+    const wheelInTar = await tarGz('bundle/inventory-0.1-py3-none-any.whl', zipMembers([['inventory/stock.py', Buffer.from(SOURCE)]]));
+    const tarInZip = zipMembers([['release/inventory-0.1.tar.gz', await tarGz('inventory-0.1/inventory/stock.py', Buffer.from(SOURCE))]]);
+    expect([found(wheelInTar), found(tarInZip)]).toEqual([true, true]);
+  });
+
+  // HOLE (open, low): one member fflate cannot inflate (bzip2 = 12, lzma = 14, zstd = 93: zipfile
+  // writes them with -Z / ZIP_BZIP2 / ZIP_LZMA) makes unzipSync throw for the WHOLE archive, which
+  // is then searched as stored: the plainly deflated member holding the original is missed. Fix:
+  // unzip member by member (fflate's `filter` can skip unknown methods; or catch per member) and
+  // keep what inflates.
+  it.fails('a zip whose other member uses a method fflate lacks still has its deflated member searched', () => {
+    const zip = zipMembers([['data/blob.bin', Buffer.from('BZh91AY&SY not really bzip2'), 12], ['inventory/stock.py', Buffer.from(SOURCE)]]);
+    expect(found(zip)).toBe(true);
+  });
+
+  // REGRESSION IN COST (new code, 68a4836): every binary is now decoded as UTF-8 and whitespace-
+  // collapsed, and CopyCheck keeps every file's text for the whole pool. On this 2-core machine a
+  // random 16 MiB file (an image, a model, a dataset) costs ~1.2 s, a 64 MiB one ~5.8 s, and the
+  // cached strings take about twice the bytes (U+FFFD makes them two-byte strings); a repository
+  // holding a few hundred MiB of data spends minutes and GiBs in the copy check of every generator
+  // (func-gen, func-localize, issue-localize), and a single file over ~512 MiB throws
+  // ERR_STRING_TOO_LONG out of leakSearchText (not caught): generation crashes. Fix: search binaries
+  // as bytes (Buffer.indexOf of the answer's UTF-8, after collapsing only a bounded window), or skip
+  // non-archive binaries over a size, and never toString a buffer past buffer.constants.MAX_STRING_LENGTH.
+  it.fails('a 16 MiB binary that is not an archive is searched in well under a second', () => {
+    const blob = randomBytes(16 << 20);
+    const t = performance.now();
+    leakSearchText(blob);
+    expect(performance.now() - t).toBeLessThan(400);
+  });
+
+  it('a gzip bomb is not inflated past the cap (searched as stored instead, no crash)', () => {
+    const bomb = gzipSync(Buffer.alloc(300 * 1024 * 1024));
+    const t = performance.now();
+    expect(() => leakSearchText(bomb)).not.toThrow();
+    expect(performance.now() - t).toBeLessThan(20_000);
+  }, 60_000);
+});
+
+describe('issue-localize attacks round 2: the image’s other versions of a module (definitionIn)', () => {
+  const manifestOf = (paths: Array<[string, string[]]>) =>
+    imageContentsFromManifest(parseManifestOutput(
+      [JSON.stringify({ python: '3.11.2' }), ...paths.map(([path, names]) => JSON.stringify({ path, size: 1, sha256: 'a'.repeat(64), defs: names.map((n, i) => [n, i + 1, null, null]) })), ''].join('\n'),
+      { imageId: 'sha256:' + 'd'.repeat(64), image: 'img', durationMs: 1 },
+    ));
+
+  // FALSE POSITIVE (new code, 06eeb93, medium for script-style and flat-layout repositories): a
+  // repository file at the top level (or under src/ or lib/) has a one-segment tail, `/utils.py`,
+  // which ANY image module of that name ends with: an unrelated package's utils.py (or main.py,
+  // compat.py, cli.py) that happens to define the same name drops the target as "a copy of its
+  // module". The default image already has 3 main.py files defining `main` and 4 utils.py; a
+  // richer image (the host's: 143 utils.py, 9 cli.py defining main/parse_args/run/get) drops most of
+  // such a repository. A diff against an unrelated module shows nothing. Fix: for a one-segment
+  // tail, require more than the name (the module's other qualnames mostly shared, its top-level
+  // package unknown to the repository, or the body's near-equality), or match only a
+  // site-packages/dist-packages top level (`.../site-packages/utils.py`).
+  it.fails('an unrelated package’s utils.py defining the same name does not drop a top-level utils.py', () => {
+    const c = manifestOf([['/usr/lib/python3/dist-packages/pip/_internal/utils.py', ['to_str', 'ensure_dir']], ['/usr/lib/python3/dist-packages/foo/main.py', ['main']]]);
+    expect(c.definitionIn?.('utils.py', 'to_str')).toBeUndefined();
+    expect(c.definitionIn?.('src/main.py', 'main')).toBeUndefined();
+  });
+
+  // MISS (new code, low): only a leading `src/` or `lib/` is stripped, so common layouts whose
+  // package sits under another folder (`python/pkg/`, `py/pkg/`, a monorepo's `packages/x/pkg/`,
+  // `src/python/pkg/`) never match the installed `site-packages/pkg/mod.py`, and the function stays
+  // with its other version in the image. Fix: match by the longest tail that starts at a directory
+  // holding an __init__.py (the package root), not by fixed prefixes.
+  it.fails('an installed release of pkg/mod.py is found for a repository that keeps pkg under python/', () => {
+    const c = manifestOf([['/usr/local/lib/python3.11/site-packages/pkg/mod.py', ['f']]]);
+    expect(c.definitionIn?.('pkg/mod.py', 'f')).toBe('/usr/local/lib/python3.11/site-packages/pkg/mod.py'); // held
+    expect(c.definitionIn?.('python/pkg/mod.py', 'f')).toBe('/usr/local/lib/python3.11/site-packages/pkg/mod.py');
+  });
+
+  it('the drop reaches the pool: a top-level module whose name an image module shares is dropped as a copy', async () => {
+    const src = 'def to_str(x):\n    if x is None:\n        return ""\n    return str(x)\n';
+    const files: WorkspaceFiles = new Map([['utils.py', Buffer.from(src)], ['tests/test_utils.py', Buffer.from('from utils import to_str\n\ndef test_to_str():\n    assert to_str(None) == ""\n')]]);
+    const map = { functions: [{ file: 'utils.py', qualname: 'to_str', line: 1, tests: ['tests/test_utils.py::test_to_str'] }] } as unknown as TestMap;
+    const dropped: string[] = [];
+    const imageContents = manifestOf([['/usr/lib/python3/dist-packages/somethingelse/utils.py', ['to_str']]]);
+    const pool = await mutantPool(files, map, { seed: 0, kinds: ['flip-comparison', 'change-return'], minLines: 3, maxLines: 150, maxTests: 10, imageContents }, (reason, where) => dropped.push(`${reason}: ${where}`));
+    expect(pool.queue).toHaveLength(0);
+    expect(dropped.join('\n')).toMatch(/a copy of its module.*somethingelse\/utils\.py/);
   });
 });
