@@ -279,3 +279,51 @@ describe.runIf(dockerReady())('adversarial: repositories that make instances the
     }
   }, 300_000);
 });
+
+describe.runIf(dockerReady())('adversarial round 2: special files the final read still does not see', () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await make(issueLocalizeTask, { instances: [A] });
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  // HOLE (new code, b74168a; unit repro in test/unit/tasks/issue-localize/attacks.test.ts): Docker's
+  // archive gives the later names of a hard-linked inode as 'link' entries to the first name, and
+  // readArchive resolves a 'link' only to a REGULAR file it kept. GNU ln hard-links a symlink (or a
+  // FIFO) itself, so with the first name inside an ignored directory (`.git/` sorts before
+  // `conftest.py`, `__pycache__/` before `pipe.py`) both names vanish: a symlinked conftest.py or a
+  // FIFO beside the comment, and reward 1 — the hole b74168a closed, one `ln` away. Fix: keep a marker
+  // for every special entry by name (hidden ones too) and resolve 'link' entries to it; a 'link' to
+  // an unknown target reads as a marker of its own, never as nothing.
+  it.fails('a symlinked conftest.py or a FIFO hard-linked to a first name in .git/ or __pycache__/ is a new file: the comment scores 0', async () => {
+    const attacks = [
+      'ln -s /etc/hostname .git/x && ln .git/x conftest.py',
+      'mkdir -p inventory/__pycache__ && mkfifo inventory/__pycache__/p && ln inventory/__pycache__/p inventory/pipe.py',
+    ];
+    const out = [];
+    for (const attack of attacks) {
+      await env.reset({ options: { instanceId: A.id } });
+      const listing = await bash(env, `cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && ${attack} && ls -l conftest.py inventory/pipe.py 2>/dev/null | cut -c1`);
+      expect(listing.trim().length).toBeGreaterThan(0); // the symlink (l) or FIFO (p) is there
+      out.push({ attack, reward: await finish(env) });
+    }
+    expect(out).toEqual(attacks.map((attack) => ({ attack, reward: 0 })));
+  }, 300_000);
+
+  it('a symlink to a directory, a hard link to a regular file in .git/, and a symlink left in __pycache__ are judged as files (0, 0, and 1 for the hidden one)', async () => {
+    const cases: Array<[string, number]> = [
+      ['ln -s inventory pkg2', 0],
+      ['ln .git/HEAD inventory/head.py', 0],
+      ['mkdir -p inventory/__pycache__ && ln -s /etc/hostname inventory/__pycache__/link', 1],
+    ];
+    const out = [];
+    for (const [attack] of cases) {
+      await env.reset({ options: { instanceId: A.id } });
+      await bash(env, `cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && ${attack}`);
+      out.push({ attack, reward: await finish(env) });
+    }
+    expect(out).toEqual(cases.map(([attack, reward]) => ({ attack, reward })));
+  }, 300_000);
+});

@@ -718,3 +718,59 @@ describe('issue-localize attacks round 2: the image’s other versions of a modu
     expect(dropped.join('\n')).toMatch(/a copy of its module.*somethingelse\/utils\.py/);
   });
 });
+
+describe('issue-localize attacks round 2: where an honest comment is placed (comment-diff.ts)', () => {
+  const LINES = [
+    'import os', '', '', 'def other(x):', '    return x', '', '', 'def f(items, limit):', '    total = 0', '    for it in items:',
+    '        try:', '            v = int(it)', '        except ValueError:', '            continue', '        if v > limit:',
+    '            total += limit', '        elif v < 0:', '            total -= 1', '        else:', '            total += v',
+    '    result = dict(', '        total=total,', '        limit=limit,', '    )', '    return result', '', '', 'def after(y):', '    return y', '',
+  ];
+  const make = (tabs: boolean) => {
+    const src = LINES.map((l) => (tabs ? l.replace(/^( {4})+/, (m) => '\t'.repeat(m.length / 4)) : l)).join('\n');
+    const root = tempRepo({ 'pkg/mod.py': src, 'tests/test_mod.py': 'def test_f():\n    pass\n' });
+    const original = tabs ? '\t\tif v > limit:' : '        if v > limit:';
+    return IssueLocalizeInstanceSchema.parse({
+      id: `il-place-${tabs}`, task: 'issue-localize', repo: { path: root, name: 'place' }, seed: 0, source: 'synthetic', problemStatement: 'f is wrong',
+      locations: [{ file: 'pkg/mod.py', qualname: 'f', line: 15, endLine: 15 }],
+      mutation: { kind: 'flip-comparison', file: 'pkg/mod.py', qualname: 'f', line: 15, endLine: 15, original, mutated: original.replace('>', '<=') },
+      tests: ['tests/test_mod.py::test_f'],
+    });
+  };
+  /** Insert `comment` as a line before 1-based line `before` (or append `  # ...` to it with `end`). */
+  const score = async (inst: IssueLocalizeInstance, before: number, comment: string, end = false) => {
+    const files = new Map(await issueWorkspace(inst));
+    const lines = files.get('pkg/mod.py')!.toString('utf8').split('\n');
+    if (end) lines[before - 1] += comment;
+    else lines.splice(before - 1, 0, comment);
+    files.set('pkg/mod.py', Buffer.from(lines.join('\n')));
+    const r = await verifyIssueLocalize(inst, files);
+    return { success: r.success, place: details(r).comments.map((c) => `${c.line}:${c.place}`).join(',') };
+  };
+
+  it('above the gold line, at its end, under its body, above a dedented elif/except, inside brackets, after the last line, with tabs either way: a hit on f', async () => {
+    const spaces = make(false);
+    const tabs = make(true);
+    const cases: Array<[IssueLocalizeInstance, number, string, boolean?]> = [
+      [spaces, 15, '        # the comparison is wrong'],
+      [spaces, 15, '  # wrong', true],
+      [spaces, 17, '            # the branch above adds the limit'], // deeper than the elif: the line above
+      [spaces, 17, '        # the branch above is wrong'], // at the elif's depth: the elif
+      [spaces, 13, '            # except below'],
+      [spaces, 24, '        # the dict above'], // before a dedented closing bracket
+      [spaces, 26, '    # the bug is above'], // after the function's last line
+      [spaces, 12, '\t\t\t# a tab-indented comment in a space-indented file'],
+      [tabs, 15, '        # spaces in a tab-indented file'],
+      [tabs, 15, '\t\t# tabs'],
+      [tabs, 26, '\t# after the last line, tab-indented'],
+    ];
+    const out = [];
+    for (const [inst, line, comment, end] of cases) out.push({ comment, ...(await score(inst, line, comment, end)) });
+    expect(out.filter((o) => !o.success)).toEqual([]);
+  });
+
+  it('a comment indented into the function above a top-level def is the function above’s (documented rule), not the def below', async () => {
+    const r = await score(make(false), 8, '    # f below is wrong');
+    expect(r).toEqual({ success: false, place: '5:pkg/mod.py::other' });
+  });
+});
