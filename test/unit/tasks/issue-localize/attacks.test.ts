@@ -774,3 +774,35 @@ describe('issue-localize attacks round 2: where an honest comment is placed (com
     expect(r).toEqual({ success: false, place: '5:pkg/mod.py::other' });
   });
 });
+
+describe('issue-localize attacks round 2: lone carriage returns moved, not added', () => {
+  // HOLE (open, low: no reward gain while nothing runs the final files, but it is the smuggling
+  // 68a4836 meant to close): sourceFormChange counts lone CRs, so a file holding one in the
+  // whitespace between tokens (`(1,\r 2)`: CPython reads a newline inside brackets, tree-sitter a
+  // space; a row's base commit can hold one in any file, old Mac line endings) lets the agent MOVE
+  // it: the old one becomes a space (a formatting change, same tokens), a new one goes into a comment
+  // and ends it for CPython, which then runs what follows. Same count, same tokens: reward 1 with a
+  // statement CPython runs (one off-target place for the file). Fix: refuse an added comment whose
+  // text holds a '\r' (tree-sitter's comment runs to '\n', so a '\r' in it is a line break CPython
+  // sees), or compare the lone CRs' places (token index and offset), not their number.
+  it.fails('a lone CR moved from bracket whitespace into a comment (same count) scores 0', async () => {
+    const gold = 'def f(x):\n    y = x + 1\n    return y\n';
+    const consts = 'SIZES = (1,\r 2)\n\n\ndef g():\n    return SIZES\n';
+    const clone = tempRepo({ 'pkg/mod.py': gold, 'pkg/consts.py': consts });
+    const git = (...args: string[]) => execFileSync('git', ['-C', clone, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const inst = IssueLocalizeInstanceSchema.parse({
+      id: 'il-cr-move', task: 'issue-localize', repo: { path: clone, name: 'cr' }, seed: 0, source: 'issue', instanceId: 'acme__cr-1', baseCommit: git('rev-parse', 'HEAD').trim(),
+      problemStatement: 'f adds one too many', locations: [{ file: 'pkg/mod.py', qualname: 'f', line: 2, endLine: 2 }],
+    });
+    const hidden = consts.replace('(1,\r 2)', '(1, 2)').replace('    return SIZES\n', '    return SIZES  # fine\r    import os; os.system("id")\n');
+    if (HAS_PYTHON) expect(pythonAst(hidden)).not.toBe(pythonAst(consts)); // CPython sees a new statement
+    const final = new Map(await issueWorkspace(inst));
+    final.set('pkg/mod.py', Buffer.from(gold.replace('    y = x + 1\n', '    y = x + 1  # here\n')));
+    final.set('pkg/consts.py', Buffer.from(hidden));
+    const r = await verifyIssueLocalize(inst, final);
+    expect(r.reward).toBe(0);
+  });
+});
