@@ -806,3 +806,46 @@ describe('issue-localize attacks round 2: lone carriage returns moved, not added
     expect(r.reward).toBe(0);
   });
 });
+
+describe('issue-localize attacks round 2: gold lines widened to the statement holding them (regions.ts statementStart)', () => {
+  // HOLE (open, high for issue rows: the class-level hole 37cc99a closed, back through the hunks):
+  // a patch that ADDS a method at the end of a class (the commonest SWE-bench shape: "add X to
+  // Store") gives the blank line above the insertion as a class-level location (qualname `Store`)
+  // and the next `def` as another. statementStart widens a gold line "up to the start of the
+  // statement holding it"; a blank line between methods is held by no statement but the
+  // class_definition itself, so the class target's hunk becomes line 1 (`class Store:`) .. the blank
+  // line: every method above it. The hunk test comes before the innermost-definition test in
+  // verify.ts, so one comment in ANY earlier method (m0, which the fix never touches) is a hit on a
+  // qualnamed target and succeeds with reward 1: the agent needs the class, not the place. The same
+  // at module level: a blank line inside `if TYPE_CHECKING:` / `try: ... except ImportError:` widens
+  // a module target over every function of the block. Fix: in statementStart, widen only to a node
+  // whose header (not its `block` body) holds the line, so a blank or comment line in a body stays
+  // itself; or cap the widening at the line's innermost definition (never above the first line of
+  // a definition that is not the location's own).
+  it.fails('a row adding a method at the end of a class: a comment in another method of the class does not succeed', async () => {
+    const meths = Array.from({ length: 8 }, (_, k) => `    def m${k}(self, x):\n        y = x + ${k}\n        return y\n`).join('\n');
+    const base = `class Store:\n    """A store."""\n\n${meths}\n    def last(self):\n        return 0\n`;
+    const fixed = base.replace('    def last(self):', '    def added(self):\n        return 1\n\n    def last(self):');
+    const root = mkdtempSync(join(tmpdir(), 'hg-il-rows-'));
+    const clone = join(root, 'acme__store');
+    mkdirSync(join(clone, 'pkg'), { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', ['-C', clone, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
+    git('init', '-q');
+    writeFileSync(join(clone, 'pkg/store.py'), base);
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const sha = git('rev-parse', 'HEAD').trim();
+    writeFileSync(join(clone, 'pkg/store.py'), fixed);
+    const patch = git('diff');
+    const issues = join(root, 'rows.jsonl');
+    writeFileSync(issues, `${JSON.stringify({ instance_id: 'acme__store-1', repo: 'acme/store', base_commit: sha, patch, problem_statement: 'Store has no way to add' })}\n`);
+    const [row] = await generateFromRows({ issues, reposDir: root });
+    // Today: a class-level location on the blank line above the insertion, and the next method.
+    expect(row!.locations).toEqual([{ file: 'pkg/store.py', qualname: 'Store', line: 35, endLine: 35 }, { file: 'pkg/store.py', qualname: 'Store.last', line: 36, endLine: 36 }]);
+    const files = new Map(await issueWorkspace(row!));
+    files.set('pkg/store.py', Buffer.from(base.replace('        y = x + 0\n', '        # here\n        y = x + 0\n'))); // in m0
+    const r = await verifyIssueLocalize(row!, files);
+    expect(details(r).comments[0]!.line).toBe(5); // placed in m0
+    expect(r.success).toBe(false);
+  });
+});
