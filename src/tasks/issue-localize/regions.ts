@@ -1,6 +1,7 @@
 import { parsePythonSource } from '../../analysis/index.js';
 import { parsePython, type PyNode } from '../../analysis/python/parser.js';
 import type { Definition } from '../../analysis/types.js';
+import { commentView } from '../comment-view.js';
 import type { Location } from './schema.js';
 
 /** Lines (1-based, inclusive). */
@@ -25,8 +26,9 @@ const STATEMENT = /(_statement|_definition|_clause)$|^decorator$/;
 
 /**
  * The first line of the innermost statement (or clause, such as `elif`/`else`/`except`) holding
- * `line`: a comment on its own line right above it changes no code, whereas above a line inside a
- * multi-line string it would.
+ * `line` in itself or in its header (not in its block): a comment on its own line right above it
+ * changes no code, whereas above a line inside a multi-line string it would. A line that no
+ * statement holds so (a blank line in a block) is its own start.
  */
 export function statementStart(root: PyNode, line: number): number {
   const row = line - 1;
@@ -34,7 +36,10 @@ export function statementStart(root: PyNode, line: number): number {
   const stack: PyNode[] = [root];
   for (let n = stack.pop(); n; n = stack.pop()) {
     if (n.row > row || n.endRow < row) continue;
-    if (n !== root && STATEMENT.test(n.type) && (!best || n.row >= best.row)) best = n;
+    // A compound statement counts only through its header: a blank or comment line in its block
+    // (where a row's patch may add a method) must not widen the location over the whole block.
+    const inBlock = n.children.some((c) => c.type === 'block' && c.row <= row && row <= c.endRow);
+    if (n !== root && STATEMENT.test(n.type) && !inBlock && (!best || n.row >= best.row)) best = n;
     for (const c of n.children) if (c.named) stack.push(c);
   }
   return best ? best.row + 1 : line;
@@ -53,6 +58,7 @@ export function innermostDefinition(definitions: readonly Definition[], line: nu
 export function goldTargets(file: string, text: string, locations: readonly Location[]): { targets: GoldTarget[]; definitions: Definition[] } {
   const { root } = parsePython(text);
   const { definitions } = parsePythonSource(text, file);
+  const rows = codeRows(text);
   const targets = new Map<string, GoldTarget>();
   for (const loc of locations) {
     const key = loc.qualname ?? '';
@@ -63,9 +69,28 @@ export function goldTargets(file: string, text: string, locations: readonly Loca
       t = { file, qualname: loc.qualname ?? null, definition: def ? { line: def.anchorLine, endLine: def.endLine } : null, hunks: [] };
       targets.set(key, t);
     }
-    t.hunks.push({ line: Math.min(loc.line, statementStart(root, loc.line)), endLine: loc.endLine });
+    t.hunks.push(codeSpan({ line: Math.min(loc.line, statementStart(root, loc.line)), endLine: loc.endLine }, rows));
   }
   return { targets: [...targets.values()], definitions };
+}
+
+/** 0-based rows that hold code (a token that is not a comment), sorted. */
+function codeRows(text: string): number[] {
+  const rows = new Set<number>();
+  for (const t of commentView(text).tokens) if (t.text !== '{' && t.text !== '}' && t.text !== '\n') rows.add(t.row);
+  return [...rows].sort((a, b) => a - b);
+}
+
+/**
+ * A span of blank or comment lines only (where a patch inserts, say a method at the end of a
+ * class) widened to the code lines around it, where the comments placed there count (the line
+ * below, or above for one indented into the block); a span holding code is kept.
+ */
+function codeSpan(span: Span, rows: readonly number[]): Span {
+  if (rows.some((r) => r + 1 >= span.line && r + 1 <= span.endLine)) return span;
+  const above = rows.filter((r) => r + 1 < span.line).pop();
+  const below = rows.find((r) => r + 1 > span.endLine);
+  return { line: above !== undefined ? above + 1 : span.line, endLine: below !== undefined ? below + 1 : span.endLine };
 }
 
 export const within = (s: Span, line: number): boolean => s.line <= line && line <= s.endLine;
