@@ -191,8 +191,9 @@ export interface ManifestIndex {
   docstring(hash: string): string | undefined;
   body(hash: string): string | undefined;
   /**
-   * The image file that is this repository file in another copy (its path ends with the file's
-   * relative path, or with it without a leading `src/` or `lib/`) and defines `qualname`; undefined otherwise.
+   * The image file that is this repository file in another copy (its path ends with the last two
+   * or more segments of the file's relative path: `pkg/mod.py`, whatever folder holds `pkg`) and
+   * defines `qualname`; undefined otherwise, and always for a file at the repository's top level.
    */
   definitionIn(file: string, qualname: string): string | undefined;
 }
@@ -212,7 +213,10 @@ export function indexManifest(manifest: ImageManifest): ManifestIndex {
     byName.set(name, [...(byName.get(name) ?? []), { path: f.path, qualnames: new Set((f.defs ?? []).map((d) => d[0])) }]);
   }
   const definitionIn = (file: string, qualname: string): string | undefined => {
-    const tails = [file, file.replace(/^(src|lib)\//, '')].map((t) => `/${t}`);
+    // Every tail of two or more segments (`pkg/mod.py` for `python/pkg/mod.py` or `src/pkg/mod.py`):
+    // a bare file name (`utils.py`) would match unrelated modules of every package.
+    const parts = file.split('/');
+    const tails = parts.slice(0, -1).map((_, k) => `/${parts.slice(k).join('/')}`);
     return byName.get(file.slice(file.lastIndexOf('/') + 1))?.find((f) => f.qualnames.has(qualname) && tails.some((t) => f.path.endsWith(t)))?.path;
   };
   return { manifest, docstring: (h) => docstrings.get(h), body: (h) => bodies.get(h), definitionIn };

@@ -125,6 +125,8 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
   const files: WorkspaceFiles = new Map();
   // Every regular file by its archive name, for hard links to it that come later.
   const regular = new Map<string, Buffer>();
+  // Every symlink, FIFO or device by its archive name, for hard links to it (which may be visible when it is not).
+  const special = new Map<string, Buffer>();
   let total = 0;
   let count = 0;
   for await (const entry of extract) {
@@ -145,17 +147,22 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
       parts.slice(0, -1).some((p) => IGNORED_DIRS.has(p) || p.endsWith('.egg-info')) ||
       isIgnoredFile(parts[parts.length - 1]!);
     if (type === 'link') {
-      // A hard link's content came with the first name of its file (kept for this, within the limits).
+      // A hard link's content came with the first name of its inode (kept for this, within the
+      // limits), be it a regular file or a special one, even under a hidden name.
       entry.resume();
-      const target = regular.get((entry.header.linkname ?? '').replace(/^\.?\/?/, ''));
-      if (!hidden && target) files.set(rel, target);
+      const first = (entry.header.linkname ?? '').replace(/^\.?\/?/, '');
+      if (!hidden) files.set(rel, regular.get(first) ?? special.get(first) ?? specialEntry('hard link to an entry not read'));
       continue;
     }
     if (type === 'symlink' || type === 'fifo' || type === 'character-device' || type === 'block-device') {
       // Not a file of the repository (a workspace holds regular files only), yet not nothing: it
       // stands as a file saying what it is, so a new one is an added file and a replaced one a change.
+      // One named like an ignored folder (a `.venv` symlink) is hidden like that folder.
       entry.resume();
-      if (!hidden) files.set(rel, specialEntry(type, entry.header.linkname));
+      const marker = specialEntry(type, entry.header.linkname);
+      special.set(name, marker);
+      const last = parts[parts.length - 1]!;
+      if (!hidden && !IGNORED_DIRS.has(last) && !last.endsWith('.egg-info')) files.set(rel, marker);
       continue;
     }
     if (type !== 'file') {

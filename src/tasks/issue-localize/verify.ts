@@ -71,6 +71,12 @@ export async function verifyIssueLocalize(instance: IssueLocalizeInstance, final
       violations.push({ kind: 'code-changed', file, line: d.line, originalLine: d.originalLine });
       continue;
     }
+    // A carriage return inside a comment is a line break to CPython (code after it runs), whatever the count.
+    const cr = d.added.find((c) => c.text.includes('\r'));
+    if (cr) {
+      violations.push({ kind: 'source-form', file, line: cr.finalLine, problem: 'a carriage return inside an added comment (CPython reads it as a line break, so the comment could hold code)' });
+      continue;
+    }
     for (const c of d.removed) violations.push({ kind: 'comment-removed', file, line: null, originalLine: c.finalLine, comment: c.text });
     if (d.added.length > 0) added.set(file, d.added);
     texts.set(file, before);

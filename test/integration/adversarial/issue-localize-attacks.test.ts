@@ -289,7 +289,7 @@ describe.runIf(dockerReady())('adversarial round 2: special files the final read
     await env?.close();
   });
 
-  // HOLE (new code, b74168a; unit repro in test/unit/tasks/issue-localize/attacks.test.ts): Docker's
+  // WAS A HOLE (closed: hard links resolve to special entries' markers; regression) (new code, b74168a; unit repro in test/unit/tasks/issue-localize/attacks.test.ts): Docker's
   // archive gives the later names of a hard-linked inode as 'link' entries to the first name, and
   // readArchive resolves a 'link' only to a REGULAR file it kept. GNU ln hard-links a symlink (or a
   // FIFO) itself, so with the first name inside an ignored directory (`.git/` sorts before
@@ -297,7 +297,7 @@ describe.runIf(dockerReady())('adversarial round 2: special files the final read
   // FIFO beside the comment, and reward 1 — the hole b74168a closed, one `ln` away. Fix: keep a marker
   // for every special entry by name (hidden ones too) and resolve 'link' entries to it; a 'link' to
   // an unknown target reads as a marker of its own, never as nothing.
-  it.fails('a symlinked conftest.py or a FIFO hard-linked to a first name in .git/ or __pycache__/ is a new file: the comment scores 0', async () => {
+  it('a symlinked conftest.py or a FIFO hard-linked to a first name in .git/ or __pycache__/ is a new file: the comment scores 0', async () => {
     const attacks = [
       'ln -s /etc/hostname .git/x && ln .git/x conftest.py',
       'mkdir -p inventory/__pycache__ && mkfifo inventory/__pycache__/p && ln inventory/__pycache__/p inventory/pipe.py',

@@ -49,13 +49,14 @@ describe('image manifest', () => {
     expect(indexManifest(parseManifestOutput(OUTPUT, meta)).docstring(answerHash('nothing'))).toBeUndefined();
   });
 
-  it('knows the image copy of a repository module defining a qualname, in any version (src/ and lib/ layouts too)', () => {
+  it('knows the image copy of a repository module defining a qualname, in any version, whatever folder holds the package', () => {
     const contents = imageContentsFromManifest(parseManifestOutput(OUTPUT, meta));
     expect(contents.definitionIn?.('json/decoder.py', 'JSONDecoder')).toBe('/usr/lib/python3.11/json/decoder.py');
     expect(contents.definitionIn?.('src/json/decoder.py', 'py_scanstring')).toBe('/usr/lib/python3.11/json/decoder.py');
     expect(contents.definitionIn?.('json/decoder.py', 'JSONEncoder')).toBeUndefined(); // not defined there
     expect(contents.definitionIn?.('myjson/decoder.py', 'JSONDecoder')).toBeUndefined(); // another package
-    expect(contents.definitionIn?.('decoder.py', 'JSONDecoder')).toBe('/usr/lib/python3.11/json/decoder.py'); // a top-level copy of the module
+    expect(contents.definitionIn?.('python/json/decoder.py', 'JSONDecoder')).toBe('/usr/lib/python3.11/json/decoder.py');
+    expect(contents.definitionIn?.('decoder.py', 'JSONDecoder')).toBeUndefined(); // a bare name matches unrelated modules of every package
   });
 
   it('is cached under the image id; a corrupt or outdated cache file reads as missing (and is rebuilt)', async () => {

@@ -12,7 +12,7 @@ describe('leakSearchText', () => {
   });
 
   it('finds code inside a plain tar, a .tar.gz and a wheel (zip), not inside an unknown compression', () => {
-    const tar = Buffer.concat([Buffer.from('pkg/mod.py'), Buffer.alloc(246), Buffer.from('ustar\0'), Buffer.alloc(250), Buffer.from(code), Buffer.alloc(512)]);
+    const tar = Buffer.concat([Buffer.from('pkg/mod.py'), Buffer.alloc(247), Buffer.from('ustar\0'), Buffer.alloc(249), Buffer.from(code), Buffer.alloc(512)]);
     expect(leakSearchText(tar)).toContain(needle);
     expect(leakSearchText(gzipSync(tar))).toContain(needle);
     expect(leakSearchText(Buffer.from(zipSync({ 'pkg/mod.py': Buffer.from(code), 'pkg-1.0.dist-info/RECORD': Buffer.from('x') })))).toContain(needle);

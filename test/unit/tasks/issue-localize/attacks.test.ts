@@ -510,7 +510,7 @@ function archiveSandbox(fill: (pack: tar.Pack) => void): Sandbox {
 }
 
 describe('issue-localize attacks round 2: what the final read sees', () => {
-  // HOLE (new code, b74168a): a symlink, FIFO or device is now a marker file, but a HARD LINK to one
+  // WAS A HOLE (closed: hard links resolve to the markers of special entries, hidden ones included; regression) (new code, b74168a): a symlink, FIFO or device is now a marker file, but a HARD LINK to one
   // is read through `regular`, which holds regular files only. Docker's archive gives the first
   // name of an inode as itself and every later name as a 'link' to it; when the first name is in an
   // ignored directory (`.git/`, `__pycache__/` sort before most names), the special entry is dropped
@@ -521,7 +521,7 @@ describe('issue-localize attacks round 2: what the final read sees', () => {
   // Fix: in readArchive, remember every entry's marker by name (specialEntry for symlink/fifo/devices,
   // hidden or not) next to `regular`, and give a 'link' to it that marker; a 'link' whose target is
   // unknown should read as specialEntry('hard link') rather than vanish.
-  it.fails('a hard link to a symlink (or FIFO) whose first name is in .git/ or __pycache__/ is a file of the final read', async () => {
+  it('a hard link to a symlink (or FIFO) whose first name is in .git/ or __pycache__/ is a file of the final read', async () => {
     const files = await readWorkspace(archiveSandbox((p) => {
       p.entry({ name: 'workspace/.git/', type: 'directory' });
       p.entry({ name: 'workspace/.git/x', type: 'symlink', linkname: '/etc/hostname' });
@@ -553,7 +553,7 @@ describe('issue-localize attacks round 2: what the final read sees', () => {
   // segments are tested), so it reads as a new file and an honest episode of every task scores 0
   // (every verifier refuses an added file). Fix: treat a special entry whose own name is in
   // IGNORED_DIRS (or ends in .egg-info) as hidden, as its directory would be.
-  it.fails('a symlink named like an ignored directory (.venv, node_modules) is as hidden as the directory', async () => {
+  it('a symlink named like an ignored directory (.venv, node_modules) is as hidden as the directory', async () => {
     const files = await readWorkspace(archiveSandbox((p) => {
       p.entry({ name: 'workspace/.venv', type: 'symlink', linkname: '/opt/venv' });
       p.entry({ name: 'workspace/node_modules', type: 'symlink', linkname: '/usr/lib/node_modules' });
@@ -612,14 +612,14 @@ describe('issue-localize attacks round 2: archives the leak search does not open
     expect(found(Buffer.concat([Buffer.from([0, 1, 2]), Buffer.from(SOURCE)]))).toBe(true);
   });
 
-  // HOLE (open, medium): isZip looks for the local-header magic at offset 0, but a zipapp
+  // WAS A HOLE (closed; regression) (open, medium): isZip looks for the local-header magic at offset 0, but a zipapp
   // (`python -m zipapp -c`), a .pex or a shiv is a shebang line followed by a deflated zip, and a
   // self-extracting archive has a stub first. python runs and unzips them as they are (zipfile finds
   // the end record), so `unzip -p tool.pyz inventory/stock.py | diff - inventory/stock.py` names the
   // mutated line; the leak search reads the deflated bytes as stored and keeps the function.
   // Fix: find the zip by its end-of-central-directory record (search the last 64 KiB for
   // PK\x05\x06), as zipfile does, not by the first four bytes.
-  it.fails('a zipapp (.pyz/.pex: a shebang, then a deflated zip) holding the original is searched', async () => {
+  it('a zipapp (.pyz/.pex: a shebang, then a deflated zip) holding the original is searched', async () => {
     const pyz = zipWithPrefix('#!/usr/bin/env python3\n', zipMembers([['__main__.py', Buffer.from('import inventory\n')], ['inventory/stock.py', Buffer.from(SOURCE)]]));
     if (HAS_PYTHON) {
       const read = 'import io,sys,zipfile; z=zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read())); sys.stdout.write(z.read("inventory/stock.py").decode())';
@@ -628,23 +628,23 @@ describe('issue-localize attacks round 2: archives the leak search does not open
     expect(found(pyz)).toBe(true);
   });
 
-  // HOLE (open, medium): archives inside archives are searched one level deep: a wheel in a
+  // WAS A HOLE (closed; regression) (open, medium): archives inside archives are searched one level deep: a wheel in a
   // .tar.gz (a vendored bundle), an sdist .tar.gz in a zip (a release bundle, a test-data zip), an
   // .egg inside a wheel's data. The inner archive's members are deflated again, so the search of
   // its bytes finds nothing; the agent unpacks twice and diffs. Fix: recurse into members that are
   // gzip/zip themselves (bounded depth and the same MAX_INFLATED budget overall).
-  it.fails('a wheel inside a .tar.gz, or a .tar.gz inside a zip, holding the original is searched', async () => {
+  it('a wheel inside a .tar.gz, or a .tar.gz inside a zip, holding the original is searched', async () => {
     const wheelInTar = await tarGz('bundle/inventory-0.1-py3-none-any.whl', zipMembers([['inventory/stock.py', Buffer.from(SOURCE)]]));
     const tarInZip = zipMembers([['release/inventory-0.1.tar.gz', await tarGz('inventory-0.1/inventory/stock.py', Buffer.from(SOURCE))]]);
     expect([found(wheelInTar), found(tarInZip)]).toEqual([true, true]);
   });
 
-  // HOLE (open, low): one member fflate cannot inflate (bzip2 = 12, lzma = 14, zstd = 93: zipfile
+  // WAS A HOLE (closed; regression) (open, low): one member fflate cannot inflate (bzip2 = 12, lzma = 14, zstd = 93: zipfile
   // writes them with -Z / ZIP_BZIP2 / ZIP_LZMA) makes unzipSync throw for the WHOLE archive, which
   // is then searched as stored: the plainly deflated member holding the original is missed. Fix:
   // unzip member by member (fflate's `filter` can skip unknown methods; or catch per member) and
   // keep what inflates.
-  it.fails('a zip whose other member uses a method fflate lacks still has its deflated member searched', () => {
+  it('a zip whose other member uses a method fflate lacks still has its deflated member searched', () => {
     const zip = zipMembers([['data/blob.bin', Buffer.from('BZh91AY&SY not really bzip2'), 12], ['inventory/stock.py', Buffer.from(SOURCE)]]);
     expect(found(zip)).toBe(true);
   });
@@ -658,11 +658,10 @@ describe('issue-localize attacks round 2: archives the leak search does not open
   // ERR_STRING_TOO_LONG out of leakSearchText (not caught): generation crashes. Fix: search binaries
   // as bytes (Buffer.indexOf of the answer's UTF-8, after collapsing only a bounded window), or skip
   // non-archive binaries over a size, and never toString a buffer past buffer.constants.MAX_STRING_LENGTH.
-  it.fails('a 16 MiB binary that is not an archive is searched in well under a second', () => {
-    const blob = randomBytes(16 << 20);
-    const t = performance.now();
-    leakSearchText(blob);
-    expect(performance.now() - t).toBeLessThan(400);
+  it('a 16 MiB binary that is not an archive is not decoded as text (a 3 MiB one still is)', () => {
+    expect(leakSearchText(randomBytes(16 << 20))).toBe('');
+    const small = Buffer.concat([randomBytes(3 << 20).map((b) => (b === 0 ? 0 : b & 0x7f)), Buffer.from('\0' + SOURCE)]);
+    expect(found(small)).toBe(true);
   });
 
   it('a gzip bomb is not inflated past the cap (searched as stored instead, no crash)', () => {
@@ -690,7 +689,7 @@ describe('issue-localize attacks round 2: the image’s other versions of a modu
   // tail, require more than the name (the module's other qualnames mostly shared, its top-level
   // package unknown to the repository, or the body's near-equality), or match only a
   // site-packages/dist-packages top level (`.../site-packages/utils.py`).
-  it.fails('an unrelated package’s utils.py defining the same name does not drop a top-level utils.py', () => {
+  it('an unrelated package’s utils.py defining the same name does not drop a top-level utils.py', () => {
     const c = manifestOf([['/usr/lib/python3/dist-packages/pip/_internal/utils.py', ['to_str', 'ensure_dir']], ['/usr/lib/python3/dist-packages/foo/main.py', ['main']]]);
     expect(c.definitionIn?.('utils.py', 'to_str')).toBeUndefined();
     expect(c.definitionIn?.('src/main.py', 'main')).toBeUndefined();
@@ -701,20 +700,25 @@ describe('issue-localize attacks round 2: the image’s other versions of a modu
   // `src/python/pkg/`) never match the installed `site-packages/pkg/mod.py`, and the function stays
   // with its other version in the image. Fix: match by the longest tail that starts at a directory
   // holding an __init__.py (the package root), not by fixed prefixes.
-  it.fails('an installed release of pkg/mod.py is found for a repository that keeps pkg under python/', () => {
+  it('an installed release of pkg/mod.py is found for a repository that keeps pkg under python/', () => {
     const c = manifestOf([['/usr/local/lib/python3.11/site-packages/pkg/mod.py', ['f']]]);
     expect(c.definitionIn?.('pkg/mod.py', 'f')).toBe('/usr/local/lib/python3.11/site-packages/pkg/mod.py'); // held
     expect(c.definitionIn?.('python/pkg/mod.py', 'f')).toBe('/usr/local/lib/python3.11/site-packages/pkg/mod.py');
   });
 
-  it('the drop reaches the pool: a top-level module whose name an image module shares is dropped as a copy', async () => {
+  it('in the pool: a top-level module whose name an unrelated image module shares is kept; a real copy of its package is dropped', async () => {
     const src = 'def to_str(x):\n    if x is None:\n        return ""\n    return str(x)\n';
     const files: WorkspaceFiles = new Map([['utils.py', Buffer.from(src)], ['tests/test_utils.py', Buffer.from('from utils import to_str\n\ndef test_to_str():\n    assert to_str(None) == ""\n')]]);
     const map = { functions: [{ file: 'utils.py', qualname: 'to_str', line: 1, tests: ['tests/test_utils.py::test_to_str'] }] } as unknown as TestMap;
     const dropped: string[] = [];
     const imageContents = manifestOf([['/usr/lib/python3/dist-packages/somethingelse/utils.py', ['to_str']]]);
     const pool = await mutantPool(files, map, { seed: 0, kinds: ['flip-comparison', 'change-return'], minLines: 3, maxLines: 150, maxTests: 10, imageContents }, (reason, where) => dropped.push(`${reason}: ${where}`));
-    expect(pool.queue).toHaveLength(0);
+    expect(pool.queue.length).toBeGreaterThan(0);
+    expect(dropped).toEqual([]);
+    const inPackage: WorkspaceFiles = new Map([['somethingelse/utils.py', Buffer.from(src)], ['tests/test_utils.py', files.get('tests/test_utils.py')!]]);
+    const pkgMap = { functions: [{ ...map.functions[0]!, file: 'somethingelse/utils.py' }] } as unknown as TestMap;
+    const again = await mutantPool(inPackage, pkgMap, { seed: 0, kinds: ['flip-comparison', 'change-return'], minLines: 3, maxLines: 150, maxTests: 10, imageContents }, (reason, where) => dropped.push(`${reason}: ${where}`));
+    expect(again.queue).toHaveLength(0);
     expect(dropped.join('\n')).toMatch(/a copy of its module.*somethingelse\/utils\.py/);
   });
 });
@@ -776,7 +780,7 @@ describe('issue-localize attacks round 2: where an honest comment is placed (com
 });
 
 describe('issue-localize attacks round 2: lone carriage returns moved, not added', () => {
-  // HOLE (open, low: no reward gain while nothing runs the final files, but it is the smuggling
+  // WAS A HOLE (closed; regression) (open, low: no reward gain while nothing runs the final files, but it is the smuggling
   // 68a4836 meant to close): sourceFormChange counts lone CRs, so a file holding one in the
   // whitespace between tokens (`(1,\r 2)`: CPython reads a newline inside brackets, tree-sitter a
   // space; a row's base commit can hold one in any file, old Mac line endings) lets the agent MOVE
@@ -785,7 +789,7 @@ describe('issue-localize attacks round 2: lone carriage returns moved, not added
   // statement CPython runs (one off-target place for the file). Fix: refuse an added comment whose
   // text holds a '\r' (tree-sitter's comment runs to '\n', so a '\r' in it is a line break CPython
   // sees), or compare the lone CRs' places (token index and offset), not their number.
-  it.fails('a lone CR moved from bracket whitespace into a comment (same count) scores 0', async () => {
+  it('a lone CR moved from bracket whitespace into a comment (same count) scores 0', async () => {
     const gold = 'def f(x):\n    y = x + 1\n    return y\n';
     const consts = 'SIZES = (1,\r 2)\n\n\ndef g():\n    return SIZES\n';
     const clone = tempRepo({ 'pkg/mod.py': gold, 'pkg/consts.py': consts });
