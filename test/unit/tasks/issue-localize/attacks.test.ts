@@ -12,7 +12,7 @@ import type { TestMap } from '../../../../src/testrun/test-map.js';
 import { generateFromRows } from '../../../../src/tasks/issue-localize/from-rows.js';
 import { functionMutants } from '../../../../src/tasks/issue-localize/mutate.js';
 import { mutantPool } from '../../../../src/tasks/issue-localize/mutant-pool.js';
-import { IssueLocalizeInstanceSchema, type IssueLocalizeInstance } from '../../../../src/tasks/issue-localize/schema.js';
+import { IssueLocalizeInstanceSchema, type IssueLocalizeInstance, type RowIssueInstance } from '../../../../src/tasks/issue-localize/schema.js';
 import { REPO, STOCK, takeBugInstance } from './fixture-instance.js';
 import { verifyIssueLocalize } from '../../../../src/tasks/issue-localize/verify.js';
 import { issueWorkspace } from '../../../../src/tasks/issue-localize/workspace.js';
@@ -56,6 +56,25 @@ function pythonAst(source: string): string {
 }
 
 const HAVE = '    have = levels.get(item, 0)\n';
+
+
+/** An issue row of a clone holding one file, `base` at its base commit, and the patch to `fixed`. */
+async function oneFileRow(name: string, path: string, base: string, fixed: string, problem: string): Promise<RowIssueInstance> {
+  const root = mkdtempSync(join(tmpdir(), 'hg-il-rows-'));
+  const clone = join(root, `acme__${name}`);
+  mkdirSync(join(clone, dirname(path)), { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', ['-C', clone, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
+  git('init', '-q');
+  writeFileSync(join(clone, path), base);
+  git('add', '-A');
+  git('commit', '-qm', 'base');
+  const sha = git('rev-parse', 'HEAD').trim();
+  writeFileSync(join(clone, path), fixed);
+  const issues = join(root, 'rows.jsonl');
+  writeFileSync(issues, `${JSON.stringify({ instance_id: `acme__${name}-1`, repo: `acme/${name}`, base_commit: sha, patch: git('diff'), problem_statement: problem })}\n`);
+  const [row] = await generateFromRows({ issues, reposDir: root });
+  return row!;
+}
 
 describe('issue-localize attacks: code changes that look like comments', () => {
   // WAS A HOLE (closed by the owner: verify.ts now refuses a source-form change; kept as a regression):
@@ -335,29 +354,15 @@ describe('issue-localize attacks: issue rows', () => {
   // comment in the middle, in a function the fix never touches, scores 1. Fix: keep one location
   // per run of adjacent changed lines (as `group` does) even without definitions, or drop the file
   // (or the row) when its base does not parse.
-  it('a base file with a syntax error: one location spans every line between two changes, and a comment in between succeeds', async () => {
+  it('a base file with a syntax error: a location per run of changed lines, so a comment between two changes does not succeed', async () => {
     const fns = Array.from({ length: 12 }, (_, k) => `def f${k}(x):\n    y = x + ${k}\n    return y\n\n`).join('');
     const base = `import sys\n\n\ndef legacy():\n    print "old style"\n\n\n${fns}`;
     const fixed = base.replace('    y = x + 0\n', '    y = x - 0\n').replace('    y = x + 11\n', '    y = x - 11\n');
-    const root = mkdtempSync(join(tmpdir(), 'hg-il-rows-'));
-    const clone = join(root, 'acme__legacy');
-    mkdirSync(join(clone, 'pkg'), { recursive: true });
-    const git = (...args: string[]) => execFileSync('git', ['-C', clone, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
-    git('init', '-q');
-    writeFileSync(join(clone, 'pkg/mod.py'), base);
-    git('add', '-A');
-    git('commit', '-qm', 'base');
-    const sha = git('rev-parse', 'HEAD').trim();
-    writeFileSync(join(clone, 'pkg/mod.py'), fixed);
-    const patch = git('diff');
-    const issues = join(root, 'rows.jsonl');
-    writeFileSync(issues, `${JSON.stringify({ instance_id: 'acme__legacy-1', repo: 'acme/legacy', base_commit: sha, patch, problem_statement: 'f0 and f11 add instead of subtracting' })}\n`);
-    const [row] = await generateFromRows({ issues, reposDir: root });
-    // Today: one location over lines 10..45, no qualname.
-    const files = new Map(await issueWorkspace(row!));
+    const row = await oneFileRow('legacy', 'pkg/mod.py', base, fixed, 'f0 and f11 add instead of subtracting');
+    const files = new Map(await issueWorkspace(row));
     // One comment in f5: the fix changes f0 and f11 only.
     files.set('pkg/mod.py', Buffer.from(base.replace('def f5(x):\n', 'def f5(x):\n    # here\n')));
-    const r = await verifyIssueLocalize(row!, files);
+    const r = await verifyIssueLocalize(row, files);
     expect(r.success).toBe(false);
   });
 });
@@ -831,25 +836,12 @@ describe('issue-localize attacks round 2: gold lines widened to the statement ho
     const meths = Array.from({ length: 8 }, (_, k) => `    def m${k}(self, x):\n        y = x + ${k}\n        return y\n`).join('\n');
     const base = `class Store:\n    """A store."""\n\n${meths}\n    def last(self):\n        return 0\n`;
     const fixed = base.replace('    def last(self):', '    def added(self):\n        return 1\n\n    def last(self):');
-    const root = mkdtempSync(join(tmpdir(), 'hg-il-rows-'));
-    const clone = join(root, 'acme__store');
-    mkdirSync(join(clone, 'pkg'), { recursive: true });
-    const git = (...args: string[]) => execFileSync('git', ['-C', clone, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' });
-    git('init', '-q');
-    writeFileSync(join(clone, 'pkg/store.py'), base);
-    git('add', '-A');
-    git('commit', '-qm', 'base');
-    const sha = git('rev-parse', 'HEAD').trim();
-    writeFileSync(join(clone, 'pkg/store.py'), fixed);
-    const patch = git('diff');
-    const issues = join(root, 'rows.jsonl');
-    writeFileSync(issues, `${JSON.stringify({ instance_id: 'acme__store-1', repo: 'acme/store', base_commit: sha, patch, problem_statement: 'Store has no way to add' })}\n`);
-    const [row] = await generateFromRows({ issues, reposDir: root });
-    // Today: a class-level location on the blank line above the insertion, and the next method.
-    expect(row!.locations).toEqual([{ file: 'pkg/store.py', qualname: 'Store', line: 35, endLine: 35 }, { file: 'pkg/store.py', qualname: 'Store.last', line: 36, endLine: 36 }]);
-    const files = new Map(await issueWorkspace(row!));
+    const row = await oneFileRow('store', 'pkg/store.py', base, fixed, 'Store has no way to add');
+    // A class-level location on the blank line above the insertion, and the next method.
+    expect(row.locations).toEqual([{ file: 'pkg/store.py', qualname: 'Store', line: 35, endLine: 35 }, { file: 'pkg/store.py', qualname: 'Store.last', line: 36, endLine: 36 }]);
+    const files = new Map(await issueWorkspace(row));
     files.set('pkg/store.py', Buffer.from(base.replace('        y = x + 0\n', '        # here\n        y = x + 0\n'))); // in m0
-    const r = await verifyIssueLocalize(row!, files);
+    const r = await verifyIssueLocalize(row, files);
     expect(details(r).comments[0]!.line).toBe(5); // placed in m0
     expect(r.success).toBe(false);
     // The honest answer: a comment in the gap where the method goes, at the class body's indentation.
@@ -857,7 +849,7 @@ describe('issue-localize attacks round 2: gold lines widened to the statement ho
       const lines = base.split('\n');
       lines.splice(34, 0, comment);
       files.set('pkg/store.py', Buffer.from(lines.join('\n')));
-      expect((await verifyIssueLocalize(row!, files)).success, comment).toBe(true);
+      expect((await verifyIssueLocalize(row, files)).success, comment).toBe(true);
     }
   });
 });
