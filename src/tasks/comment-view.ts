@@ -3,6 +3,9 @@ import { parsePython } from '../analysis/python/parser.js';
 
 export type { CodeToken };
 
+/** Whether a token is one of the walk's block markers (`{`, `}`, newline), which carry rows of their own, not code. */
+export const isBlockMarker = (t: CodeToken): boolean => t.text === '{' || t.text === '}' || t.text === '\n';
+
 /** A comment of the source: its text, 0-based row, and whether it is alone on its line. */
 export interface SourceComment {
   text: string;

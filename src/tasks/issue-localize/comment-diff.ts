@@ -1,5 +1,5 @@
 import type { CodeToken } from '../../analysis/python/code-tokens.js';
-import { commentView, firstDifference, type CommentView, type SourceComment } from '../comment-view.js';
+import { commentView, firstDifference, isBlockMarker, type CommentView, type SourceComment } from '../comment-view.js';
 
 /** A comment of the final file, placed on a line of the original one. */
 export interface PlacedComment {
@@ -18,8 +18,6 @@ export type CommentDiff =
   | { ok: true; added: PlacedComment[]; removed: PlacedComment[] }
   | { ok: false; line: number; originalLine: number };
 
-// Block markers of the token walk ('{', '}', newline) carry rows of their own; only real tokens place comments.
-const isMarker = (t: CodeToken): boolean => t.text === '{' || t.text === '}' || t.text === '\n';
 
 /**
  * The comments added to and removed from a Python file whose code did not change (docstrings are
@@ -30,8 +28,8 @@ export function diffComments(before: string, after: string): CommentDiff {
   const b = commentView(after);
   const diff = firstDifference(a.tokens, b.tokens);
   if (diff) return { ok: false, ...diff };
-  const aTokens = a.tokens.filter((t) => !isMarker(t));
-  const bTokens = b.tokens.filter((t) => !isMarker(t));
+  const aTokens = a.tokens.filter((t) => !isBlockMarker(t));
+  const bTokens = b.tokens.filter((t) => !isBlockMarker(t));
   // Equal code: the i-th token of one side is the i-th of the other, so rows translate through it.
   const original = place(a, before, aTokens, aTokens);
   const final = place(b, after, bTokens, aTokens);

@@ -1,7 +1,8 @@
-import { parsePythonSource } from '../../analysis/index.js';
+import { extractDefinitions } from '../../analysis/python/definitions.js';
+import { walkCode } from '../../analysis/python/code-tokens.js';
 import { parsePython, type PyNode } from '../../analysis/python/parser.js';
 import type { Definition } from '../../analysis/types.js';
-import { commentView } from '../comment-view.js';
+import { isBlockMarker } from '../comment-view.js';
 import type { Location } from './schema.js';
 
 /** Lines (1-based, inclusive). */
@@ -56,9 +57,11 @@ export function innermostDefinition(definitions: readonly Definition[], line: nu
 
 /** The gold targets of the locations in one file, given the file's text the agent started from. */
 export function goldTargets(file: string, text: string, locations: readonly Location[]): { targets: GoldTarget[]; definitions: Definition[] } {
-  const { root } = parsePython(text);
-  const { definitions } = parsePythonSource(text, file);
-  const rows = codeRows(text);
+  // One parse for the statements, the definitions and the rows that hold code.
+  const parsed = parsePython(text);
+  const { root } = parsed;
+  const { definitions } = extractDefinitions(root, parsed.text, file, null);
+  const rows = codeRows(root, parsed.text);
   const targets = new Map<string, GoldTarget>();
   for (const loc of locations) {
     const key = loc.qualname ?? '';
@@ -75,9 +78,11 @@ export function goldTargets(file: string, text: string, locations: readonly Loca
 }
 
 /** 0-based rows that hold code (a token that is not a comment), sorted. */
-function codeRows(text: string): number[] {
+function codeRows(root: PyNode, text: string): number[] {
   const rows = new Set<number>();
-  for (const t of commentView(text).tokens) if (t.text !== '{' && t.text !== '}' && t.text !== '\n') rows.add(t.row);
+  walkCode(root, text, new Set(), (t) => {
+    if (!isBlockMarker(t)) rows.add(t.row);
+  });
   return [...rows].sort((a, b) => a - b);
 }
 
