@@ -10,6 +10,11 @@ export const IGNORED_DIRS: ReadonlySet<string> = new Set([
   'node_modules', '.venv', 'venv', '.eggs', '.idea', '.vscode',
 ]);
 
+/** Whether a folder name is one never copied: `IGNORED_DIRS`, or package metadata (`*.egg-info`). */
+export function isIgnoredDir(name: string): boolean {
+  return IGNORED_DIRS.has(name) || name.endsWith('.egg-info');
+}
+
 /** File names never copied: compiled Python and OS litter. */
 export function isIgnoredFile(name: string): boolean {
   return name.endsWith('.pyc') || name.endsWith('.pyo') || name === '.DS_Store';
@@ -25,7 +30,7 @@ export async function loadRepoFiles(root: string): Promise<WorkspaceFiles> {
     for (const e of entries) {
       const childRel = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        if (!IGNORED_DIRS.has(e.name) && !e.name.endsWith('.egg-info')) await walk(childRel);
+        if (!isIgnoredDir(e.name)) await walk(childRel);
       } else if (e.isFile() && !isIgnoredFile(e.name)) {
         files.set(childRel, await readFile(join(root, childRel)));
       }

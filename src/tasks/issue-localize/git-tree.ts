@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { HybridGymError } from '../../errors.js';
-import { IGNORED_DIRS, isIgnoredFile, type WorkspaceFiles } from '../../workspace/files.js';
+import { isIgnoredDir, isIgnoredFile, type WorkspaceFiles } from '../../workspace/files.js';
 
 /** A clone lacks a commit (a shallow or stale clone), or is not a git repository at all. */
 export class CommitNotFoundError extends HybridGymError {
@@ -87,7 +87,7 @@ async function readTree(dir: string, sha: string, only?: ReadonlySet<string>): P
 function kept(path: string): boolean {
   const parts = path.split('/');
   const name = parts.pop()!;
-  return !parts.some((d) => IGNORED_DIRS.has(d) || d.endsWith('.egg-info')) && !isIgnoredFile(name);
+  return !parts.some(isIgnoredDir) && !isIgnoredFile(name);
 }
 
 // loadRepoFiles walks each folder in name order: component by component, not git's `dir/` order.
