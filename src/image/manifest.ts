@@ -210,7 +210,9 @@ export function indexManifest(manifest: ImageManifest): ManifestIndex {
   const byName = new Map<string, Array<{ path: string; qualnames: Set<string> }>>();
   for (const f of manifest.files) {
     const name = f.path.slice(f.path.lastIndexOf('/') + 1);
-    byName.set(name, [...(byName.get(name) ?? []), { path: f.path, qualnames: new Set((f.defs ?? []).map((d) => d[0])) }]);
+    const list = byName.get(name) ?? [];
+    if (list.length === 0) byName.set(name, list);
+    list.push({ path: f.path, qualnames: new Set((f.defs ?? []).map((d) => d[0])) });
   }
   const definitionIn = (file: string, qualname: string): string | undefined => {
     // Every tail of two or more segments (`pkg/mod.py` for `python/pkg/mod.py` or `src/pkg/mod.py`):

@@ -13,7 +13,8 @@ const MAX_DEPTH = 3;
 const isGzip = (b: Uint8Array): boolean => b[0] === 0x1f && b[1] === 0x8b;
 // A zip is found by its end record, as Python's zipfile finds it: zipapps, .pex and .shiv files start with a shebang line.
 const EOCD = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
-const isZip = (b: Buffer): boolean => b.lastIndexOf(EOCD, Math.max(0, b.length - 22)) >= Math.max(0, b.length - 22 - 65_535);
+// The end record is in the last 22 bytes plus a comment of at most 64 KiB: only that tail is searched.
+const isZip = (b: Buffer): boolean => b.subarray(Math.max(0, b.length - 22 - 65_535)).includes(EOCD);
 // A plain tar holds its members' bytes as they are: searched as stored.
 const isTar = (b: Buffer): boolean => b.length >= 512 && b.toString('latin1', 257, 262) === 'ustar';
 

@@ -1,29 +1,22 @@
-import { posix } from 'node:path';
 import tar from 'tar-stream';
 import type { Readable } from 'node:stream';
 import { SandboxError, WorkspaceError } from '../errors.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { shellQuote } from '../sandbox/subshell.js';
-import { isIgnoredFile, IGNORED_DIRS, type WorkspaceFiles } from './files.js';
+import { isIgnoredDir, isIgnoredFile, type WorkspaceFiles } from './files.js';
 
 const GIT = 'git -c user.name=hybrid-gym -c user.email=hybrid-gym@localhost';
-const CANONICAL_CONFIG = '[core]\\n\\trepositoryformatversion = 0\\n\\tfilemode = true\\n\\tbare = false\\n';
 
 // Empty the workdir and make a one-commit repository of what is written next.
 const FRESH = (w: string) => `find ${shellQuote(w)} -mindepth 1 -maxdepth 1 -exec rm -rf {} +`;
-// -f: the repo's own .gitignore must not keep any of its files out of the commit (or a restore would lose them).
+// -f: the repo's own .gitignore must not keep any of its files out of the commit.
 // One time stamp for every file, .git included: which files were written last must not show which
 // one holds the target.
 const SAME_TIMES = `find . -exec touch -h -d @0 {} +`;
-const GIT_INIT = `git init -q -b main . && git add -A -f && ${GIT} commit -q --no-verify -m workspace && ${SAME_TIMES} && git rev-parse HEAD`;
+const GIT_INIT = `git init -q -b main . && git add -A -f && ${GIT} commit -q --no-verify -m workspace && ${SAME_TIMES}`;
 
-interface Installed {
-  files: WorkspaceFiles;
-  commit: string;
-}
-
-// What this process last installed in each sandbox.
-const installed = new WeakMap<Sandbox, Installed>();
+// The sandboxes this process installed a workspace in.
+const installed = new WeakSet<Sandbox>();
 
 /**
  * Put `files` into the sandbox's workdir as a git repository with exactly one commit: no history,
@@ -35,7 +28,6 @@ const installed = new WeakMap<Sandbox, Installed>();
  */
 export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles): Promise<{ replaced: boolean }> {
   const replaced = installed.has(sandbox);
-  installed.delete(sandbox);
   const sh = async (script: string, what: string): Promise<string> => {
     const r = await sandbox.execDetached(['sh', '-c', script], { timeoutMs: 300_000 });
     if (r.exitCode !== 0) throw new SandboxError(`${what} failed: ${r.output.trim().slice(-2000)}`, { sandboxId: sandbox.id });
@@ -43,14 +35,11 @@ export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles):
   };
   await sh(FRESH(sandbox.workdir), 'emptying the workdir');
   await sandbox.writeFiles([...files].map(([path, content]) => ({ path, content })));
-  const commit = lastLine(await sh(GIT_INIT, 'git init of the workspace'));
-  installed.set(sandbox, { files, commit });
+  await sh(GIT_INIT, 'git init of the workspace');
+  installed.add(sandbox);
   return { replaced };
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop()!.trim();
-}
 
 /** Bounds on reading an agent's final workspace: what it left there never costs more memory than this. */
 export interface ReadLimits {
@@ -144,7 +133,7 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
     const type = entry.header.type;
     const hidden =
       rel === '' ||
-      parts.slice(0, -1).some((p) => IGNORED_DIRS.has(p) || p.endsWith('.egg-info')) ||
+      parts.slice(0, -1).some(isIgnoredDir) ||
       isIgnoredFile(parts[parts.length - 1]!);
     if (type === 'link') {
       // A hard link's content came with the first name of its inode (kept for this, within the
@@ -162,7 +151,7 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
       const marker = specialEntry(type, entry.header.linkname);
       special.set(name, marker);
       const last = parts[parts.length - 1]!;
-      if (!hidden && !IGNORED_DIRS.has(last) && !last.endsWith('.egg-info')) files.set(rel, marker);
+      if (!hidden && !isIgnoredDir(last)) files.set(rel, marker);
       continue;
     }
     if (type !== 'file') {

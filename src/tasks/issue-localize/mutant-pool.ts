@@ -24,8 +24,8 @@ export interface MutantCandidate {
   mutant: Mutant;
   /** The tests to run against it: a seeded sample of those that enter the function. */
   tests: string[];
-  /** The workspace with the mutant in it (what the agent would see). */
-  files: WorkspaceFiles;
+  /** The workspace with the mutant in it (what the agent would see), made when asked: most queued mutants are never screened. */
+  readonly files: WorkspaceFiles;
 }
 
 export interface PoolOptions {
@@ -91,11 +91,9 @@ export async function mutantPool(files: WorkspaceFiles, map: TestMap, o: PoolOpt
         const mine = f.mutants.filter((m) => m.kind === kind);
         if (mine.length === 0) return [];
         const m = mine[Math.floor(pick(o.seed, f.key, kind) * mine.length)]!;
-        const mutated: WorkspaceFiles = new Map(files);
-        mutated.set(f.file, Buffer.from(m.source, 'utf8'));
         const shift = lineCount(m.mutated) - lineCount(m.original);
         const { mutants: _m, answer: _a, line, endLine, ...rest } = f;
-        return [{ ...rest, fn: { line, endLine: endLine + shift }, mutant: m, files: mutated }];
+        return [{ ...rest, fn: { line, endLine: endLine + shift }, mutant: m, get files() { return withMutant(files, f.file, m.source); } }];
       }),
       rand,
     ),
@@ -104,6 +102,8 @@ export async function mutantPool(files: WorkspaceFiles, map: TestMap, o: PoolOpt
   for (let i = 0; queues.some((q) => i < q.length); i++) for (const q of queues) if (i < q.length) queue.push(q[i]!);
   return { functions: kept.length, queue };
 }
+
+const withMutant = (files: WorkspaceFiles, file: string, source: string): WorkspaceFiles => new Map(files).set(file, Buffer.from(source, 'utf8'));
 
 const lineCount = (text: string): number => (text === '' ? 0 : text.split('\n').length);
 

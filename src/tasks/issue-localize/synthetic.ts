@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { NoInstancesError, NoPassingTestsError } from '../../errors.js';
 import { parseOptions } from '../../options.js';
 import { buildTestMap } from '../../testrun/test-map.js';
-import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { repoFiles } from '../../workspace/repo-cache.js';
 import { TestedRepoOptionsShape } from '../tested-repo-options.js';
 import type { DescribeBug } from './describe.js';
@@ -101,7 +100,7 @@ export async function generateSyntheticIssues(input: SyntheticIssueOptions): Pro
       }
       used.add(c.key);
       perFile.set(c.file, (perFile.get(c.file) ?? 0) + 1);
-      instances.push(toInstance(c, v.failures.map((t) => t.nodeid).sort(), text, name, repoPath, { ...o, image: o.image }));
+      instances.push(toInstance(c, v.failures.map((t) => t.nodeid).sort(), text, name, repoPath, o));
     }
     o.onProgress?.(`issue-localize: ${instances.length} instances from ${screened} mutants screened`);
   }
