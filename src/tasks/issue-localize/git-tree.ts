@@ -43,7 +43,8 @@ const cache = new Map<string, Promise<WorkspaceFiles>>();
  */
 export async function filesAtCommit(clone: string, commit: string, only?: Iterable<string>): Promise<WorkspaceFiles> {
   const dir = resolve(clone);
-  const sha = await resolveCommit(dir, commit);
+  // Every episode asks for the same tree: a full id already cached needs no git process.
+  const sha = !only && cache.has(`${dir}\0${commit}`) ? commit : await resolveCommit(dir, commit);
   if (only) return readTree(dir, sha, new Set(only));
   const key = `${dir}\0${sha}`;
   let p = cache.get(key);
