@@ -58,7 +58,9 @@ describe.runIf(dockerReady())('issue-localize synthetic bugs on a fixture reposi
   }, 600_000);
 
   it('mutants no test catches are reported and never emitted', () => {
+    // The fixture's stock_report has a weak test on purpose: some of its mutants get through it.
     const uncaught = dropped.filter((d) => d.reason === 'no test catches the bug');
+    expect(uncaught.length).toBeGreaterThan(0);
     for (const d of uncaught) for (const e of d.examples) expect(instances.some((i) => e.startsWith(`${i.mutation.file}:${i.mutation.qualname} (${i.mutation.kind} at line ${i.mutation.line})`))).toBe(false);
   });
 

@@ -174,7 +174,7 @@ describe('issue-localize attacks: scoring games', () => {
   it('a comment at the end of the file counts for the last function, not for the module or every function', async () => {
     const r = await verifyEdit((s) => `${s.replace(/\n*$/, '\n')}# the bug is somewhere above\n`);
     expect(r.success).toBe(false);
-    expect(details(r).offTarget).toEqual(['inventory/stock.py::split_evenly']);
+    expect(details(r).offTarget).toEqual(['inventory/stock.py::stock_report']);
   });
 
   it('hundreds of comments in non-gold functions are still one place each, and fail beyond the cap', async () => {
