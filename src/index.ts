@@ -212,3 +212,27 @@ export {
   type TestMap,
   type BuildTestMapOptions,
 } from './testrun/index.js';
+
+// Serving envs to other processes (OpenEnv's WebSocket protocol)
+export {
+  serve,
+  ServeOptionsSchema,
+  ERROR_CODES,
+  ClientMessageSchema,
+  ResetDataSchema,
+  StepDataSchema,
+  ActionSchema,
+  ObservationSchema,
+  ObservationDataSchema,
+  StateSchema,
+  serverSchemas,
+  CLOSE_CODES,
+  type ServeOptions,
+  type EnvServer,
+  type SessionEvent,
+  type ErrorCode,
+  type ClientMessage,
+  type ServerMessage,
+  type ObservationData,
+  type SessionState,
+} from './serve/index.js';

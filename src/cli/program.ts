@@ -1,19 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command } from 'commander';
-import { findPackageRoot } from '../image/package-root.js';
+import { packageVersion } from '../image/package-root.js';
 import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
 import { registerGc } from './commands/gc.js';
 import { registerImage } from './commands/image.js';
+import { registerServe } from './commands/serve.js';
 import { registerTaskCommands } from './commands/task-commands.js';
 import { formatCommanderError } from './report-error.js';
-
-/** This package's version, from its package.json. */
-export function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(join(findPackageRoot(), 'package.json'), 'utf8')) as { version: string };
-  return manifest.version;
-}
 
 /**
  * The command line. Every command is strict (unknown options and extra arguments are errors), and
@@ -27,6 +20,7 @@ export function createProgram(): Command {
 
   registerDemo(program);
   registerTaskCommands(program);
+  registerServe(program);
   registerImage(program);
   registerBench(program);
   registerGc(program);

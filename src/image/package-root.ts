@@ -30,6 +30,12 @@ export function findPackageRoot(from: string = moduleDir()): string {
   }
 }
 
+/** This package's version, from its package.json. */
+export function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(path.join(findPackageRoot(), 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
 /** docker/ of the package: the Dockerfile and the setup script shared by both recipes. */
 export function dockerAssetsDir(): string {
   const dir = path.join(findPackageRoot(), 'docker');

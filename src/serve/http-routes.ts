@@ -1,0 +1,61 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { findPackageRoot, packageVersion } from '../image/package-root.js';
+import type { BaseInstance, TaskDefinition } from '../tasks/define-task.js';
+import { authorized } from './access.js';
+import { serverSchemas } from './wire.js';
+
+/** OpenEnv's `EnvironmentMetadata`. */
+export interface EnvMetadata {
+  name: string;
+  description: string;
+  version: string;
+  readme_content?: string;
+  documentation_url?: string;
+}
+
+export function envMetadata(envId: string, task: TaskDefinition<BaseInstance> | undefined, instances: number | undefined): EnvMetadata {
+  const count = instances === undefined ? '' : ` ${instances} instance${instances === 1 ? '' : 's'}.`;
+  const description = `${task?.description ?? `The env ${envId}.`}${count} Actions are hybrid-gym tool calls {tool, input}; see /schema.`;
+  const doc = task ? join(safeRoot(), 'docs', 'tasks', `${task.name}.md`) : undefined;
+  return {
+    name: envId,
+    description,
+    version: packageVersion(),
+    ...(doc && existsSync(doc) && { readme_content: readFileSync(doc, 'utf8') }),
+  };
+}
+
+function safeRoot(): string {
+  try {
+    return findPackageRoot();
+  } catch {
+    return '.';
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/**
+ * The HTTP side: `GET /health` (open to all, for load balancers), `/schema` and `/metadata`
+ * (behind the token when there is one). `/ws` takes only WebSocket upgrades.
+ */
+export function httpHandler(options: { token: string | undefined; metadata: EnvMetadata }): (req: IncomingMessage, res: ServerResponse) => void {
+  const schemas = serverSchemas();
+  return (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method} is not served; use GET` });
+    if (path === '/health') return json(res, 200, { status: 'healthy' });
+    if (!['/schema', '/metadata', '/ws'].includes(path)) return json(res, 404, { error: `No route ${path}: the routes are /ws (WebSocket), /health, /schema, /metadata` });
+    if (!authorized(req, options.token)) return json(res, 401, { error: 'A token is required: send the header "Authorization: Bearer <token>"' });
+    if (path === '/schema') return json(res, 200, schemas);
+    if (path === '/metadata') return json(res, 200, options.metadata);
+    res.setHeader('upgrade', 'websocket');
+    return json(res, 426, { error: '/ws is a WebSocket endpoint: connect with a WebSocket client' });
+  };
+}
