@@ -4,7 +4,7 @@ import type { SandboxPool } from '../sandbox/pool.js';
 import { median, round3, sample } from './stats.js';
 
 // The smallest task there is: the bench measures the env's own overhead, not a task's.
-const benchTask = defineTask({
+export const benchTask = defineTask({
   name: 'bench',
   version: 0,
   namespace: 'internal',
@@ -15,10 +15,13 @@ const benchTask = defineTask({
   oracle: () => [],
 });
 
+/** The instance the benches run. */
+export const BENCH_INSTANCES = [{ id: 'bench-0', task: 'bench', repo: { path: '.', name: 'bench' }, seed: 0 }];
+
 /** Median ms of `env.step` with a trivial bash command, on a sandbox from `pool`. */
 export async function benchEnvStep(pool: SandboxPool, steps: number): Promise<{ envStepMs: number }> {
   const env = await make(benchTask, {
-    instances: [{ id: 'bench-0', task: 'bench', repo: { path: '.', name: 'bench' }, seed: 0 }],
+    instances: BENCH_INSTANCES,
     pool,
     maxSteps: steps + 100,
   });

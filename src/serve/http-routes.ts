@@ -42,19 +42,21 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /**
- * The HTTP side: `GET /health` (open to all, for load balancers), `/schema` and `/metadata`
+ * The HTTP side: `GET /health` (open to all, for load balancers; 503 while the instances load), `/schema` and `/metadata`
  * (behind the token when there is one). `/ws` takes only WebSocket upgrades.
  */
-export function httpHandler(options: { token: string | undefined; metadata: EnvMetadata }): (req: IncomingMessage, res: ServerResponse) => void {
+export function httpHandler(options: { token: string | undefined; metadata: () => EnvMetadata | undefined }): (req: IncomingMessage, res: ServerResponse) => void {
   const schemas = serverSchemas();
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method} is not served; use GET` });
-    if (path === '/health') return json(res, 200, { status: 'healthy' });
+    const metadata = options.metadata();
+    // Until the instances are loaded, sessions cannot open: not healthy yet.
+    if (path === '/health') return metadata ? json(res, 200, { status: 'healthy' }) : json(res, 503, { status: 'unhealthy' });
     if (!['/schema', '/metadata', '/ws'].includes(path)) return json(res, 404, { error: `No route ${path}: the routes are /ws (WebSocket), /health, /schema, /metadata` });
     if (!authorized(req, options.token)) return json(res, 401, { error: 'A token is required: send the header "Authorization: Bearer <token>"' });
     if (path === '/schema') return json(res, 200, schemas);
-    if (path === '/metadata') return json(res, 200, options.metadata);
+    if (path === '/metadata') return metadata ? json(res, 200, metadata) : json(res, 503, { error: 'the env is still loading its instances' });
     res.setHeader('upgrade', 'websocket');
     return json(res, 426, { error: '/ws is a WebSocket endpoint: connect with a WebSocket client' });
   };

@@ -15,7 +15,7 @@ export interface SessionSettings {
   idleMs: number;
   /** A text message longer than this gets an error reply instead of being read. */
   maxMessageBytes: number;
-  /** Messages waiting behind the running one; past this each gets an error reply. */
+  /** Messages waiting behind the running one; past this each gets an error reply instead of being read. */
   maxQueued: number;
   /** Called once, when the session is over. */
   onClose: (reason: string) => void;
@@ -46,6 +46,10 @@ export class Session {
   private queued = 0;
   private episode: Episode | undefined;
   private closed = false;
+  /** True from the start of close(); the slot is free when onClose is called (its sandboxes closed). */
+  get closing(): boolean {
+    return this.closed;
+  }
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -95,7 +99,7 @@ export class Session {
     if (isBinary) job = async () => errorMessage('INVALID_JSON', 'Send messages as text frames of JSON, not binary frames');
     else if (bytes > this.settings.maxMessageBytes) {
       job = async () => errorMessage('VALIDATION_ERROR', `The message is ${bytes} bytes, over the cap of ${this.settings.maxMessageBytes} bytes; it was not read`);
-    } else if (this.queued >= this.settings.maxQueued) {
+    } else if (this.queued > this.settings.maxQueued) {
       job = async () => errorMessage('SESSION_ERROR', `More than ${this.settings.maxQueued} messages were waiting for replies; this one was not read. Wait for each reply before sending more.`);
     } else {
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
@@ -187,6 +191,7 @@ export class Session {
       const env = await this.env.catch(() => undefined);
       await env?.close().catch((err: unknown) => log('session %s: closing the env failed: %O', this.id, err));
     } finally {
+      log('session %s: closed', this.id);
       this.settings.onClose(reason);
     }
   }

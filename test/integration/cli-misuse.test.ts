@@ -99,6 +99,17 @@ const cases: Case[] = [
   ['run: --concurrency 1.5', () => ['run', T('good.jsonl'), '--agent', 'noop', '--concurrency', '1.5'], /--concurrency 1\.5: expected a whole number >= 1/],
   ['run: --max-steps 0', () => ['run', T('good.jsonl'), '--agent', 'noop', '--max-steps', '0'], /--max-steps 0: expected a whole number >= 1/],
   ['run: --out in a folder that does not exist', () => ['run', T('good.jsonl'), '--agent', 'noop', '--out', T('nope/t.jsonl')], /--out .*: the folder .*nope does not exist/],
+  // serve
+  ['serve: no --env', () => ['serve', '--instances', T('good.jsonl')], /required option '--env <id>' not specified/],
+  ['serve: an unknown --env, with a suggestion', () => ['serve', '--env', 'hybrid-gym/func-localise-v0', '--instances', T('good.jsonl')], /no env hybrid-gym\/func-localise-v0 is registered \(did you mean hybrid-gym\/func-localize-v0\?\)/],
+  ['serve: neither --instances nor --repo', () => ['serve', '--env', 'hybrid-gym/func-localize-v0'], /give either --instances <file> or --repo <dir>/],
+  ['serve: both --instances and --repo', () => ['serve', '--env', 'hybrid-gym/func-localize-v0', '--instances', T('good.jsonl'), '--repo', SHOP], /give either --instances <file> or --repo <dir>/],
+  ['serve: --set without --repo', () => ['serve', '--env', 'hybrid-gym/func-localize-v0', '--instances', T('good.jsonl'), '--set', 'n=3'], /--set goes with --repo/],
+  ['serve: beyond loopback without a token', () => ['serve', '--env', 'hybrid-gym/func-localize-v0', '--instances', T('good.jsonl'), '--host', '0.0.0.0'], /--host 0\.0\.0\.0 is reachable from other machines: give --token <token> \(or set HYBRID_GYM_TOKEN\)/],
+  ['serve: --port 70000', () => ['serve', '--env', 'hybrid-gym/func-localize-v0', '--instances', T('good.jsonl'), '--port', '70000'], /--port 70000: expected a port, 0 to 65535/],
+  ['serve: --max-sessions 0', () => ['serve', '--env', 'hybrid-gym/func-localize-v0', '--instances', T('good.jsonl'), '--max-sessions', '0'], /--max-sessions 0: expected a whole number >= 1/],
+  ['serve: an --import that does not exist', () => ['serve', '--env', 'x/y-v0', '--instances', T('good.jsonl'), '--import', T('nope.mjs')], /--import .*nope\.mjs: cannot import .*nope\.mjs: Cannot find module/],
+  ['serve: --instances that does not exist', () => ['serve', '--env', 'hybrid-gym/func-localize-v0', '--instances', T('nope.jsonl')], /--instances .*nope\.jsonl: no such file/],
   // demo, bench, image, gc
   ['demo: --sandbox foo', () => ['demo', '--sandbox', 'foo'], /--sandbox foo: expected one of: docker, local/],
   ['demo: --n 0', () => ['demo', '--n', '0'], /--n 0: expected a whole number >= 1/],

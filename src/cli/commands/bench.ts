@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { benchReset } from '../../bench/reset-bench.js';
 import { benchSandbox } from '../../bench/sandbox-bench.js';
+import { benchServeStep } from '../../bench/serve-bench.js';
+import { SandboxPool } from '../../sandbox/pool.js';
 import { DockerProvider } from '../../sandbox/docker/docker-provider.js';
 import { closeOnExit } from '../lifecycle.js';
 import { existingDir, wholeNumber } from '../args.js';
@@ -23,10 +25,14 @@ export function registerBench(program: Command): void {
       try {
         const r = await benchSandbox(provider, { steps: opts.steps, starts: opts.starts, onProgress: progress });
         const reset = await benchReset(provider, resolve(opts.repo), opts.starts, progress);
+        progress(`bench: ${opts.steps} bash steps over WebSocket (serve) and through env.step, in turns`);
+        const pool = new SandboxPool(provider, { warm: 0 });
+        const served = await benchServeStep(pool, opts.steps).finally(() => pool.close());
         const ratio = (a: number, b: number) => Math.round((a / b) * 10) / 10;
         const result = {
           ...r,
           ...reset,
+          ...served,
           execOverShell: ratio(r.dockerExecMs, r.shellStepMs),
           coldOverWarm: ratio(r.coldStartMs, r.warmAcquireMs),
           coldResetOverWarmReset: ratio(reset.coldResetMs, reset.warmResetMs),

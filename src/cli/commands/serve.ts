@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { registeredEnvs } from '../../env/registry.js';
 import { closest } from '../../env/closest.js';
 import { UsageError } from '../../errors.js';
+import { isLoopback } from '../../serve/access.js';
 import { serve, type SessionEvent } from '../../serve/server.js';
 import type { SandboxKind } from '../../sandbox/create-provider.js';
 import { existingDir, existingFile, keyValue, nonEmpty, oneOf, wholeNumber } from '../args.js';
@@ -30,7 +31,20 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 /** A module of the user's that registers envs (`register(defineTask(...))`) before the server starts. */
 async function importModules(paths: readonly string[]): Promise<void> {
-  for (const path of paths) await import(pathToFileURL(resolve(path)).href);
+  for (const path of paths) {
+    try {
+      await import(pathToFileURL(resolve(path)).href);
+    } catch (err) {
+      throw new UsageError(`--import ${path}: cannot import ${resolve(path)}: ${(err as Error).message.split('\n')[0]}`, { option: '--import', cause: err });
+    }
+  }
+}
+
+/** A TCP port: 0 (any free one) to 65535. */
+function portNumber(value: string): number {
+  const n = wholeNumber(0)(value);
+  if (n > 65535) throw new InvalidArgumentError('Expected a port, 0 to 65535.');
+  return n;
 }
 
 export function registerServe(program: Command): void {
@@ -42,7 +56,7 @@ export function registerServe(program: Command): void {
     .option('--repo <dir>', 'or generate the instances from this repository once, at start', existingDir)
     .option('--set <key=value>', 'with --repo: a generator option (repeatable; JSON values)', keyValue, {})
     .option('--host <host>', 'address to listen on; anything but loopback needs --token', nonEmpty, '127.0.0.1')
-    .option('--port <port>', 'port (0: any free one; the chosen one is printed)', wholeNumber(0), 8000)
+    .option('--port <port>', 'port (0: any free one; the chosen one is printed)', portNumber, 8000)
     .option('--max-sessions <n>', 'sessions (connections) at once; each holds up to two containers', wholeNumber(1), 8)
     .option('--token <token>', 'token every client must send (Authorization: Bearer <token>); default: $HYBRID_GYM_TOKEN', nonEmpty)
     .option('--idle-timeout <seconds>', 'close a session that sends nothing for this long', wholeNumber(1), 600)
@@ -62,6 +76,9 @@ export function registerServe(program: Command): void {
       }
       if (Object.keys(opts.set).length > 0 && opts.repo === undefined) throw new UsageError('--set goes with --repo (generator options)', { option: '--set' });
       const token = opts.token ?? (process.env.HYBRID_GYM_TOKEN || undefined);
+      if (!isLoopback(opts.host) && token === undefined) {
+        throw new UsageError(`--host ${opts.host} is reachable from other machines: give --token <token> (or set HYBRID_GYM_TOKEN); sessions run commands`, { option: '--token' });
+      }
       const log = (line: string) => process.stderr.write(`hybrid-gym serve: ${line}\n`);
       const server = await serve({
         env: opts.env,
