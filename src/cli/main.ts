@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createProgram } from './program.js';
 import { reportError } from './report-error.js';
 

@@ -70,6 +70,33 @@ describe.skipIf(!dockerReady())('hybrid-gym serve (the command line, real Docker
     expect(stderr).toContain('SIGINT: closing 1 sessions');
   });
 
+  it('serves an env of the user\'s, registered by an --import module that imports hybrid-gym by name', async () => {
+    const child = spawn(process.execPath, [CLI, 'serve', '--env', 'my-lab/hello-v0', '--instances', join(ROOT, 'test/fixtures/serve/hello.jsonl'), '--import', join(ROOT, 'test/fixtures/serve/hello-task.mjs'), '--port', '0'], {
+      env: { ...process.env, DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const first = await new Promise<string>((resolve, reject) => {
+        createInterface({ input: child.stdout }).once('line', resolve);
+        child.once('exit', () => reject(new Error(`serve exited: ${stderr}`)));
+      });
+      const info = JSON.parse(first) as { env: string; ws: string; instances: number };
+      expect(info).toMatchObject({ env: 'my-lab/hello-v0', instances: 1 });
+      const ws = new WebSocket(info.ws);
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      expect((await roundTrip(ws, { type: 'reset', data: {} })).data.observation.text).toBe('Write hello into hello.txt, then finish.');
+      await roundTrip(ws, { type: 'step', data: { tool: 'bash', input: { command: 'echo hello > hello.txt' } } });
+      expect((await roundTrip(ws, { type: 'step', data: { tool: 'finish', input: { message: 'done' } } })).data).toMatchObject({ reward: 1, done: true });
+      ws.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, stderr).toBe(0);
+  });
+
   it('says a port in use is in use, before starting anything', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
