@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { findPackageRoot, packageVersion } from '../image/package-root.js';
 import type { BaseInstance, TaskDefinition } from '../tasks/define-task.js';
-import { authorized } from './access.js';
+import { authorized, hostAllowed } from './access.js';
 import { serverSchemas } from './wire.js';
 
 /** OpenEnv's `EnvironmentMetadata`. */
@@ -45,11 +45,12 @@ function json(res: ServerResponse, status: number, body: unknown): void {
  * The HTTP side: `GET /health` (open to all, for load balancers; 503 while the instances load), `/schema` and `/metadata`
  * (behind the token when there is one). `/ws` takes only WebSocket upgrades.
  */
-export function httpHandler(options: { token: string | undefined; metadata: () => EnvMetadata | undefined }): (req: IncomingMessage, res: ServerResponse) => void {
+export function httpHandler(options: { token: string | undefined; host: string; metadata: () => EnvMetadata | undefined }): (req: IncomingMessage, res: ServerResponse) => void {
   const schemas = serverSchemas();
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method} is not served; use GET` });
+    if (!hostAllowed(req, options.host)) return json(res, 403, { error: `Host ${req.headers.host} is not this server's loopback address` });
     const metadata = options.metadata();
     // Until the instances are loaded, sessions cannot open: not healthy yet.
     if (path === '/health') return metadata ? json(res, 200, { status: 'healthy' }) : json(res, 503, { status: 'unhealthy' });

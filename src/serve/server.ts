@@ -7,7 +7,7 @@ import { ValidationError } from '../errors.js';
 import { parseOptions } from '../options.js';
 import { createProvider } from '../sandbox/create-provider.js';
 import { SandboxPool } from '../sandbox/pool.js';
-import { authorized, isLoopback, originAllowed } from './access.js';
+import { authorized, hostAllowed, isLoopback, originAllowed } from './access.js';
 import { envMetadata, httpHandler, type EnvMetadata } from './http-routes.js';
 import { errorMessage } from './protocol.js';
 import { ServeOptionsSchema, type EnvServer, type ServeOptions, type SessionEvent } from './serve-options.js';
@@ -40,21 +40,36 @@ export async function serve(options: ServeOptions): Promise<EnvServer> {
   const sessions = new Set<Session>();
   let closing = false;
   const tell = (e: Omit<SessionEvent, 'active' | 'maxSessions'>) => onSession?.({ ...e, active: sessions.size, maxSessions });
-  const http = createServer(httpHandler({ token, metadata: () => metadata }));
+  const http = createServer(httpHandler({ token, host, metadata: () => metadata }));
   // The hard cap protects memory; below it, an oversized message is answered (the session lives on).
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes * 4 });
 
+  // Upgraded and refused sockets leave the HTTP server's books: kept here, so that close() ends them.
+  const sockets = new Set<Duplex>();
+  const track = (socket: Duplex) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
   const refuse = (socket: Duplex, status: number, text: string) => {
     const body = JSON.stringify({ error: text });
     socket.end(`HTTP/1.1 ${status} ${text.split(':')[0]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    // A client that keeps its side open gets a second to read the answer.
+    setTimeout(() => socket.destroy(), 1000).unref();
   };
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    track(socket);
+    socket.on('error', (err) => log('upgrade socket error: %s', err.message));
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== '/ws') return refuse(socket, 404, `Not Found: WebSocket sessions are at /ws, not ${path}`);
-    if (!authorized(req, token)) return refuse(socket, 401, 'Unauthorized: send the header "Authorization: Bearer <token>"');
+    if (!hostAllowed(req, host)) return refuse(socket, 403, `Forbidden: Host ${req.headers.host} is not this server's loopback address`);
+    if (!authorized(req, token, { query: true })) return refuse(socket, 401, 'Unauthorized: send the header "Authorization: Bearer <token>"');
     if (!originAllowed(req, allowedOrigins)) return refuse(socket, 403, `Forbidden: origin ${req.headers.origin} is not allowed`);
     if (!envs) return refuse(socket, 503, 'Service Unavailable: the env is still loading its instances');
-    wss.handleUpgrade(req, socket, head, (ws) => void open(ws, envs!));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // Before anything else: a bad frame from a connection that is turned away or waiting must not be an unhandled 'error'.
+      ws.on('error', (err) => log('socket error: %s', err.message));
+      void open(ws, envs!);
+    });
   });
 
   // Woken when a session's slot is free (its sandboxes closed).
@@ -115,7 +130,10 @@ export async function serve(options: ServeOptions): Promise<EnvServer> {
   const stop = async () => {
     closing = true;
     await Promise.all([...sessions].map((s) => s.close('the server is shutting down', 1001)));
+    // A client that does not answer the close frame (or holds a refused socket open) does not hold up the shutdown.
+    for (const ws of wss.clients) ws.terminate();
     wss.close();
+    for (const socket of sockets) socket.destroy();
     const stopped = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeAllConnections();
     await stopped;

@@ -31,6 +31,10 @@ interface Episode {
   reward: number | null;
 }
 
+/** Replies a client has not read, past which its messages are not read either; and where reading resumes. */
+const UNREAD_HIGH_BYTES = 16 * 1024 * 1024;
+const UNREAD_LOW_BYTES = 4 * 1024 * 1024;
+
 /** Close codes a client may see besides 1000 (normal) and 1001 (server going away). */
 export const CLOSE_CODES = { idle: 4000, factory: 1011 } as const;
 
@@ -46,6 +50,7 @@ export class Session {
   private queued = 0;
   private episode: Episode | undefined;
   private closed = false;
+  private held = false;
   /** True from the start of close(); the slot is free when onClose is called (its sandboxes closed). */
   get closing(): boolean {
     return this.closed;
@@ -134,6 +139,8 @@ export class Session {
     switch (message.type) {
       case 'reset': {
         const { seed, episode_id, options } = message.data;
+        // A reset ends the episode before it looks for the next one: a reset that fails leaves none.
+        this.episode = undefined;
         const { observation, info } = await env.reset({ ...(seed !== undefined && { seed }), ...(options && { options }) });
         const episode: Episode = { id: episode_id ?? randomUUID(), instanceId: info.instanceId, steps: 0, startedAt: Date.now(), terminated: false, truncated: false, reward: null };
         this.episode = episode;
@@ -160,6 +167,26 @@ export class Session {
   private send(message: ServerMessage): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     this.ws.send(JSON.stringify(message));
+    if (this.ws.bufferedAmount > UNREAD_HIGH_BYTES) this.holdReading();
+  }
+
+  /**
+   * The client does not read its replies: stop reading its messages (TCP pushes back on it) until
+   * the replies it has not taken fall below UNREAD_LOW_BYTES, so a client that only sends cannot
+   * grow the server's memory. The idle timeout still applies.
+   */
+  private holdReading(): void {
+    if (this.held) return;
+    this.held = true;
+    this.ws.pause();
+    const check = setInterval(() => {
+      if (this.closed || this.ws.readyState !== this.ws.OPEN || this.ws.bufferedAmount < UNREAD_LOW_BYTES) {
+        clearInterval(check);
+        this.held = false;
+        if (!this.closed) this.ws.resume();
+      }
+    }, 20);
+    check.unref();
   }
 
   private armIdle(): void {

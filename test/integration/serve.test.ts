@@ -95,6 +95,9 @@ describe.skipIf(!dockerReady())('serve (OpenEnv WebSocket protocol, real Docker)
     expect((await c.send({ type: 'state' })).data).toMatchObject({ episode_id: 'ep-1', step_count: 3, instance_id: 'answer-b', done: true, terminated: true, reward: 1 });
     const after = await c.send(step('ls'));
     expect(after.data).toMatchObject({ code: 'EXECUTION_ERROR', error_code: 'ENV_ORDER' });
+    // A reset that fails has ended the episode all the same: the state says there is none.
+    expect((await c.send({ type: 'reset', data: { options: { instanceId: 'answer-nope' } } })).data.code).toBe('VALIDATION_ERROR');
+    expect((await c.send({ type: 'state' })).data).toMatchObject({ episode_id: null, step_count: 0, done: false });
     // Another episode on the same connection starts in a fresh sandbox.
     const again = await c.send({ type: 'reset', data: { seed: 0 } });
     expect(again.data.metadata.episode_id).not.toBe('ep-1');
