@@ -23,7 +23,14 @@ export const ResetDataSchema = z.strictObject({
   seed: z.number().int().min(0).optional().describe('Seeds the choice of instance: same seed, same instance, same prompt, same files.'),
   episode_id: z.string().min(1).max(255).optional().describe('Your id for the episode (default: a new UUID); the state reports it.'),
   options: z
-    .strictObject({ instanceId: z.string().min(1).optional().describe('Run this instance instead of a drawn one.') })
+    .strictObject({
+      instanceId: z.string().min(1).optional().describe('Run this instance instead of a drawn one.'),
+      nextInstanceId: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("The instance the session's next reset will ask for: its sandbox is prepared while this episode runs, so that reset is a hand-over."),
+    })
     .optional(),
 });
 

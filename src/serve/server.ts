@@ -8,7 +8,7 @@ import { parseOptions } from '../options.js';
 import { createProvider } from '../sandbox/create-provider.js';
 import { SandboxPool } from '../sandbox/pool.js';
 import { authorized, hostAllowed, isLoopback, originAllowed } from './access.js';
-import { envMetadata, httpHandler, type EnvMetadata } from './http-routes.js';
+import { envMetadata, httpHandler, type LoadedEnv } from './http-routes.js';
 import { errorMessage } from './protocol.js';
 import { ServeOptionsSchema, type EnvServer, type ServeOptions, type SessionEvent } from './serve-options.js';
 import { sessionEnvs, type SessionEnvs } from './session-env.js';
@@ -36,11 +36,11 @@ export async function serve(options: ServeOptions): Promise<EnvServer> {
   const { env: which, host, port, maxSessions, token, idleTimeoutSeconds, maxMessageBytes, allowedOrigins, onSession, sandbox, sandboxOptions, ...envOptions } = o;
 
   let envs: SessionEnvs | undefined;
-  let metadata: EnvMetadata | undefined;
+  let loaded: LoadedEnv | undefined;
   const sessions = new Set<Session>();
   let closing = false;
   const tell = (e: Omit<SessionEvent, 'active' | 'maxSessions'>) => onSession?.({ ...e, active: sessions.size, maxSessions });
-  const http = createServer(httpHandler({ token, host, metadata: () => metadata }));
+  const http = createServer(httpHandler({ token, host, loaded: () => loaded }));
   // The hard cap protects memory; below it, an oversized message is answered (the session lives on).
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxMessageBytes * 4 });
 
@@ -51,6 +51,8 @@ export async function serve(options: ServeOptions): Promise<EnvServer> {
     socket.once('close', () => sockets.delete(socket));
   };
   const refuse = (socket: Duplex, status: number, text: string) => {
+    // Told, so that an operator sees a trainer with the wrong token or address.
+    tell({ type: 'refused', reason: `${status} ${text}` });
     const body = JSON.stringify({ error: text });
     socket.end(`HTTP/1.1 ${status} ${text.split(':')[0]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     // A client that keeps its side open gets a second to read the answer.
@@ -62,7 +64,9 @@ export async function serve(options: ServeOptions): Promise<EnvServer> {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== '/ws') return refuse(socket, 404, `Not Found: WebSocket sessions are at /ws, not ${path}`);
     if (!hostAllowed(req, host)) return refuse(socket, 403, `Forbidden: Host ${req.headers.host} is not this server's loopback address`);
-    if (!authorized(req, token, { query: true })) return refuse(socket, 401, 'Unauthorized: send the header "Authorization: Bearer <token>"');
+    if (!authorized(req, token, { query: true })) {
+      return refuse(socket, 401, req.headers.authorization === undefined ? 'Unauthorized: send the header "Authorization: Bearer <token>"' : 'Unauthorized: the token is wrong');
+    }
     if (!originAllowed(req, allowedOrigins)) return refuse(socket, 403, `Forbidden: origin ${req.headers.origin} is not allowed`);
     if (!envs) return refuse(socket, 503, 'Service Unavailable: the env is still loading its instances');
     wss.handleUpgrade(req, socket, head, (ws) => {
@@ -143,7 +147,7 @@ export async function serve(options: ServeOptions): Promise<EnvServer> {
   try {
     pool = new SandboxPool(await createProvider(sandbox, sandboxOptions as never), { warm: 0 });
     envs = await sessionEnvs(which, envOptions, pool);
-    metadata = envMetadata(envs.envId, envs.task, envs.instances);
+    loaded = { metadata: envMetadata(envs.envId, envs.task, envs.instances), instanceIds: envs.instanceIds };
   } catch (err) {
     await stop();
     throw err;

@@ -12,6 +12,8 @@ export interface SessionEnvs {
   task: TaskDefinition<BaseInstance> | undefined;
   /** Instances the sessions draw from; undefined for an env that is not task-backed. */
   instances: number | undefined;
+  /** Their ids, in order. */
+  instanceIds: readonly string[] | undefined;
   make: () => Promise<Env>;
 }
 
@@ -27,8 +29,9 @@ export async function sessionEnvs(which: string | TaskDefinition<any>, options: 
   if (inner instanceof TaskEnv) {
     const { repo: _repo, generate: _generate, ...kept } = options;
     const envOptions: MakeOptions = { ...kept, instances: [...inner.instances], pool };
-    return { envId: first.id, task: inner.task as TaskDefinition<BaseInstance>, instances: inner.instances.length, make: () => make(which, envOptions) };
+    const ids = inner.instances.map((i) => i.id);
+    return { envId: first.id, task: inner.task as TaskDefinition<BaseInstance>, instances: ids.length, instanceIds: ids, make: () => make(which, envOptions) };
   }
   const task = typeof which === 'string' ? registeredTask(which) : which;
-  return { envId: first.id, task, instances: undefined, make: () => make(which, { ...options, pool }) };
+  return { envId: first.id, task, instances: undefined, instanceIds: undefined, make: () => make(which, { ...options, pool }) };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import createDebug from 'debug';
 import type { WebSocket } from 'ws';
 import { ClosedError, HybridGymError, InstanceNotFoundError } from '../errors.js';
+import type { TaskEnv } from '../env/task-env.js';
 import type { Env } from '../env/types.js';
 import { errorMessage, parseClientMessage, type ClientMessage, type ServerMessage } from './protocol.js';
 import { resetData, stepData, type SessionState } from './wire.js';
@@ -139,9 +140,15 @@ export class Session {
     switch (message.type) {
       case 'reset': {
         const { seed, episode_id, options } = message.data;
+        const { nextInstanceId, ...resetOptions } = options ?? {};
+        const inner = env.unwrapped as Partial<Pick<TaskEnv, 'prepareNext' | 'instances'>>;
+        if (nextInstanceId !== undefined && !inner.instances?.some((i) => i.id === nextInstanceId)) {
+          return errorMessage('VALIDATION_ERROR', `options.nextInstanceId: no instance "${nextInstanceId}" in this env`, { errors: [{ path: 'data.options.nextInstanceId', message: 'no such instance' }] });
+        }
         // A reset ends the episode before it looks for the next one: a reset that fails leaves none.
         this.episode = undefined;
-        const { observation, info } = await env.reset({ ...(seed !== undefined && { seed }), ...(options && { options }) });
+        const { observation, info } = await env.reset({ ...(seed !== undefined && { seed }), ...(options && { options: resetOptions }) });
+        if (nextInstanceId !== undefined) inner.prepareNext?.(nextInstanceId);
         const episode: Episode = { id: episode_id ?? randomUUID(), instanceId: info.instanceId, steps: 0, startedAt: Date.now(), terminated: false, truncated: false, reward: null };
         this.episode = episode;
         return { type: 'observation', data: resetData(episode.id, observation, info) };

@@ -42,13 +42,18 @@ export const StateSchema = z.object({
 });
 export type SessionState = z.output<typeof StateSchema>;
 
-/** Every action the tools accept, one branch per tool (what `/schema` shows; the server passes any `tool` on to the env). */
+/**
+ * Every action the tools take, one branch per tool: what `/schema` shows. Every action it admits is
+ * accepted (the server is more lenient still: it passes any `tool` on to the env, whose error
+ * observation tells the agent what to fix, and the tools take numbers and booleans written as text).
+ */
 export const ActionSchema = z.union(
   TOOL_NAMES.map((tool) =>
-    z.object({
+    z.strictObject({
       tool: tool === 'bash' ? z.enum(['bash', 'execute_bash']) : z.literal(tool),
-      input: TOOL_INPUT_SCHEMAS[tool],
+      input: z.union([TOOL_INPUT_SCHEMAS[tool], z.string().describe("The input's JSON text, as LLM APIs give tool arguments.")]).optional(),
       callId: z.string().optional(),
+      metadata: z.record(z.string(), z.unknown()).optional().describe("OpenEnv's Action.metadata: accepted and ignored."),
     }),
   ),
 );

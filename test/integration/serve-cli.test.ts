@@ -67,7 +67,7 @@ describe.skipIf(!dockerReady())('hybrid-gym serve (the command line, real Docker
     expect(await closed).toBe(1001);
     expect(await ours()).toBe(0);
     expect(stderr).toContain('session');
-    expect(stderr).toContain('SIGINT: closing 1 sessions');
+    expect(stderr).toContain('SIGINT: closing 1 session and its sandboxes');
   });
 
   it('serves an env of the user\'s, registered by an --import module that imports hybrid-gym by name', async () => {

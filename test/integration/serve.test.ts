@@ -83,7 +83,7 @@ describe.skipIf(!dockerReady())('serve (OpenEnv WebSocket protocol, real Docker)
 
   it('runs an episode to the verifier\'s reward: reset, steps, finish, state', async () => {
     const c = new Client(server.wsUrl);
-    const reset = await c.send({ type: 'reset', data: { episode_id: 'ep-1', options: { instanceId: 'answer-b' } } });
+    const reset = await c.send({ type: 'reset', data: { episode_id: 'ep-1', options: { instanceId: 'answer-b', nextInstanceId: 'answer-a' } } });
     expect(reset).toMatchObject({ type: 'observation', data: { reward: null, done: false, observation: { text: expect.stringContaining('answer.txt'), isError: false }, metadata: { episode_id: 'ep-1', info: { instanceId: 'answer-b' } } } });
     const wrote = await c.send(step('echo 42 > answer.txt && cat answer.txt'));
     expect(wrote.data).toMatchObject({ reward: 0, done: false, observation: { text: expect.stringContaining('42'), exitCode: 0, tool: 'bash' } });
@@ -98,9 +98,11 @@ describe.skipIf(!dockerReady())('serve (OpenEnv WebSocket protocol, real Docker)
     // A reset that fails has ended the episode all the same: the state says there is none.
     expect((await c.send({ type: 'reset', data: { options: { instanceId: 'answer-nope' } } })).data.code).toBe('VALIDATION_ERROR');
     expect((await c.send({ type: 'state' })).data).toMatchObject({ episode_id: null, step_count: 0, done: false });
-    // Another episode on the same connection starts in a fresh sandbox.
-    const again = await c.send({ type: 'reset', data: { seed: 0 } });
+    expect((await c.send({ type: 'reset', data: { options: { nextInstanceId: 'answer-nope' } } })).data).toMatchObject({ code: 'VALIDATION_ERROR', message: expect.stringContaining('nextInstanceId') });
+    // Another episode on the same connection starts in a fresh sandbox: the one prepared for it while the first ran.
+    const again = await c.send({ type: 'reset', data: { options: { instanceId: 'answer-a' } } });
     expect(again.data.metadata.episode_id).not.toBe('ep-1');
+    expect(again.data.metadata.info).toMatchObject({ instanceId: 'answer-a', preparedAhead: true });
     expect((await c.send(step('cat answer.txt'))).data.observation.exitCode).not.toBe(0);
     c.ws.send(JSON.stringify({ type: 'close' }));
     expect((await c.closed).code).toBe(1000);
@@ -194,6 +196,11 @@ describe.skipIf(!dockerReady())('serve: access, idle sessions and shutdown', () 
     expect((await fetch(`${server.url}/metadata`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     const meta = await fetch(`${server.url}/metadata`, { headers: { authorization: `Bearer ${token}` } });
     expect(await meta.json()).toMatchObject({ name: 'serve-test/answer-v0', version: expect.any(String) });
+    const ids = await fetch(`${server.url}/instances`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await ids.json()).toEqual({ count: 2, ids: ['answer-a', 'answer-b'] });
+    const post = await fetch(`${server.url}/reset`, { method: 'POST', body: '{}' });
+    expect(post.status).toBe(405);
+    expect(((await post.json()) as { error: string }).error).toContain('episodes run over the WebSocket at /ws');
     await expect(new Client(server.wsUrl).opened).rejects.toThrow('HTTP 401');
     await expect(new Client(server.wsUrl, { headers: { authorization: 'Bearer nope' } }).opened).rejects.toThrow('HTTP 401');
     const ok = new Client(server.wsUrl, { headers: { authorization: `Bearer ${token}` } });

@@ -67,6 +67,24 @@ describe('wire forms', () => {
     expect(ActionSchema.safeParse({ tool: 'finish', input: { message: 'done' } }).success).toBe(true);
     expect(ActionSchema.safeParse({ tool: 'rm', input: {} }).success).toBe(false);
   });
+
+  it('admits only actions the server takes: what the schema says is valid is never refused', () => {
+    const admitted = [
+      { tool: 'bash', input: { command: 'ls' } },
+      { tool: 'bash', input: '{"command": "ls"}' },
+      { tool: 'str_replace_editor', input: { command: 'view', path: '/workspace' }, callId: 'c1' },
+      { tool: 'think', input: { thought: 'x' }, metadata: {} },
+      { tool: 'finish' },
+    ];
+    for (const data of admitted) {
+      expect(ActionSchema.safeParse(data).success, JSON.stringify(data)).toBe(true);
+      expect(parseClientMessage(JSON.stringify({ type: 'step', data })).ok, JSON.stringify(data)).toBe(true);
+    }
+    // The schema refuses what the server refuses: an unknown key beside the action's own.
+    const extra = { tool: 'bash', input: { command: 'ls' }, foo: 1 };
+    expect(ActionSchema.safeParse(extra).success).toBe(false);
+    expect(parseClientMessage(JSON.stringify({ type: 'step', data: extra })).ok).toBe(false);
+  });
 });
 
 describe('isLoopback', () => {
