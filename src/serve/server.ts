@@ -78,6 +78,7 @@ export async function serve(options: ServeOptions): Promise<EnvServer> {
 
   // Woken when a session's slot is free (its sandboxes closed).
   let slotFreed: Array<() => void> = [];
+  let waiting = 0;
   const freeSlot = () => {
     const waiting = slotFreed;
     slotFreed = [];
@@ -88,13 +89,16 @@ export async function serve(options: ServeOptions): Promise<EnvServer> {
     // A closing session still holds its containers for a moment (under a second): a new connection
     // waits for its slot rather than being turned away, so a trainer that reconnects for each
     // episode with exactly maxSessions workers is not refused. Its messages wait meanwhile.
+    // Only as many wait as there are slots about to free: the others are turned away at once.
     ws.pause();
     const deadline = Date.now() + SLOT_WAIT_MS;
-    while (!closing && sessions.size >= maxSessions && [...sessions].some((s) => s.closing) && Date.now() < deadline) {
+    const freeing = () => [...sessions].filter((s) => s.closing).length;
+    while (!closing && sessions.size >= maxSessions && waiting < freeing() && Date.now() < deadline) {
+      waiting++;
       await new Promise<void>((resolve) => {
         slotFreed.push(resolve);
         setTimeout(resolve, deadline - Date.now()).unref();
-      });
+      }).finally(() => waiting--);
     }
     // Gone while it waited: nothing to open.
     if (ws.readyState !== ws.OPEN) return;
