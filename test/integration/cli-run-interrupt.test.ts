@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDocker } from '../../src/sandbox/docker/docker-client.js';
 import { funcLocalizeTask } from '../../src/tasks/func-localize/index.js';
 import { toJsonl } from '../../src/tasks/instances-io.js';
 import { CLI, requireBuild } from '../support/run-cli.js';
@@ -32,8 +33,15 @@ describe.runIf(dockerReady())('hybrid-gym run, interrupted', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     // Nine episodes take several seconds; interrupt in the middle (lines are printed only at the end).
-    const early = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 1_500))]);
-    expect(early, 'the run ended before it could be interrupted').toBe(false);
+    // The run has started (its signal handlers are in place) once a container of the child's is there:
+    // under load, a fixed delay could interrupt a process that is still starting.
+    const docker = await connectDocker();
+    const started = async () => (await docker.listContainers({ all: true, filters: { label: [`hybrid-gym.pid=${child.pid}`] } })).length > 0;
+    let ended = false;
+    void exited.then(() => (ended = true));
+    while (!ended && !(await started())) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ended, 'the run ended before it could be interrupted').toBe(false);
     child.kill('SIGINT');
     const code = await exited;
     const last = JSON.parse(stdout.trim().split('\n').pop()!);
