@@ -183,6 +183,7 @@ export {
 } from './tasks/issue-localize/index.js';
 export { BUILTIN_TASKS } from './tasks/builtin.js';
 export { rollout, summarize, isFailed, type RolloutOptions, type RolloutSummary, type EpisodeRecord } from './rollout/rollout.js';
+export { readEpisodeFile, appendEpisode, isScored, EpisodeSchema, FailedEpisodeSchema, EpisodeRecordSchema } from './rollout/episode-file.js';
 export {
   depSearchTask,
   DepSearchInstanceSchema,

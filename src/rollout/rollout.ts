@@ -65,7 +65,7 @@ const RolloutOptionsSchema = z.object({
   signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'expected an AbortSignal').optional(),
 });
 
-/** Run every instance once with `concurrency` envs sharing one warm pool; results in input order. */
+/** Run every instance of the list (once per time it is listed) with `concurrency` envs sharing one warm pool; results in input order. */
 export async function rollout<I extends BaseInstance>(
   options: RolloutOptions<I>,
 ): Promise<{ episodes: EpisodeRecord[]; summary: RolloutSummary }> {
@@ -82,7 +82,8 @@ export async function rollout<I extends BaseInstance>(
     const claim = (): number | undefined => (next < options.instances.length && !options.signal?.aborted ? next++ : undefined);
     const worker = async (): Promise<void> => {
       const env = await make(options.task, {
-        instances: [...options.instances],
+        // An instance may be scheduled more than once (episodes per instance): the env holds it once.
+        instances: [...new Map(options.instances.map((i) => [i.id, i])).values()],
         pool,
         maxSteps: options.maxSteps,
         maxSeconds: options.maxSeconds,

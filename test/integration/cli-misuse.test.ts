@@ -98,6 +98,9 @@ const cases: Case[] = [
   ['run: --concurrency 0', () => ['run', T('good.jsonl'), '--agent', 'noop', '--concurrency', '0'], /--concurrency 0: expected a whole number >= 1/],
   ['run: --concurrency 1.5', () => ['run', T('good.jsonl'), '--agent', 'noop', '--concurrency', '1.5'], /--concurrency 1\.5: expected a whole number >= 1/],
   ['run: --max-steps 0', () => ['run', T('good.jsonl'), '--agent', 'noop', '--max-steps', '0'], /--max-steps 0: expected a whole number >= 1/],
+  ['run: --resume without --out', () => ['run', T('good.jsonl'), '--agent', 'noop', '--resume'], /--resume goes with --out <file>, the file to resume/],
+  ['run: --episodes-per-instance 0', () => ['run', T('good.jsonl'), '--agent', 'noop', '--episodes-per-instance', '0'], /--episodes-per-instance 0: expected a whole number >= 1/],
+  ['run: an --out that is not an episodes file', () => ['run', T('good.jsonl'), '--agent', 'noop', '--out', T('good.jsonl'), '--resume'], /Invalid episodes file .*good\.jsonl: line 1: /, 1],
   ['run: --out in a folder that does not exist', () => ['run', T('good.jsonl'), '--agent', 'noop', '--out', T('nope/t.jsonl')], /--out .*: the folder .*nope does not exist/],
   // serve
   ['serve: no --env', () => ['serve', '--instances', T('good.jsonl')], /required option '--env <id>' not specified/],

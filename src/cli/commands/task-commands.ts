@@ -11,7 +11,8 @@ import { SandboxCodeRunner } from '../../env/code-runner.js';
 import { registeredEnvs, registeredTask, taskByName } from '../../env/registry.js';
 import { closest } from '../../env/closest.js';
 import { UsageError, ValidationError } from '../../errors.js';
-import { isFailed, rollout, type EpisodeRecord } from '../../rollout/rollout.js';
+import { isFailed, rollout, summarize, type EpisodeRecord } from '../../rollout/rollout.js';
+import { appendEpisode, isScored, readEpisodeFile } from '../../rollout/episode-file.js';
 import { createProvider, type SandboxKind } from '../../sandbox/create-provider.js';
 import type { BaseInstance, GenerateOptions, TaskDefinition } from '../../tasks/define-task.js';
 import { toJsonl } from '../../tasks/instances-io.js';
@@ -50,6 +51,29 @@ async function cliImageContents(image: string, say: (line: string) => void): Pro
     process.stderr.write(`hybrid-gym: warning: the image check was skipped (targets whose answer ${image} holds are kept): ${error.message}\n`);
     return { name: image, hasDocstring: () => false, hasBody: () => false };
   }
+}
+
+/**
+ * What a run runs: each instance `episodesPerInstance` times, less (with --resume) the scored
+ * episodes --out already holds. Without --resume, an --out that holds episodes is refused (a
+ * second run would mix its episodes into the first's).
+ */
+function runSchedule(all: BaseInstance[], opts: { out?: string; resume: boolean; episodesPerInstance: number }): { instances: BaseInstance[]; kept: number } {
+  if (opts.resume && opts.out === undefined) throw new UsageError('--resume goes with --out <file>, the file to resume', { option: '--resume' });
+  const { episodes, droppedPartial } = opts.out ? readEpisodeFile(opts.out, { repair: opts.resume }) : { episodes: [], droppedPartial: false };
+  if (!opts.resume && (episodes.length > 0 || droppedPartial)) {
+    throw new UsageError(`--out ${opts.out} already holds ${episodes.length} episodes: add --resume to run only the rest, or give another file`, { option: '--out' });
+  }
+  if (droppedPartial) process.stderr.write(`hybrid-gym: ${opts.out}: its last line was cut (a killed run); it was removed\n`);
+  const done = new Map<string, number>();
+  for (const e of episodes) if (isScored(e)) done.set(e.instanceId, (done.get(e.instanceId) ?? 0) + 1);
+  let kept = 0;
+  const instances = all.flatMap((i) => {
+    const have = Math.min(done.get(i.id) ?? 0, opts.episodesPerInstance);
+    kept += have;
+    return Array.from({ length: opts.episodesPerInstance - have }, () => i);
+  });
+  return { instances, kept };
 }
 
 /** Tasks whose generator also takes issue rows (`--issues`, `--repos-dir`). */
@@ -176,9 +200,19 @@ export function registerTaskCommands(program: Command): void {
     .addOption(new Option('--sandbox <kind>', `where episodes run: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
     .option('--concurrency <n>', 'episodes at once (whole number >= 1)', wholeNumber(1), 1)
     .option('--max-steps <n>', 'steps per episode (whole number >= 1)', wholeNumber(1), 50)
-    .option('--out <file>', 'write each episode (trajectory) as JSON lines here (its folder must exist)', outputFile)
-    .action(async (path: string, opts: { agent: (typeof AGENTS)[number]; sandbox: SandboxKind; concurrency: number; maxSteps: number; out?: string }) => {
-      const { task, instances } = await loadInstanceFile(path);
+    .option('--out <file>', 'append each episode (trajectory) as a JSON line here as it ends (its folder must exist)', outputFile)
+    .option('--resume', 'with --out: run only what the file lacks (episodes that ended on an infrastructure failure run again)', false)
+    .option('--episodes-per-instance <k>', 'episodes of each instance (whole number >= 1)', wholeNumber(1), 1)
+    .action(async (path: string, opts: { agent: (typeof AGENTS)[number]; sandbox: SandboxKind; concurrency: number; maxSteps: number; out?: string; resume: boolean; episodesPerInstance: number }) => {
+      const { task, instances: all } = await loadInstanceFile(path);
+      const schedule = runSchedule(all, opts);
+      const instances = schedule.instances;
+      if (instances.length === 0) {
+        process.stderr.write(`hybrid-gym: ${opts.out} already holds every episode asked for (${schedule.kept} kept); nothing to run\n`);
+        process.stdout.write(`${JSON.stringify({ ...summarize([]), skipped: schedule.kept })}\n`);
+        return;
+      }
+      if (schedule.kept > 0) process.stderr.write(`hybrid-gym: resuming: ${schedule.kept} episodes in ${opts.out} are kept; ${instances.length} to run\n`);
       const agents = { oracle: (env: never) => new OracleAgent(env), noop: () => new NoopAgent() } as const;
       const bar = progressBar(instances.length, `${task.name} ${opts.agent}`);
       const controller = new AbortController();
@@ -199,10 +233,13 @@ export function registerTaskCommands(program: Command): void {
         sandbox: opts.sandbox,
         maxSteps: opts.maxSteps,
         signal: controller.signal,
-        onEpisode: (e: EpisodeRecord) => bar.tick(isFailed(e) ? 0 : e.reward, isFailed(e) || e.info.infraError !== undefined),
+        onEpisode: (e: EpisodeRecord) => {
+          // Written as each ends: a crash or a kill loses only the episodes still running.
+          if (opts.out) appendEpisode(opts.out, e);
+          bar.tick(isFailed(e) ? 0 : e.reward, isFailed(e) || e.info.infraError !== undefined);
+        },
       });
       bar.stop();
-      if (opts.out) await writeFile(opts.out, toJsonl(episodes));
       for (const e of episodes) {
         const line = isFailed(e)
           ? { id: e.instanceId, error: e.error }
@@ -210,7 +247,8 @@ export function registerTaskCommands(program: Command): void {
         process.stdout.write(`${JSON.stringify(line)}\n`);
       }
       // An interrupted run says so on its last line and in its exit code: it is not a complete one.
-      process.stdout.write(`${JSON.stringify(stoppedBy ? { ...summary, interrupted: true } : summary)}\n`);
+      const last = { ...summary, ...(schedule.kept > 0 && { skipped: schedule.kept }), ...(stoppedBy && { interrupted: true }) };
+      process.stdout.write(`${JSON.stringify(last)}\n`);
       if (stoppedBy) {
         process.stderr.write(`hybrid-gym: interrupted by ${stoppedBy}: ${episodes.length} of ${instances.length} instances ran\n`);
         process.exitCode = stoppedBy === 'SIGINT' ? 130 : 143;

@@ -1,0 +1,77 @@
+import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
+import { z } from 'zod';
+import { ValidationError } from '../errors.js';
+import type { EpisodeRecord } from './rollout.js';
+
+/** One episode as `run --out` writes it (a line of JSON): `runEpisode`'s Episode. */
+export const EpisodeSchema = z
+  .object({
+    envId: z.string(),
+    instanceId: z.string(),
+    agent: z.string(),
+    prompt: z.string(),
+    steps: z.array(
+      z.object({
+        action: z.object({ tool: z.string(), input: z.unknown().optional(), callId: z.string().optional() }).loose(),
+        observation: z.object({ text: z.string(), isError: z.boolean() }).loose(),
+        reward: z.number(),
+      }),
+    ),
+    reward: z.number(),
+    success: z.boolean(),
+    terminated: z.boolean(),
+    truncated: z.boolean(),
+    info: z.object({ instanceId: z.string(), step: z.number(), elapsedMs: z.number() }).loose(),
+    durationMs: z.number(),
+  })
+  .loose();
+
+/** An episode that could not run (its reset failed): the reason. */
+export const FailedEpisodeSchema = z.strictObject({ instanceId: z.string(), error: z.object({ code: z.string(), message: z.string() }) });
+
+export const EpisodeRecordSchema = z.union([FailedEpisodeSchema, EpisodeSchema]);
+
+/** Whether a record is a verdict on the agent (not an infrastructure failure or an episode that could not start). */
+export function isScored(record: EpisodeRecord): boolean {
+  return !('error' in record) && record.info.infraError === undefined;
+}
+
+/**
+ * The episodes of a file `run --out` wrote, each line validated; a bad line is named by number and
+ * field. A last line without its newline is what a process killed mid-write leaves: it is dropped
+ * (and, with `repair`, cut from the file so that appends stay valid lines).
+ */
+export function readEpisodeFile(path: string, options: { repair?: boolean } = {}): { episodes: EpisodeRecord[]; droppedPartial: boolean } {
+  if (!existsSync(path)) return { episodes: [], droppedPartial: false };
+  const text = readFileSync(path, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  const droppedPartial = end < text.length;
+  if (droppedPartial && options.repair) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
+  const issues: Array<{ path: string; message: string }> = [];
+  const episodes: EpisodeRecord[] = [];
+  text
+    .slice(0, end)
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (err) {
+        issues.push({ path: `line ${i + 1}`, message: `not JSON (${(err as Error).message})` });
+        return;
+      }
+      // Checked against the form it claims (an `error` key: an episode that could not run), so the message names the field.
+      const schema = value !== null && typeof value === 'object' && 'error' in value ? FailedEpisodeSchema : EpisodeSchema;
+      const parsed = schema.safeParse(value);
+      if (parsed.success) episodes.push(parsed.data as EpisodeRecord);
+      else issues.push({ path: `line ${i + 1}`, message: parsed.error.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ') });
+    });
+  if (issues.length > 0) throw new ValidationError(`episodes file ${path}`, issues);
+  return { episodes, droppedPartial };
+}
+
+/** Append one episode as a line, in one write: a crash loses only the episodes still running. */
+export function appendEpisode(path: string, record: EpisodeRecord): void {
+  appendFileSync(path, `${JSON.stringify(record)}\n`);
+}
