@@ -1,8 +1,7 @@
-import { make } from '../env/registry.js';
+import { make, registeredTask } from '../env/registry.js';
 import { TaskEnv } from '../env/task-env.js';
 import type { MakeOptions } from '../env/make-options.js';
 import type { Env } from '../env/types.js';
-import { registeredTask } from '../env/registry.js';
 import type { SandboxPool } from '../sandbox/pool.js';
 import type { BaseInstance, TaskDefinition } from '../tasks/define-task.js';
 

@@ -64,9 +64,9 @@ export function serverSchemas(): { action: unknown; observation: unknown; state:
   return { action: json(ActionSchema), observation: json(ObservationDataSchema), state: json(StateSchema) };
 }
 
-/** The observation's own fields, undefined ones left out. */
+/** The observation's own fields (undefined ones are left out when the reply is serialized). */
 function observationFields(o: Observation): Record<string, unknown> {
-  return JSON.parse(JSON.stringify(o)) as Record<string, unknown>;
+  return { ...o };
 }
 
 export function resetData(episodeId: string, observation: Observation, info: ResetInfo): ObservationData {
