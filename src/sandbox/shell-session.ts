@@ -108,6 +108,15 @@ interface Running {
   markTimer: NodeJS.Timeout | undefined;
 }
 
+/** Why a new shell failed, naming the process limit when that is the cause (the agent's fork bomb). */
+function startFailure(what: string, output: string): string {
+  const cause = FORK_FAILED.test(output)
+    ? ' The sandbox is at its process limit: processes started in it keep it full, so no new process can start.'
+    : '';
+  const last = output.trim() ? ` Its last output: ${output.trim().slice(-300)}` : '';
+  return `The shell ${what}.${cause}${last}`;
+}
+
 /**
  * One persistent interactive bash on a pseudo-terminal. Commands are sent as one `eval` line each;
  * their end is signalled on a separate control channel that the commands themselves cannot write
@@ -126,6 +135,8 @@ export class ShellSession {
   private isClosed = false;
   /** Set when the sandbox is gone; every later call throws it. */
   private dead: SandboxError | null = null;
+  /** A shell is being started: its exit fails that start instead of starting yet another shell. */
+  private starting = false;
   /** A replacement shell being started after the old one exited. */
   private recovering: Promise<void> | null = null;
   /** What happened to the shell between commands, told with the next result. */
@@ -165,6 +176,15 @@ export class ShellSession {
   }
 
   private async start(): Promise<void> {
+    this.starting = true;
+    try {
+      await this.startShell();
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  private async startShell(): Promise<void> {
     this.decoder = new StringDecoder('utf8');
     this.controlBuf = '';
     this.pty = '';
@@ -184,7 +204,7 @@ export class ShellSession {
     transport.onControl((chunk) => this.onControl(chunk));
     transport.onClose((code) => this.onTransportClose(transport, code));
     const ready = await this.begin('(start)', { timeoutMs: 15_000 }, false);
-    if (ready.timedOut || ready.exitCode === -1) throw new SandboxError(`The shell did not start: ${ready.output.slice(-500)}`);
+    if (ready.timedOut || ready.exitCode === -1) throw new SandboxError(startFailure('did not start', ready.output));
     // Echo off, the hook installed read-only (a command cannot remove or replace it), no history.
     const init = await this.begin(
       '(init)',
@@ -194,7 +214,7 @@ export class ShellSession {
         `${PROMPT_FN}; readonly -f __hg_prompt; declare -r +x PROMPT_COMMAND=__hg_prompt; printf '__HGPID_%s__' $$`,
     );
     const m = /__HGPID_(\d+)__/.exec(init.output);
-    if (!m) throw new SandboxError(`The shell did not initialise: ${init.output.slice(-500)}`);
+    if (!m) throw new SandboxError(startFailure('did not initialise', init.output));
     this.pid = Number(m[1]);
     log('shell ready, pid %d', this.pid);
   }
@@ -284,6 +304,11 @@ export class ShellSession {
       timer = setTimeout(() => {
         clearTimeout(idleTimer);
         r.waiter = null;
+        // A shell that does not start in time is not interrupted (that would start another): the start fails.
+        if (this.starting) {
+          r.timedOut = true;
+          return finish();
+        }
         void this.interrupt(r).then(finish, finish);
       }, timeoutMs);
       if (options.idleMs !== undefined) {
@@ -385,6 +410,9 @@ export class ShellSession {
   /** The error for a shell that cannot be replaced: the sandbox is gone (infrastructure) or broken. */
   private async sandboxGoneOr(message: string): Promise<SandboxError> {
     const alive = await this.hostAlive();
+    if (alive && !/process limit/.test(message) && (await this.host.atProcessLimit?.().catch(() => false))) {
+      message += ' The sandbox is at its process limit: processes started in it keep it full, so no new process can start.';
+    }
     this.dead = new SandboxError(alive ? message : 'The sandbox is gone: its container stopped or was removed from outside.');
     return this.dead;
   }
@@ -491,6 +519,15 @@ export class ShellSession {
     if (r) this.flushTo(r);
     log('shell exited (code %s) while running %s', exitCode, r?.command);
     const code = exitCode === undefined ? '' : ` with exit code ${exitCode}`;
+    if (this.starting) {
+      // The new shell died while starting: that start fails (its caller decides what it means).
+      if (r && r.exitCode === null) {
+        clearTimeout(r.markTimer);
+        r.error = new SandboxError(startFailure(`exited while starting${code}`, r.output.toString()));
+        r.waiter?.();
+      }
+      return;
+    }
     const notice = `The shell exited${code}; a new shell was started for the next command (cwd and variables reset).`;
     this.recovering = (async () => {
       if (!(await this.hostAlive())) {

@@ -22,6 +22,8 @@ export interface ShellHost {
   runScript(script: string, timeoutMs: number): Promise<{ exitCode: number; output: string }>;
   /** Whether the place the shell runs in still exists (the container runs): tells a killed shell from a dead sandbox. */
   alive(): Promise<boolean>;
+  /** Whether the place is at its process limit (no process can start in it), when that can be known from outside. */
+  atProcessLimit?(): Promise<boolean>;
 }
 
 /** File descriptor of the control channel inside the shell. */

@@ -46,6 +46,7 @@ export class DockerSandbox implements Sandbox {
       openShell: (argv, env, cwd) => openShellExec(container, argv, env, cwd),
       runScript: (script, timeoutMs) => dockerExec(container, ['sh', '-c', script], { timeoutMs }),
       alive: () => this.isAlive(),
+      atProcessLimit: () => this.atProcessLimit(),
     };
   }
 
@@ -187,6 +188,16 @@ export class DockerSandbox implements Sandbox {
     } catch {
       return false;
     }
+  }
+
+  /** From the engine's one-shot stats (about 10 ms): the container's pids cgroup is full. */
+  private async atProcessLimit(): Promise<boolean> {
+    const stats = (await withTimeout(this.container.stats({ stream: false, 'one-shot': true } as { stream: false }), 5_000, 'stats', this.id)) as {
+      pids_stats?: { current?: number; limit?: number };
+    };
+    const { current, limit } = stats.pids_stats ?? {};
+    // A few pids of headroom: processes that could not start leave the count just under the limit.
+    return current !== undefined && limit !== undefined && limit > 0 && current >= limit - 2;
   }
 
   close(): Promise<void> {

@@ -136,6 +136,25 @@ describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each oth
     expect(r.info.infraError).toBeUndefined();
   });
 
+  it('a fork bomb that fills the process quota is the agent’s doing: scored, not infrastructure; the next episode is clean', async () => {
+    await env.reset({ seed: 9 });
+    let r = await env.step({ tool: 'bash', input: { command: 'b() { while :; do b & done; }; b &' } });
+    // A command says the limit is reached, or (when not even a new shell can start) the episode ends saying so.
+    for (let i = 0; i < 10 && !r.terminated && !r.truncated && !/process limit/.test(r.observation.text); i++) {
+      r = await env.step({ tool: 'bash', input: { command: 'ls /proc | grep -c "^[0-9]"', timeout: 5 } });
+    }
+    expect(r.observation.text).toMatch(/process limit/);
+    const end = r.terminated || r.truncated ? r : await env.step({ tool: 'finish', input: { message: 'done' } });
+    expect(end.info.infraError).toBeUndefined();
+    expect(end.reward).toBe(0);
+    if (end.truncated) expect(end.info.truncation).toBe('sandbox');
+    await env.reset({ seed: 9 });
+    // A fresh container: its own few processes (init, the shell and its terminal, ps), none of the bomb's 64.
+    expect(parseInt(await bash(env, 'ps -e --no-headers | wc -l'), 10)).toBeLessThan(12);
+    const again = await runEpisode(env, new OracleAgent(env), { seed: 9 });
+    expect(again.reward).toBe(1);
+  });
+
   it('`docker kill` from outside is infrastructure on the next step, and the next reset works', async () => {
     await env.reset({ seed: 6 });
     const provider = inner.pool.provider as DockerProvider;
