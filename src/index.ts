@@ -184,6 +184,39 @@ export {
 export { BUILTIN_TASKS } from './tasks/builtin.js';
 export { rollout, summarize, isFailed, type RolloutOptions, type RolloutSummary, type EpisodeRecord } from './rollout/rollout.js';
 export { readEpisodeFile, appendEpisode, isScored, EpisodeSchema, FailedEpisodeSchema, EpisodeRecordSchema } from './rollout/episode-file.js';
+
+// Trajectories as training data (`hybrid-gym export`): OpenAI chat messages, OpenHands' text format, LLaMA-Factory's ShareGPT
+export {
+  exportEpisode,
+  exportEpisodes,
+  describeExport,
+  EXPORT_FORMATS,
+  toConversation,
+  toOpenAI,
+  toOpenHands,
+  toShareGpt,
+  renderTextCall,
+  shareGptTools,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportEpisodesOptions,
+  type ExportResult,
+  type ExportRecord,
+  type LeftOut,
+  type FormatOptions,
+  type ExportableEpisode,
+  type Conversation,
+  type ConversationCall,
+  type ConversationMessage,
+  type OpenAIChatRecord,
+  type OpenAIChatMessage,
+  type OpenAIToolCall,
+  type OpenHandsRecord,
+  type OpenHandsMessage,
+  type ShareGptRecord,
+  type ShareGptMessage,
+  type ShareGptRole,
+} from './rollout/export/index.js';
 export {
   depSearchTask,
   DepSearchInstanceSchema,

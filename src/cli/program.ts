@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { packageVersion } from '../image/package-root.js';
 import { registerBench } from './commands/bench.js';
 import { registerDemo } from './commands/demo.js';
+import { registerExport } from './commands/export.js';
 import { registerGc } from './commands/gc.js';
 import { registerImage } from './commands/image.js';
 import { registerServe } from './commands/serve.js';
@@ -24,6 +25,7 @@ export function createProgram(): Command {
   registerImage(program);
   registerBench(program);
   registerGc(program);
+  registerExport(program);
 
   // Settings are copied to subcommands only when they are created, so apply them to the whole tree now.
   const configure = (cmd: Command, path: string): void => {
