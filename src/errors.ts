@@ -227,3 +227,20 @@ export class StaleInstanceError extends HybridGymError {
     super('STALE_INSTANCE', `instance ${instanceId}: ${file} ${detail}; the repository changed since the instance was generated (generate it again)`);
   }
 }
+
+/**
+ * An LLM agent's model did not give a usable reply: the server did not answer in time, kept
+ * failing after retries, or refused the request. The agent's doing: its episode ends as truncated
+ * 'agent' (scored), never as an infrastructure failure.
+ */
+export class ModelError extends HybridGymError {
+  /** The HTTP status of the last attempt, when there was a reply. */
+  readonly status: number | undefined;
+  /** HTTP attempts made for the request (retries + 1). */
+  readonly attempts: number;
+  constructor(message: string, options: { status?: number; attempts: number; cause?: unknown }) {
+    super('MODEL', message, { cause: options.cause });
+    this.status = options.status;
+    this.attempts = options.attempts;
+  }
+}

@@ -1,12 +1,13 @@
 import type { ResetInfo, StepResult } from '../env/types.js';
 import type { Action, Observation } from '../tools/types.js';
+import type { AgentSetup, ModelTurn } from './model-turn.js';
 
 /**
  * What an agent knows of the episode so far. `runEpisode` and `rollout` build it for every call of
  * {@link Agent.act}; code that drives an agent itself must fill every field.
  */
 export interface AgentContext {
-  /** Steps taken before this one (0 on the first call). */
+  /** Steps taken before this one (0 on the first call: a new episode). */
   step: number;
   /**
    * The task prompt: `observation.text` of the reset, the same on every call of the episode, so
@@ -20,8 +21,18 @@ export interface AgentContext {
   history: ReadonlyArray<{ action: Action; result: StepResult }>;
 }
 
-/** An agent: given the latest observation (and the episode so far), the next action. */
+/**
+ * An agent: given the latest observation (and the episode so far), the next action. An agent that
+ * throws from `act` ends its episode as truncated 'agent' (scored; `info.agentError` says why).
+ */
 export interface Agent {
   readonly name: string;
   act(observation: Observation, context: AgentContext): Action | Promise<Action>;
+  /**
+   * LLM agents: the model calls made since the last time this was called, oldest first.
+   * `runEpisode` takes them after every `act` and records them in the trajectory.
+   */
+  takeTurns?(): ModelTurn[];
+  /** LLM agents: how they talk to their model (API, model, tool format, system prompt), for the trajectory. */
+  readonly setup?: AgentSetup;
 }

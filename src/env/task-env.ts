@@ -260,7 +260,8 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     const ep = this.requireEpisode();
     this.enter('end');
     try {
-      const observation: Observation = { text: `The episode was ended: ${reason} budget exhausted.`, isError: false };
+      const why = reason === 'agent' ? 'the agent could not give an action' : `${reason} budget exhausted`;
+      const observation: Observation = { text: `The episode was ended: ${why}.`, isError: false };
       return this.announce(ep, undefined, await this.finishEpisode(ep, observation, true, reason));
     } finally {
       this.inFlight = null;

@@ -27,9 +27,10 @@ export interface ResetInfo {
 /**
  * Why an episode was truncated: a step or time budget ran out; the infrastructure failed (the
  * container is gone or the engine does not answer); or the agent left its sandbox unable to run
- * commands ('sandbox': the container runs but no shell can start in it).
+ * commands ('sandbox': the container runs but no shell can start in it); or the agent could not give
+ * an action ('agent': its model did not answer, or its code threw): the agent's doing, scored.
  */
-export type Truncation = 'steps' | 'time' | 'infra' | 'sandbox';
+export type Truncation = 'steps' | 'time' | 'infra' | 'sandbox' | 'agent';
 
 export interface StepInfo {
   instanceId: string;
@@ -40,6 +41,8 @@ export interface StepInfo {
   truncation?: Truncation;
   /** Set when the episode ended because of the infrastructure (engine gone, container died). */
   infraError?: { code: string; message: string };
+  /** Set by `runEpisode` when the agent could not give an action (truncation 'agent'): why. */
+  agentError?: { code: string; message: string };
   /** The verifier's verdict when the episode ended. */
   verify?: VerifyResult;
   /** Time spent scoring the episode: reading the final files and verifying. */

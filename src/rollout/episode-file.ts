@@ -1,22 +1,31 @@
 import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
 import { z } from 'zod';
+import { AgentSetupSchema, ModelTurnSchema } from '../agents/model-turn.js';
 import { ValidationError } from '../errors.js';
 import type { EpisodeRecord } from './rollout.js';
 
-/** One episode as `run --out` writes it (a line of JSON): `runEpisode`'s Episode. */
+/**
+ * One episode as `run --out` writes it (a line of JSON): `runEpisode`'s Episode. A trajectory:
+ * every step, and for LLM agents every model turn the steps point back to (`step.turn`).
+ */
 export const EpisodeSchema = z
   .object({
     envId: z.string(),
     instanceId: z.string(),
     agent: z.string(),
+    model: z.string().optional(),
+    setup: AgentSetupSchema.optional(),
     prompt: z.string(),
     steps: z.array(
       z.object({
         action: z.object({ tool: z.string(), input: z.unknown().optional(), callId: z.string().optional() }).loose(),
         observation: z.object({ text: z.string(), isError: z.boolean() }).loose(),
         reward: z.number(),
+        ms: z.number().nonnegative().optional(),
+        turn: z.number().int().nonnegative().optional(),
       }),
     ),
+    turns: z.array(ModelTurnSchema).optional(),
     reward: z.number(),
     success: z.boolean(),
     terminated: z.boolean(),
@@ -24,7 +33,13 @@ export const EpisodeSchema = z
     info: z.object({ instanceId: z.string(), step: z.number(), elapsedMs: z.number() }).loose(),
     durationMs: z.number(),
   })
-  .loose();
+  .loose()
+  .superRefine((e, ctx) => {
+    const n = e.turns?.length ?? 0;
+    e.steps.forEach((step, i) => {
+      if (step.turn !== undefined && step.turn >= n) ctx.addIssue({ code: 'custom', path: ['steps', i, 'turn'], message: `turn ${step.turn} is not one of the episode's ${n} turns` });
+    });
+  });
 
 /** An episode that could not run (its reset failed): the reason. */
 export const FailedEpisodeSchema = z.strictObject({ instanceId: z.string(), error: z.object({ code: z.string(), message: z.string() }) });

@@ -15,8 +15,8 @@ const log = createDebug('hybrid-gym:rollout');
 export interface RolloutOptions<I extends BaseInstance> {
   task: TaskDefinition<I>;
   instances: readonly I[];
-  /** Makes the agent for each env (agents may keep per-episode state). */
-  agent: (env: Env) => Agent;
+  /** Makes the agent for each env (agents may keep per-episode state); may be async. */
+  agent: (env: Env) => Agent | Promise<Agent>;
   /** Episodes run at once, each in its own sandbox. @default 1 */
   concurrency?: number;
   /** @default 'docker' */
@@ -44,6 +44,8 @@ export interface RolloutSummary {
   successRate: number;
   /** Episodes that ended on an infrastructure failure or could not start. */
   errors: number;
+  /** Of the scored episodes, those the agent could not finish giving actions for (its model did not answer, its code threw). */
+  agentErrors: number;
 }
 
 export function isFailed(r: EpisodeRecord): r is { instanceId: string; error: { code: string; message: string } } {
@@ -54,7 +56,7 @@ export function isFailed(r: EpisodeRecord): r is { instanceId: string; error: { 
 const RolloutOptionsSchema = z.object({
   task: z.custom<object>((v) => typeof v === 'object' && v !== null, 'expected a task definition'),
   instances: z.array(z.unknown()).min(1, 'expected at least one instance'),
-  agent: z.custom<(env: Env) => Agent>((v) => typeof v === 'function', 'expected a function that makes an agent per env'),
+  agent: z.custom<(env: Env) => Agent | Promise<Agent>>((v) => typeof v === 'function', 'expected a function that makes an agent per env'),
   concurrency: z.number().int().min(1).optional(),
   sandbox: z.enum(['docker', 'local']).optional(),
   sandboxOptions: z.record(z.string(), z.unknown()).optional(),
@@ -89,9 +91,9 @@ export async function rollout<I extends BaseInstance>(
         maxSeconds: options.maxSeconds,
         prepareNext: options.prepareNext ?? true,
       });
-      const agent = options.agent(env);
       const task = env.unwrapped as unknown as TaskEnv<I>;
       try {
+        const agent = await options.agent(env);
         // Each worker claims its next instance as an episode starts, so that its sandbox is
         // prepared while the episode runs and the next reset is a hand-over.
         let index = claim();
@@ -139,5 +141,6 @@ export function summarize(records: readonly EpisodeRecord[]): RolloutSummary {
     meanReward: mean(scored.map((e) => e.reward)),
     successRate: mean(scored.map((e) => (e.success ? 1 : 0))),
     errors: records.length - scored.length,
+    agentErrors: scored.filter((e) => e.info.agentError !== undefined).length,
   };
 }

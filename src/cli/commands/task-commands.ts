@@ -1,7 +1,6 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
-import { NoopAgent, OracleAgent } from '../../agents/simple-agents.js';
 import { explainNoInstances } from '../../env/no-instances.js';
 import { describeDropped, dropCollector, episodeImageContents, isEngineUnavailable, withDropped } from '../../env/image-check.js';
 import { DEFAULT_IMAGE } from '../../image/default-image.js';
@@ -20,11 +19,11 @@ import { loadRepoFiles } from '../../workspace/files.js';
 import { writeWorkspaceDir } from '../../workspace/host-workspace.js';
 import { existingDir, existingFile, keyValue, newOrEmptyDir, nonEmpty, oneOf, outputFile, seed, wholeNumber } from '../args.js';
 import { loadInstanceFile, pickInstance } from '../instance-file.js';
+import { addAgentOptions, agentFactory, checkAgentOptions, type AgentCliOptions } from '../agent-options.js';
 import { makeProgress } from '../progress.js';
 import { progressBar } from '../progress-bar.js';
 
 export const SANDBOXES = ['docker', 'local'] as const satisfies readonly SandboxKind[];
-export const AGENTS = ['oracle', 'noop'] as const;
 
 /** Registered task types that have a generator, by name. */
 function generatorTasks(): Array<TaskDefinition<BaseInstance>> {
@@ -192,18 +191,19 @@ export function registerTaskCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify({ reward: verdict.reward, success: verdict.success, details: verdict.details })}\n`);
     });
 
-  program
+  const run = program
     .command('run')
     .description('run an agent on every instance; one JSON line per episode, then the summary')
-    .addArgument(new Argument('<instances>', 'instances file (.jsonl)').argParser(existingFile))
-    .addOption(new Option('--agent <agent>', `the agent: ${AGENTS.join(' | ')}`).argParser(oneOf(AGENTS)).makeOptionMandatory())
+    .addArgument(new Argument('<instances>', 'instances file (.jsonl)').argParser(existingFile));
+  addAgentOptions(run)
     .addOption(new Option('--sandbox <kind>', `where episodes run: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
     .option('--concurrency <n>', 'episodes at once (whole number >= 1)', wholeNumber(1), 1)
     .option('--max-steps <n>', 'steps per episode (whole number >= 1)', wholeNumber(1), 50)
     .option('--out <file>', 'append each episode (trajectory) as a JSON line here as it ends (its folder must exist)', outputFile)
     .option('--resume', 'with --out: run only what the file lacks (episodes that ended on an infrastructure failure run again)', false)
     .option('--episodes-per-instance <k>', 'episodes of each instance (whole number >= 1)', wholeNumber(1), 1)
-    .action(async (path: string, opts: { agent: (typeof AGENTS)[number]; sandbox: SandboxKind; concurrency: number; maxSteps: number; out?: string; resume: boolean; episodesPerInstance: number }) => {
+    .action(async (path: string, opts: AgentCliOptions & { sandbox: SandboxKind; concurrency: number; maxSteps: number; out?: string; resume: boolean; episodesPerInstance: number }) => {
+      checkAgentOptions(opts);
       const { task, instances: all } = await loadInstanceFile(path);
       const schedule = runSchedule(all, opts);
       const instances = schedule.instances;
@@ -213,7 +213,7 @@ export function registerTaskCommands(program: Command): void {
         return;
       }
       if (schedule.kept > 0) process.stderr.write(`hybrid-gym: resuming: ${schedule.kept} episodes in ${opts.out} are kept; ${instances.length} to run\n`);
-      const agents = { oracle: (env: never) => new OracleAgent(env), noop: () => new NoopAgent() } as const;
+      const agent = await agentFactory(opts);
       const bar = progressBar(instances.length, `${task.name} ${opts.agent}`);
       const controller = new AbortController();
       let stoppedBy: NodeJS.Signals | undefined;
@@ -228,7 +228,7 @@ export function registerTaskCommands(program: Command): void {
       const { episodes, summary } = await rollout({
         task,
         instances,
-        agent: agents[opts.agent] as never,
+        agent,
         concurrency: opts.concurrency,
         sandbox: opts.sandbox,
         maxSteps: opts.maxSteps,
@@ -243,7 +243,7 @@ export function registerTaskCommands(program: Command): void {
       for (const e of episodes) {
         const line = isFailed(e)
           ? { id: e.instanceId, error: e.error }
-          : { id: e.instanceId, reward: e.reward, success: e.success, steps: e.steps.length, ...(e.info.infraError ? { infraError: e.info.infraError } : {}) };
+          : { id: e.instanceId, reward: e.reward, success: e.success, steps: e.steps.length, ...(e.info.infraError && { infraError: e.info.infraError }), ...(e.info.agentError && { agentError: e.info.agentError }) };
         process.stdout.write(`${JSON.stringify(line)}\n`);
       }
       // An interrupted run says so on its last line and in its exit code: it is not a complete one.

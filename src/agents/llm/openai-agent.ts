@@ -1,0 +1,194 @@
+import type OpenAI from 'openai';
+import { toolSchemas } from '../../tools/export-schemas.js';
+import { parseTextToolCalls } from '../../tools/parse.js';
+import type { Action } from '../../tools/types.js';
+import type { AgentSetup, Logprobs, ModelTurn, ToolCall, Usage } from '../model-turn.js';
+import { executionResult, SYSTEM_PROMPT, systemPromptFor } from '../prompts.js';
+import { countingFetch, LlmClientOptionsSchema, loadSdk, modelError, parseClientOptions, resolveApiKey, type LlmClientOptions } from './client-options.js';
+import { LlmAgent, type ModelReply, type ToolResult } from './llm-agent.js';
+
+type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+type Completion = OpenAI.Chat.Completions.ChatCompletion;
+
+export type OpenAIAgentOptions = LlmClientOptions;
+
+const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_RETRIES = 4;
+
+/** Tokens written `token_id:N` (vLLM's `return_tokens_as_token_ids`): their ids, when every token is one. */
+function idsOfTokens(tokens: string[]): number[] | undefined {
+  const ids = tokens.map((t) => /^token_id:(\d+)$/.exec(t)?.[1]);
+  return tokens.length > 0 && ids.every((x) => x !== undefined) ? ids.map(Number) : undefined;
+}
+
+function isIntArray(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((x) => Number.isInteger(x));
+}
+
+/**
+ * An agent on any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, SGLang, Ollama, ...).
+ * Tools by function calling, or in OpenHands' text format for models without it. 429 and 5xx are
+ * retried with backoff honouring `Retry-After`; each attempt has a timeout; a model that still
+ * does not answer throws a `ModelError` (the episode ends as the agent's failure). The `openai`
+ * package is loaded on first use.
+ */
+export class OpenAIAgent extends LlmAgent {
+  readonly name: string;
+  readonly setup: AgentSetup;
+  private readonly options: ReturnType<typeof parseOptions>;
+  private readonly counter: ReturnType<typeof countingFetch>;
+  private client: Promise<OpenAI> | undefined;
+  private messages: Message[] = [];
+  /** Requests made in this episode (names the text format's call ids). */
+  private requests = 0;
+  private readonly tools: OpenAI.Chat.Completions.ChatCompletionTool[] | undefined;
+
+  constructor(options: OpenAIAgentOptions) {
+    super();
+    this.options = parseOptions(options);
+    const o = this.options;
+    const toolFormat = o.toolFormat ?? 'function-calling';
+    const bashName = o.bashName ?? (toolFormat === 'text' ? 'execute_bash' : 'bash');
+    this.name = o.name ?? `openai:${o.model}`;
+    const sampling = { ...(toolFormat === 'text' && { stop: ['</function>'] }), ...o.sampling };
+    this.setup = {
+      api: 'openai',
+      model: o.model,
+      toolFormat,
+      systemPrompt: systemPromptFor(toolFormat, o.systemPrompt ?? SYSTEM_PROMPT, { bashName }),
+      bashName,
+      ...(Object.keys(sampling).length > 0 && { sampling }),
+    };
+    this.tools = toolFormat === 'function-calling' ? toolSchemas('openai', { bashName }) : undefined;
+    this.counter = countingFetch(o.fetch);
+  }
+
+  private sdk(): Promise<OpenAI> {
+    const o = this.options;
+    this.client ??= loadSdk('openai', () => import('openai')).then(
+      ({ default: OpenAIClient }) =>
+        new OpenAIClient({
+          apiKey: resolveApiKey(o, 'OPENAI_API_KEY', 'OpenAIAgent'),
+          ...(o.baseURL && { baseURL: o.baseURL }),
+          timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+          maxRetries: o.maxRetries ?? DEFAULT_RETRIES,
+          ...(o.headers && { defaultHeaders: o.headers }),
+          fetch: this.counter.fetch,
+        }),
+    );
+    return this.client;
+  }
+
+  protected begin(prompt: string): void {
+    this.requests = 0;
+    this.messages = [
+      { role: 'system', content: this.setup.systemPrompt },
+      { role: 'user', content: prompt },
+    ];
+  }
+
+  protected addResults(results: ToolResult[]): void {
+    if (this.setup.toolFormat === 'text') {
+      this.messages.push({ role: 'user', content: results.map((r) => executionResult(r.call.name, r.observation.text)).join('\n\n') });
+    } else {
+      for (const r of results) this.messages.push({ role: 'tool', tool_call_id: r.call.id, content: r.observation.text });
+    }
+  }
+
+  protected addNudge(text: string): void {
+    this.messages.push({ role: 'user', content: text });
+  }
+
+  protected async request(): Promise<ModelReply> {
+    const client = await this.sdk();
+    const body = {
+      model: this.setup.model,
+      messages: this.messages,
+      ...(this.tools && { tools: this.tools }),
+      ...this.setup.sampling,
+      ...this.options.extraBody,
+    } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
+    this.requests++;
+    const startedAt = new Date();
+    const t = performance.now();
+    this.counter.reset();
+    let completion: Completion;
+    try {
+      completion = await client.chat.completions.create(body);
+    } catch (err) {
+      throw modelError(err, `${this.setup.model} at ${client.baseURL}`, this.counter.attempts());
+    }
+    const timing = { startedAt: startedAt.toISOString(), latencyMs: Math.round(performance.now() - t), attempts: Math.max(1, this.counter.attempts()) };
+    return this.reply(completion, timing);
+  }
+
+  private reply(completion: Completion, timing: ModelTurn['timing']): ModelReply {
+    const choice = completion.choices?.[0];
+    if (!choice) throw modelError(new Error('the reply has no choices'), `${this.setup.model}`, timing.attempts);
+    const message = choice.message as Completion['choices'][number]['message'] & { reasoning_content?: unknown; reasoning?: unknown };
+    const reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : typeof message.reasoning === 'string' ? message.reasoning : undefined;
+    let content = message.content ?? '';
+    // A stop sequence cuts the call's closing tag: put it back, so the history reads as the model meant it.
+    if (this.setup.toolFormat === 'text' && choice.finish_reason === 'stop' && /<function=/.test(content) && !/<\/function>\s*$/.test(content)) {
+      content = `${content.replace(/\s*$/, '')}\n</function>`;
+    }
+    const turn: ModelTurn = { content, toolCalls: [], timing, ...(reasoning && { reasoning }), ...(completion.model && { model: completion.model }) };
+    if (choice.finish_reason) turn.finishReason = choice.finish_reason;
+    const usage = usageOf(completion.usage);
+    if (usage) turn.usage = usage;
+    const logprobs = logprobsOf(choice.logprobs);
+    if (logprobs) turn.logprobs = logprobs;
+    const extra = completion as unknown as { prompt_token_ids?: unknown };
+    const choiceIds = (choice as unknown as { token_ids?: unknown }).token_ids;
+    if (isIntArray(extra.prompt_token_ids)) turn.promptTokenIds = extra.prompt_token_ids;
+    if (isIntArray(choiceIds)) turn.completionTokenIds = choiceIds;
+    else if (logprobs?.tokenIds) turn.completionTokenIds = logprobs.tokenIds;
+
+    const actions: Action[] = [];
+    let nudge: string | undefined;
+    if (this.setup.toolFormat === 'text') {
+      this.messages.push({ role: 'assistant', content });
+      const parsed = parseTextToolCalls(content);
+      if (parsed.ok) {
+        parsed.actions.forEach((a, k) => {
+          const call: ToolCall = { id: `call_${this.requests}_${k}`, name: a.tool, arguments: JSON.stringify(a.input ?? {}) };
+          turn.toolCalls.push(call);
+          actions.push({ ...a, callId: call.id });
+        });
+      } else if (/<function=/.test(content)) nudge = parsed.error;
+    } else {
+      const calls = (message.tool_calls ?? []).filter((c) => c.type === 'function');
+      this.messages.push({ role: 'assistant', content: message.content ?? null, ...(calls.length > 0 && { tool_calls: calls }) });
+      for (const c of calls) {
+        turn.toolCalls.push({ id: c.id, name: c.function.name, arguments: c.function.arguments });
+        // The arguments as the model wrote them: the env parses and validates them (a broken one is an error observation).
+        actions.push({ tool: c.function.name, input: c.function.arguments, callId: c.id });
+      }
+    }
+    return { turn, actions, ...(nudge && { nudge }) };
+  }
+}
+
+function parseOptions(options: OpenAIAgentOptions) {
+  return parseClientOptions(LlmClientOptionsSchema, options, 'OpenAIAgent options');
+}
+
+function usageOf(u: Completion['usage']): Usage | undefined {
+  if (!u) return undefined;
+  const usage: Usage = { promptTokens: u.prompt_tokens ?? 0, completionTokens: u.completion_tokens ?? 0 };
+  const cached = u.prompt_tokens_details?.cached_tokens;
+  const reasoning = u.completion_tokens_details?.reasoning_tokens;
+  if (typeof cached === 'number') usage.cachedPromptTokens = cached;
+  if (typeof reasoning === 'number') usage.reasoningTokens = reasoning;
+  return usage;
+}
+
+function logprobsOf(lp: Completion['choices'][number]['logprobs']): Logprobs | undefined {
+  const content = lp?.content;
+  if (!content || content.length === 0) return undefined;
+  const tokens = content.map((c) => c.token);
+  const out: Logprobs = { tokens, logprobs: content.map((c) => c.logprob) };
+  const ids = idsOfTokens(tokens);
+  if (ids) out.tokenIds = ids;
+  return out;
+}
