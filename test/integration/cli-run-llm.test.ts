@@ -1,0 +1,126 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readEpisodeFile } from '../../src/rollout/episode-file.js';
+import type { Episode } from '../../src/rollout/run-episode.js';
+import { funcLocalizeTask } from '../../src/tasks/func-localize/index.js';
+import { toJsonl } from '../../src/tasks/instances-io.js';
+import { oracleTeacher } from '../support/oracle-teacher.js';
+import { explain, requireBuild, runCli } from '../support/run-cli.js';
+import { startScriptedLlm, type ScriptedLlmServer } from '../support/scripted-llm-server.js';
+import { dockerReady } from './helpers.js';
+
+const SHOP = fileURLToPath(new URL('../fixtures/func-localize/shop', import.meta.url));
+
+// `run --agent openai` as a user runs it against a vLLM server; here a scripted server on 127.0.0.1
+// stands in for the model (it answers with each instance's oracle actions), the episodes are real.
+describe.runIf(dockerReady())('hybrid-gym run --agent openai: LLM episodes in Docker', () => {
+  let dir: string;
+  let instances: string;
+  let llm: ScriptedLlmServer | undefined;
+
+  beforeAll(async () => {
+    requireBuild();
+    dir = await mkdtemp(join(tmpdir(), 'hg-llm-'));
+    instances = join(dir, 'i.jsonl');
+    const made = await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 3 });
+    await writeFile(instances, toJsonl(made.slice(0, 3)));
+  });
+  afterEach(async () => {
+    await llm?.close();
+    llm = undefined;
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const scored = (path: string): Episode[] => readEpisodeFile(path).episodes as Episode[];
+  const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+  it('by function calling: rewards of 1, logprobs and token ids in the trajectory, a 429 with Retry-After retried', async () => {
+    llm = await startScriptedLlm(
+      oracleTeacher(funcLocalizeTask, instances, {
+        format: 'function-calling',
+        logprobs: true,
+        before: (i) => (i === 0 ? { kind: 'status', status: 429, headers: { 'retry-after': '1' } } : undefined),
+      }),
+    );
+    const out = join(dir, 'fc.jsonl');
+    const r = await runCli(['run', instances, '--agent', 'openai', '--model', 'teacher', '--base-url', llm.url, '--logprobs', '--max-retries', '2', '--concurrency', '2', '--out', out], {
+      timeoutMs: 240_000,
+    });
+    expect(r.code, explain(r)).toBe(0);
+    expect(summaryOf(r.stdout)).toMatchObject({ episodes: 3, meanReward: 1, successRate: 1, errors: 0, agentErrors: 0 });
+    const episodes = scored(out);
+    expect(episodes).toHaveLength(3);
+    for (const e of episodes) {
+      expect(e).toMatchObject({ agent: 'openai:teacher', model: 'teacher', setup: { api: 'openai', toolFormat: 'function-calling', sampling: { logprobs: true } }, reward: 1 });
+      expect(e.turns!.length).toBe(e.steps.length);
+      e.steps.forEach((s, i) => expect(s.turn).toBe(i));
+      expect(e.turns![0]!.logprobs).toEqual({ tokens: ['token_id:7', 'token_id:8'], logprobs: [-0.125, -0.5], tokenIds: [7, 8] });
+      expect(e.turns![0]!.usage!.promptTokens).toBeGreaterThan(0);
+    }
+    // The first request got the 429: its turn took two attempts, at least the second Retry-After apart.
+    expect(episodes.flatMap((e) => e.turns!.map((t) => t.timing.attempts)).sort().at(-1)).toBe(2);
+    expect(llm.requests[1]!.at - llm.requests[0]!.at).toBeGreaterThanOrEqual(900);
+    expect(llm.requests[0]!.headers.authorization).toBe('Bearer EMPTY');
+  });
+
+  it("in OpenHands' text format: rewards of 1, the calls parsed from the text", async () => {
+    llm = await startScriptedLlm(oracleTeacher(funcLocalizeTask, instances, { format: 'text' }));
+    const out = join(dir, 'text.jsonl');
+    const r = await runCli(['run', instances, '--agent', 'openai', '--model', 'teacher', '--base-url', llm.url, '--tool-format', 'text', '--out', out], { timeoutMs: 240_000 });
+    expect(r.code, explain(r)).toBe(0);
+    expect(summaryOf(r.stdout)).toMatchObject({ episodes: 3, meanReward: 1, errors: 0 });
+    const [e] = scored(out);
+    expect(e!.setup).toMatchObject({ toolFormat: 'text', bashName: 'execute_bash' });
+    expect(e!.turns![0]!.content).toMatch(/^Step 1\.\n<function=/);
+    expect(llm.requests[0]!.body.tools).toBeUndefined();
+    expect(llm.requests[0]!.body.messages[0].content).toMatch(/BEGIN FUNCTION #1: execute_bash/);
+    expect(llm.requests[1]!.body.messages.at(-1).content).toMatch(/^EXECUTION RESULT of \[str_replace_editor\]:\n/);
+  });
+
+  it("a server that hangs ends the episode as the agent's error, scored, not as an infrastructure failure", async () => {
+    llm = await startScriptedLlm(() => ({ kind: 'hang' }));
+    const out = join(dir, 'hang.jsonl');
+    const one = join(dir, 'one.jsonl');
+    await writeFile(one, toJsonl((await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 3 })).slice(0, 1)));
+    const r = await runCli(['run', one, '--agent', 'openai', '--model', 'teacher', '--base-url', llm.url, '--request-timeout', '0.5', '--max-retries', '1', '--out', out], { timeoutMs: 120_000 });
+    expect(r.code, explain(r)).toBe(0);
+    expect(summaryOf(r.stdout)).toMatchObject({ episodes: 1, meanReward: 0, errors: 0, agentErrors: 1 });
+    const [e] = scored(out);
+    expect(e).toMatchObject({ reward: 0, terminated: false, truncated: true, steps: [], info: { truncation: 'agent', agentError: { code: 'MODEL' } } });
+    expect(e!.info.agentError!.message).toMatch(/did not answer after 2 attempts/);
+    expect(e!.info.infraError).toBeUndefined();
+    expect(e!.info.verify).toBeDefined();
+  });
+
+  it('--agent ./module.mjs: its default export makes the agent per env; a module without one is refused before any episode', async () => {
+    const mod = join(dir, 'my-agent.mjs');
+    await writeFile(
+      mod,
+      `export default function makeAgent(env, options) {
+  return { name: 'mine:' + (options.model ?? 'none'), act: (observation, context) => context.step === 0 ? { tool: 'bash', input: { command: 'ls' } } : { tool: 'finish', input: { message: 'bye' } } };
+}
+`,
+    );
+    const out = join(dir, 'mod.jsonl');
+    const r = await runCli(['run', instances, '--agent', mod, '--model', 'x', '--out', out], { timeoutMs: 120_000 });
+    expect(r.code, explain(r)).toBe(0);
+    expect(summaryOf(r.stdout)).toMatchObject({ episodes: 3, meanReward: 0, errors: 0 });
+    expect(scored(out).map((e) => [e.agent, e.steps.length])).toEqual([
+      ['mine:x', 2],
+      ['mine:x', 2],
+      ['mine:x', 2],
+    ]);
+
+    const bad = join(dir, 'bad-agent.mjs');
+    await writeFile(bad, 'export const agent = 1;\n');
+    const refused = await runCli(['run', instances, '--agent', bad]);
+    expect(refused.code, explain(refused)).toBe(2);
+    expect(refused.stderr).toMatch(/default export must be a function \(env, options\) => agent; it is missing/);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
