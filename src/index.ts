@@ -12,6 +12,7 @@ export {
   NoInstancesError,
   NoPassingTestsError,
   StaleInstanceError,
+  ModelError,
   type ValidationIssue,
 } from './errors.js';
 
@@ -117,9 +118,19 @@ export {
   type SourceFile,
 } from './analysis/index.js';
 // Agents and rollouts
-export type { Agent, AgentContext } from './agents/agent.js';
+export type { Agent, AgentContext, AgentModuleFactory } from './agents/agent.js';
 export { NoopAgent, ScriptedAgent, OracleAgent } from './agents/simple-agents.js';
-export { runEpisode, type Episode } from './rollout/run-episode.js';
+export { runEpisode, type Episode, type EpisodeStep } from './rollout/run-episode.js';
+// LLM agents (the `openai` and `@anthropic-ai/sdk` clients are loaded on first use) and what they record.
+export { OpenAIAgent, type OpenAIAgentOptions } from './agents/llm/openai-agent.js';
+export { AnthropicAgent, type AnthropicAgentOptions } from './agents/llm/anthropic-agent.js';
+export { LlmAgent, type ModelReply, type ToolResult } from './agents/llm/llm-agent.js';
+export { LlmClientOptionsSchema, type LlmClientOptions } from './agents/llm/client-options.js';
+export { ModelTurnSchema, ToolCallSchema, UsageSchema, LogprobsSchema, AgentSetupSchema } from './agents/model-turn.js';
+export type { ModelTurn, ToolCall, Usage, Logprobs, AgentSetup } from './agents/model-turn.js';
+export { SYSTEM_PROMPT, NUDGE, executionResult, textToolsPrompt, systemPromptFor } from './agents/prompts.js';
+// Replay: a recorded trajectory as an agent (its actions) and as a model (its replies), for unit tests.
+export { ReplayAgent, replayFetch, replayEpisode, type ReplayMismatch } from './agents/replay.js';
 
 // Built-in tasks
 export {

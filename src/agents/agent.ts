@@ -1,4 +1,4 @@
-import type { ResetInfo, StepResult } from '../env/types.js';
+import type { Env, ResetInfo, StepResult } from '../env/types.js';
 import type { Action, Observation } from '../tools/types.js';
 import type { AgentSetup, ModelTurn } from './model-turn.js';
 
@@ -36,3 +36,10 @@ export interface Agent {
   /** LLM agents: how they talk to their model (API, model, tool format, system prompt), for the trajectory. */
   readonly setup?: AgentSetup;
 }
+
+/**
+ * The default export of a module given as `run --agent ./my-agent.mjs`: makes an agent per env
+ * (called once for each of the run's `--concurrency` envs; the agent sees `context.step === 0` at
+ * each new episode). `options` carries `--model` and `--base-url` when given.
+ */
+export type AgentModuleFactory = (env: Env, options: { model?: string; baseURL?: string }) => Agent | Promise<Agent>;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { Agent } from '../agents/agent.js';
+import type { Agent, AgentModuleFactory } from '../agents/agent.js';
 import { AnthropicAgent } from '../agents/llm/anthropic-agent.js';
 import type { LlmClientOptions } from '../agents/llm/client-options.js';
 import { OpenAIAgent } from '../agents/llm/openai-agent.js';
@@ -28,9 +28,6 @@ export interface AgentCliOptions {
   header?: Record<string, unknown>;
   body?: Record<string, unknown>;
 }
-
-/** What a module given as `--agent ./my-agent.mjs` exports by default: it makes an agent per env. */
-export type AgentModuleFactory = (env: Env, options: { model?: string; baseURL?: string }) => Agent | Promise<Agent>;
 
 /** The agent name, or a module path (`./x.mjs`, `/abs/x.js`): a module must exist. */
 function agentName(value: string): string {

@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { OpenAIAgent } from '../../src/agents/llm/openai-agent.js';
+import { ReplayAgent, replayEpisode, replayFetch } from '../../src/agents/replay.js';
+import { make } from '../../src/env/registry.js';
 import { readEpisodeFile } from '../../src/rollout/episode-file.js';
-import type { Episode } from '../../src/rollout/run-episode.js';
+import { runEpisode, type Episode } from '../../src/rollout/run-episode.js';
+import { parseInstance } from '../../src/tasks/define-task.js';
 import { funcLocalizeTask } from '../../src/tasks/func-localize/index.js';
 import { toJsonl } from '../../src/tasks/instances-io.js';
 import { oracleTeacher } from '../support/oracle-teacher.js';
@@ -36,6 +41,7 @@ describe.runIf(dockerReady())('hybrid-gym run --agent openai: LLM episodes in Do
     await rm(dir, { recursive: true, force: true });
   });
 
+  const readInstances = () => readFileSync(instances, 'utf8').trim().split('\n').map((l) => parseInstance(funcLocalizeTask, JSON.parse(l)));
   const scored = (path: string): Episode[] => readEpisodeFile(path).episodes as Episode[];
   const summaryOf = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 
@@ -66,6 +72,23 @@ describe.runIf(dockerReady())('hybrid-gym run --agent openai: LLM episodes in Do
     expect(episodes.flatMap((e) => e.turns!.map((t) => t.timing.attempts)).sort().at(-1)).toBe(2);
     expect(llm.requests[1]!.at - llm.requests[0]!.at).toBeGreaterThanOrEqual(900);
     expect(llm.requests[0]!.headers.authorization).toBe('Bearer EMPTY');
+
+    // Replayed with no server and no container: the agent, fed the recorded replies and observations, acts as recorded.
+    for (const e of episodes) {
+      const agent = new OpenAIAgent({ model: 'teacher', baseURL: 'http://replay.invalid/v1', sampling: { logprobs: true }, fetch: replayFetch(e) });
+      const replay = await replayEpisode(agent, e);
+      expect(replay.mismatch).toBeUndefined();
+      expect(replay.actions).toEqual(e.steps.map((s) => s.action));
+      expect(agent.takeTurns().map((t) => t.toolCalls)).toEqual(e.turns!.map((t) => t.toolCalls));
+    }
+    // And its actions replayed in a real env score as they did.
+    const env = await make(funcLocalizeTask, { instances: readInstances() });
+    try {
+      const again = await runEpisode(env, new ReplayAgent(episodes[0]!), { options: { instanceId: episodes[0]!.instanceId } });
+      expect(again).toMatchObject({ agent: 'replay:openai:teacher', reward: 1 });
+    } finally {
+      await env.close();
+    }
   });
 
   it("in OpenHands' text format: rewards of 1, the calls parsed from the text", async () => {
@@ -80,6 +103,8 @@ describe.runIf(dockerReady())('hybrid-gym run --agent openai: LLM episodes in Do
     expect(llm.requests[0]!.body.tools).toBeUndefined();
     expect(llm.requests[0]!.body.messages[0].content).toMatch(/BEGIN FUNCTION #1: execute_bash/);
     expect(llm.requests[1]!.body.messages.at(-1).content).toMatch(/^EXECUTION RESULT of \[str_replace_editor\]:\n/);
+    const replay = await replayEpisode(new OpenAIAgent({ model: 'teacher', baseURL: 'http://replay.invalid/v1', toolFormat: 'text', fetch: replayFetch(e!) }), e!);
+    expect(replay.mismatch).toBeUndefined();
   });
 
   it("a server that hangs ends the episode as the agent's error, scored, not as an infrastructure failure", async () => {
