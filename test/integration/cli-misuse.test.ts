@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateFuncLocalize } from '../../src/tasks/func-localize/generate.js';
 import { toJsonl } from '../../src/tasks/instances-io.js';
@@ -146,6 +147,18 @@ describe('command-line misuse', () => {
     expect(lines[0]).toMatch(message);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stdout).toBe('');
+  });
+
+  it('says so when a repository gives fewer instances than --n asks for (exit 0, the instances on stdout)', async () => {
+    const shop = fileURLToPath(new URL('../fixtures/func-localize/shop', import.meta.url));
+    const r = await runCli(['generate', 'func-localize', '--repo', shop, '--n', '50']);
+    expect(r.code, explain(r)).toBe(0);
+    const made = r.stdout.trim().split('\n').length;
+    expect(made).toBeLessThan(50);
+    expect(r.stderr).toContain(`generate: ${made} instances, fewer than the 50 asked for`);
+    expect(r.stderr).toMatch(/--set perFile=N/);
+    const enough = await runCli(['generate', 'func-localize', '--repo', shop, '--n', '2']);
+    expect(enough.stderr).not.toMatch(/fewer than/);
   });
 
   it('shows the stack trace with DEBUG=hybrid-gym*', async () => {
