@@ -3,7 +3,7 @@
 // Run after `npm run build`:   npx vitest run --root examples unit-testing-an-agent.test.mjs
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BaseInstanceSchema, defineTask, make, runEpisode } from 'hybrid-gym';
+import { BaseInstanceSchema, defineTask, make, replayEpisode, runEpisode } from 'hybrid-gym';
 import { checkEnv, NoopAgent, ScriptedAgent } from 'hybrid-gym/testing';
 
 // --- The code under test: an agent that reads the prompt and writes the file it asks for. ---------
@@ -102,6 +102,17 @@ describe('FileWriterAgent in an env', () => {
     const episode = await runEpisode(env, new FileWriterAgent(), { options: { instanceId } });
     expect(episode).toMatchObject({ reward: 1, success: true, terminated: true, truncated: false });
     expect(episode.steps.at(-1)?.action.tool).toBe('finish');
+  });
+
+  it('replays a recorded episode without an env: the agent, fed its observations, acts the same', async () => {
+    const recorded = await runEpisode(env, new FileWriterAgent(), { options: { instanceId: 'existing-file' } });
+    // A trajectory from `run --out` (readEpisodeFile) replays the same way; an LLM agent takes
+    // `fetch: replayFetch(recorded)` to get its recorded model replies too.
+    const { actions, mismatch } = await replayEpisode(new FileWriterAgent(), recorded);
+    expect(mismatch).toBeUndefined();
+    expect(actions.map((a) => a.tool)).toEqual(['str_replace_editor', 'bash', 'finish']);
+    // `new ReplayAgent(recorded)` replays the actions in an env instead: in Docker, where the
+    // workdir is /workspace in every episode (the local sandbox's temporary folder is not).
   });
 
   it('earns its reward: scripted wrong answers and a no-op score 0', async () => {
