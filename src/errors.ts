@@ -238,9 +238,19 @@ export class ModelError extends HybridGymError {
   readonly status: number | undefined;
   /** HTTP attempts made for the request (retries + 1). */
   readonly attempts: number;
-  constructor(message: string, options: { status?: number; attempts: number; cause?: unknown }) {
+  /**
+   * What went wrong: `timeout` (no reply in time), `unreachable` (no connection), `overloaded`
+   * (429 or 5xx after the retries), `refused` (another 4xx: a context too long, say),
+   * `misconfigured` (401, 403, 404: a key, model name or URL that is wrong for every episode),
+   * `bad-reply` (an answer that is not a completion).
+   */
+  readonly kind: ModelErrorKind;
+  constructor(message: string, options: { status?: number; attempts: number; kind: ModelErrorKind; cause?: unknown }) {
     super('MODEL', message, { cause: options.cause });
     this.status = options.status;
     this.attempts = options.attempts;
+    this.kind = options.kind;
   }
 }
+
+export type ModelErrorKind = 'timeout' | 'unreachable' | 'overloaded' | 'refused' | 'misconfigured' | 'bad-reply';

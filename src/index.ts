@@ -13,6 +13,7 @@ export {
   NoPassingTestsError,
   StaleInstanceError,
   ModelError,
+  type ModelErrorKind,
   type ValidationIssue,
 } from './errors.js';
 
@@ -194,7 +195,7 @@ export {
 } from './tasks/issue-localize/index.js';
 export { BUILTIN_TASKS } from './tasks/builtin.js';
 export { rollout, summarize, isFailed, type RolloutOptions, type RolloutSummary, type EpisodeRecord } from './rollout/rollout.js';
-export { readEpisodeFile, appendEpisode, isScored, EpisodeSchema, FailedEpisodeSchema, EpisodeRecordSchema } from './rollout/episode-file.js';
+export { readEpisodeFile, appendEpisode, isScored, isComplete, EpisodeSchema, FailedEpisodeSchema, EpisodeRecordSchema } from './rollout/episode-file.js';
 
 // Trajectories as training data (`hybrid-gym export`): OpenAI chat messages, OpenHands' text format, LLaMA-Factory's ShareGPT
 export {

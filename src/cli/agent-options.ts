@@ -8,7 +8,7 @@ import type { LlmClientOptions } from '../agents/llm/client-options.js';
 import { OpenAIAgent } from '../agents/llm/openai-agent.js';
 import { NoopAgent, OracleAgent } from '../agents/simple-agents.js';
 import type { Env } from '../env/types.js';
-import { UsageError } from '../errors.js';
+import { UsageError, ValidationError } from '../errors.js';
 import { keyValue, nonEmpty, oneOf, wholeNumber } from './args.js';
 
 export const BUILT_IN_AGENTS = ['oracle', 'noop', 'openai', 'anthropic'] as const;
@@ -114,16 +114,18 @@ export async function agentFactory(o: AgentCliOptions): Promise<(env: Env) => Ag
       return (env) => new OracleAgent(env);
     case 'noop':
       return () => new NoopAgent();
-    case 'openai': {
-      const options = llmOptions(o);
-      // Options are checked now, once, not per env.
-      new OpenAIAgent(options);
-      return () => new OpenAIAgent(options);
-    }
+    case 'openai':
     case 'anthropic': {
       const options = llmOptions(o);
-      new AnthropicAgent(options);
-      return () => new AnthropicAgent(options);
+      const make = (): Agent => (o.agent === 'openai' ? new OpenAIAgent(options) : new AnthropicAgent(options));
+      // Options (and the API key) are checked now, once, before any container starts.
+      try {
+        make();
+      } catch (err) {
+        if (err instanceof ValidationError) throw new UsageError(`--agent ${o.agent}: ${err.issues.map((i) => `${i.path ? `${i.path}: ` : ''}${i.message}`).join('; ')}`, { option: '--agent', cause: err });
+        throw err;
+      }
+      return make;
     }
     default:
       return moduleFactory(o);

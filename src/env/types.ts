@@ -42,7 +42,7 @@ export interface StepInfo {
   /** Set when the episode ended because of the infrastructure (engine gone, container died). */
   infraError?: { code: string; message: string };
   /** Set by `runEpisode` when the agent could not give an action (truncation 'agent'): why. */
-  agentError?: { code: string; message: string };
+  agentError?: { code: string; message: string; kind?: string; status?: number };
   /** The verifier's verdict when the episode ended. */
   verify?: VerifyResult;
   /** Time spent scoring the episode: reading the final files and verifying. */

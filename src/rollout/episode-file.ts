@@ -52,6 +52,15 @@ export function isScored(record: EpisodeRecord): boolean {
 }
 
 /**
+ * Whether a record is an episode that ended by the agent's own decisions: scored, and not cut
+ * short because the agent could not give an action (`info.agentError`: its model did not answer).
+ * `run --resume` runs again what is not complete; exports take only complete episodes.
+ */
+export function isComplete(record: EpisodeRecord): boolean {
+  return isScored(record) && (record as { info: { agentError?: unknown } }).info.agentError === undefined;
+}
+
+/**
  * The episodes of a file `run --out` wrote, each line validated; a bad line is named by number and
  * field. A last line without its newline is what a process killed mid-write leaves: it is dropped
  * (and, with `repair`, cut from the file so that appends stay valid lines).

@@ -60,10 +60,16 @@ export async function runEpisode(env: Env, agent: Agent, reset: ResetOptions = {
       action = await agent.act(observation, { step: history.length, prompt: first.text, info, history });
     } catch (err) {
       takeTurns();
-      const e = err as Error & { code?: string };
+      const e = err as Error & { code?: unknown; kind?: unknown; status?: unknown };
       log('agent %s failed in %s: %s', agent.name, info.instanceId, e.message);
       result = await env.end('agent');
-      result = { ...result, info: { ...result.info, agentError: { code: typeof e.code === 'string' ? e.code : e.name, message: e.message } } };
+      const agentError = {
+        code: typeof e.code === 'string' ? e.code : e.name,
+        message: e.message,
+        ...(typeof e.kind === 'string' && { kind: e.kind }),
+        ...(typeof e.status === 'number' && { status: e.status }),
+      };
+      result = { ...result, info: { ...result.info, agentError } };
       break;
     }
     takeTurns();

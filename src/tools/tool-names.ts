@@ -4,7 +4,8 @@ import { TOOL_ALIASES, TOOL_NAMES, type ToolName } from './schemas.js';
 export function resolveToolName(name: string): ToolName | undefined {
   const key = name.trim().toLowerCase().replace(/[\s-]+/g, '_');
   if ((TOOL_NAMES as readonly string[]).includes(key)) return key as ToolName;
-  return TOOL_ALIASES[key];
+  // Own keys only: `__proto__`, `constructor` or `toString` are unknown tools, not Object.prototype members.
+  return Object.hasOwn(TOOL_ALIASES, key) ? TOOL_ALIASES[key] : undefined;
 }
 
 function editDistance(a: string, b: string): number {

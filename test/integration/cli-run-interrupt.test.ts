@@ -48,6 +48,6 @@ describe.runIf(dockerReady())('hybrid-gym run, interrupted', () => {
     expect(code).toBe(130);
     expect(last.interrupted).toBe(true);
     expect(last.episodes).toBeLessThan(9);
-    expect(stderr).toMatch(/interrupted by SIGINT: \d+ of 9 instances ran/);
+    expect(stderr).toMatch(/interrupted by SIGINT: \d+ of 9 episodes ran/);
   });
 });

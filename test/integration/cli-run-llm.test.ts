@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { OpenAIAgent } from '../../src/agents/llm/openai-agent.js';
 import { ReplayAgent, replayEpisode, replayFetch } from '../../src/agents/replay.js';
 import { make } from '../../src/env/registry.js';
-import { readEpisodeFile } from '../../src/rollout/episode-file.js';
+import { isComplete, readEpisodeFile } from '../../src/rollout/episode-file.js';
 import { runEpisode, type Episode } from '../../src/rollout/run-episode.js';
 import { parseInstance } from '../../src/tasks/define-task.js';
 import { funcLocalizeTask } from '../../src/tasks/func-localize/index.js';
@@ -116,10 +116,29 @@ describe.runIf(dockerReady())('hybrid-gym run --agent openai: LLM episodes in Do
     expect(r.code, explain(r)).toBe(0);
     expect(summaryOf(r.stdout)).toMatchObject({ episodes: 1, meanReward: 0, errors: 0, agentErrors: 1 });
     const [e] = scored(out);
-    expect(e).toMatchObject({ reward: 0, terminated: false, truncated: true, steps: [], info: { truncation: 'agent', agentError: { code: 'MODEL' } } });
+    expect(e).toMatchObject({ reward: 0, terminated: false, truncated: true, steps: [], info: { truncation: 'agent', agentError: { code: 'MODEL', kind: 'timeout' } } });
     expect(e!.info.agentError!.message).toMatch(/did not answer after 2 attempts/);
     expect(e!.info.infraError).toBeUndefined();
     expect(e!.info.verify).toBeDefined();
+  });
+
+  it('a wrong key (401) stops the run at once, exit 1; with the server fixed, --resume runs the episode it cut short', async () => {
+    llm = await startScriptedLlm(() => ({ kind: 'status', status: 401, body: { error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } } }));
+    const out = join(dir, '401.jsonl');
+    const r = await runCli(['run', instances, '--agent', 'openai', '--model', 'teacher', '--base-url', llm.url, '--out', out], { timeoutMs: 120_000 });
+    expect(r.code, explain(r)).toBe(1);
+    expect(r.stderr).toMatch(/stopped: the model server refused the run \(.*401 Incorrect API key provided\): check --model, --base-url and the API key: 1 of 3 episodes ran; run again with --out .*401\.jsonl --resume/);
+    expect(summaryOf(r.stdout)).toMatchObject({ episodes: 1, agentErrors: 1, interrupted: true });
+    expect(scored(out)[0]!.info.agentError).toMatchObject({ code: 'MODEL', kind: 'misconfigured', status: 401 });
+    await llm.close();
+
+    llm = await startScriptedLlm(oracleTeacher(funcLocalizeTask, instances, { format: 'function-calling' }));
+    const resumed = await runCli(['run', instances, '--agent', 'openai', '--model', 'teacher', '--base-url', llm.url, '--out', out, '--resume'], { timeoutMs: 240_000 });
+    expect(resumed.code, explain(resumed)).toBe(0);
+    expect(summaryOf(resumed.stdout)).toMatchObject({ episodes: 3, meanReward: 1, agentErrors: 0 });
+    const all = readEpisodeFile(out).episodes;
+    expect(all).toHaveLength(4);
+    expect(all.filter(isComplete)).toHaveLength(3);
   });
 
   it('--agent ./module.mjs: its default export makes the agent per env; a module without one is refused before any episode', async () => {

@@ -26,6 +26,7 @@ export class AnthropicAgent extends LlmAgent {
   readonly setup: AgentSetup;
   private readonly options: ReturnType<typeof parseOptions>;
   private readonly counter: ReturnType<typeof countingFetch>;
+  private readonly apiKey: string;
   private client: Promise<Anthropic> | undefined;
   private messages: Turn[] = [];
   private requests = 0;
@@ -42,6 +43,8 @@ export class AnthropicAgent extends LlmAgent {
     this.setup = { api: 'anthropic', model: o.model, toolFormat, systemPrompt: systemPromptFor(toolFormat, o.systemPrompt ?? SYSTEM_PROMPT, { bashName }), bashName, sampling };
     this.tools = toolFormat === 'function-calling' ? toolSchemas('anthropic', { bashName }) : undefined;
     this.counter = countingFetch(o.fetch);
+    // Checked now: a missing key fails before any episode, not in each of them.
+    this.apiKey = resolveApiKey(o, 'ANTHROPIC_API_KEY', 'AnthropicAgent');
   }
 
   private sdk(): Promise<Anthropic> {
@@ -49,7 +52,7 @@ export class AnthropicAgent extends LlmAgent {
     this.client ??= loadSdk('@anthropic-ai/sdk', () => import('@anthropic-ai/sdk')).then(
       ({ default: AnthropicClient }) =>
         new AnthropicClient({
-          apiKey: resolveApiKey(o, 'ANTHROPIC_API_KEY', 'AnthropicAgent'),
+          apiKey: this.apiKey,
           ...(o.baseURL && { baseURL: o.baseURL }),
           timeout: o.timeoutMs ?? 120_000,
           maxRetries: o.maxRetries ?? 4,

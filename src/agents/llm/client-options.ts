@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ModelError, ValidationError } from '../../errors.js';
+import { ModelError, ValidationError, type ModelErrorKind } from '../../errors.js';
 
 /** Options every LLM agent takes (the API's own sampling parameters go in `sampling`). */
 export const LlmClientOptionsSchema = z.strictObject({
@@ -66,7 +66,12 @@ export function modelError(err: unknown, where: string, attempts: number): Model
   const e = err as Error & { status?: number };
   const status = typeof e.status === 'number' ? e.status : undefined;
   const what = status ? `answered ${status}` : 'did not answer';
-  return new ModelError(`The model ${where} ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${e.message}`, { status, attempts: Math.max(attempts, 1), cause: err });
+  const kind: ModelErrorKind =
+    status === undefined ? (/timed? ?out/i.test(`${e.name} ${e.message}`) ? 'timeout' : 'unreachable')
+    : [401, 403, 404].includes(status) ? 'misconfigured'
+    : status === 408 || status === 409 || status === 429 || status >= 500 ? 'overloaded'
+    : 'refused';
+  return new ModelError(`The model ${where} ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${e.message}`, { status, attempts: Math.max(attempts, 1), kind, cause: err });
 }
 
 /** Load an optional SDK on first use, with a message that says how to install it. */
@@ -74,6 +79,6 @@ export async function loadSdk<T>(name: string, load: () => Promise<T>): Promise<
   try {
     return await load();
   } catch (err) {
-    throw new ModelError(`The package ${name} could not be loaded (${(err as Error).message}); install it: npm install ${name}`, { attempts: 0, cause: err });
+    throw new ModelError(`The package ${name} could not be loaded (${(err as Error).message}); install it: npm install ${name}`, { attempts: 0, kind: 'misconfigured', cause: err });
   }
 }

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import { toolSchemas } from '../../tools/export-schemas.js';
 import { parseTextToolCalls } from '../../tools/parse.js';
+import { ModelError } from '../../errors.js';
 import type { Action } from '../../tools/types.js';
 import type { AgentSetup, Logprobs, ModelTurn, ToolCall, Usage } from '../model-turn.js';
 import { executionResult, SYSTEM_PROMPT, systemPromptFor } from '../prompts.js';
@@ -37,6 +38,7 @@ export class OpenAIAgent extends LlmAgent {
   readonly setup: AgentSetup;
   private readonly options: ReturnType<typeof parseOptions>;
   private readonly counter: ReturnType<typeof countingFetch>;
+  private readonly apiKey: string;
   private client: Promise<OpenAI> | undefined;
   private messages: Message[] = [];
   /** Requests made in this episode (names the text format's call ids). */
@@ -61,6 +63,8 @@ export class OpenAIAgent extends LlmAgent {
     };
     this.tools = toolFormat === 'function-calling' ? toolSchemas('openai', { bashName }) : undefined;
     this.counter = countingFetch(o.fetch);
+    // Checked now: a missing key fails before any episode, not in each of them.
+    this.apiKey = resolveApiKey(o, 'OPENAI_API_KEY', 'OpenAIAgent');
   }
 
   private sdk(): Promise<OpenAI> {
@@ -68,7 +72,7 @@ export class OpenAIAgent extends LlmAgent {
     this.client ??= loadSdk('openai', () => import('openai')).then(
       ({ default: OpenAIClient }) =>
         new OpenAIClient({
-          apiKey: resolveApiKey(o, 'OPENAI_API_KEY', 'OpenAIAgent'),
+          apiKey: this.apiKey,
           ...(o.baseURL && { baseURL: o.baseURL }),
           timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           maxRetries: o.maxRetries ?? DEFAULT_RETRIES,
@@ -123,13 +127,19 @@ export class OpenAIAgent extends LlmAgent {
   }
 
   private reply(completion: Completion, timing: ModelTurn['timing']): ModelReply {
-    const choice = completion.choices?.[0];
-    if (!choice) throw modelError(new Error('the reply has no choices'), `${this.setup.model}`, timing.attempts);
-    const message = choice.message as Completion['choices'][number]['message'] & { reasoning_content?: unknown; reasoning?: unknown };
+    const choice = typeof completion === 'object' && completion !== null && Array.isArray(completion.choices) ? completion.choices[0] : undefined;
+    if (!choice || typeof choice !== 'object') {
+      const seen = typeof completion === 'string' ? (completion as string) : JSON.stringify(completion);
+      throw new ModelError(`The model ${this.setup.model} answered, but not with a chat completion (no choices): ${String(seen).slice(0, 200)}`, { attempts: timing.attempts, kind: 'bad-reply' });
+    }
+    const message = (choice.message ?? {}) as Completion['choices'][number]['message'] & { reasoning_content?: unknown; reasoning?: unknown };
     const reasoning = typeof message.reasoning_content === 'string' ? message.reasoning_content : typeof message.reasoning === 'string' ? message.reasoning : undefined;
-    let content = message.content ?? '';
+    let content = typeof message.content === 'string' ? message.content : '';
     // A stop sequence cuts the call's closing tag: put it back, so the history reads as the model meant it.
-    if (this.setup.toolFormat === 'text' && choice.finish_reason === 'stop' && /<function=/.test(content) && !/<\/function>\s*$/.test(content)) {
+    // vLLM says which stop string matched (`stop_reason`); other servers do not, and a stop is taken as the stop sequence.
+    const matched = (choice as { stop_reason?: unknown }).stop_reason;
+    const cutByStop = choice.finish_reason === 'stop' && (matched === undefined || matched === '</function>');
+    if (this.setup.toolFormat === 'text' && cutByStop && /<function=/.test(content) && !/<\/function>\s*$/.test(content)) {
       content = `${content.replace(/\s*$/, '')}\n</function>`;
     }
     const turn: ModelTurn = { content, toolCalls: [], timing, ...(reasoning && { reasoning }), ...(completion.model && { model: completion.model }) };
@@ -157,16 +167,42 @@ export class OpenAIAgent extends LlmAgent {
         });
       } else if (/<function=/.test(content)) nudge = parsed.error;
     } else {
-      const calls = (message.tool_calls ?? []).filter((c) => c.type === 'function');
-      this.messages.push({ role: 'assistant', content: message.content ?? null, ...(calls.length > 0 && { tool_calls: calls }) });
+      const calls = toolCallsOf(message.tool_calls, this.requests);
+      this.messages.push({
+        role: 'assistant',
+        content: typeof message.content === 'string' ? message.content : null,
+        ...(calls.length > 0 && { tool_calls: calls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }),
+      });
       for (const c of calls) {
-        turn.toolCalls.push({ id: c.id, name: c.function.name, arguments: c.function.arguments });
+        turn.toolCalls.push(c);
         // The arguments as the model wrote them: the env parses and validates them (a broken one is an error observation).
-        actions.push({ tool: c.function.name, input: c.function.arguments, callId: c.id });
+        actions.push({ tool: c.name, input: c.arguments, callId: c.id });
       }
     }
     return { turn, actions, ...(nudge && { nudge }) };
   }
+}
+
+/**
+ * The reply's tool calls as strings, whatever the server sent: servers differ (a missing `type`,
+ * a missing or numeric id, arguments as an object), and a recorded turn must read back. Ids are
+ * made unique within the reply, so that each result answers one call.
+ */
+export function toolCallsOf(raw: unknown, request: number): ToolCall[] {
+  if (!Array.isArray(raw)) return [];
+  const seen = new Set<string>();
+  const calls: ToolCall[] = [];
+  raw.forEach((c: unknown, k) => {
+    const call = (c ?? {}) as { id?: unknown; type?: unknown; function?: { name?: unknown; arguments?: unknown } };
+    if (call.type !== undefined && call.type !== 'function') return;
+    if (!call.function || typeof call.function !== 'object') return;
+    const { name, arguments: args } = call.function;
+    let id = typeof call.id === 'string' && call.id !== '' ? call.id : typeof call.id === 'number' ? String(call.id) : `call_${request}_${k}`;
+    if (seen.has(id)) id = `${id}_${k}`;
+    seen.add(id);
+    calls.push({ id, name: typeof name === 'string' ? name : String(name ?? ''), arguments: typeof args === 'string' ? args : JSON.stringify(args ?? {}) });
+  });
+  return calls;
 }
 
 function parseOptions(options: OpenAIAgentOptions) {

@@ -11,7 +11,7 @@ import { registeredEnvs, registeredTask, taskByName } from '../../env/registry.j
 import { closest } from '../../env/closest.js';
 import { UsageError, ValidationError } from '../../errors.js';
 import { isFailed, rollout, summarize, type EpisodeRecord } from '../../rollout/rollout.js';
-import { appendEpisode, isScored, readEpisodeFile } from '../../rollout/episode-file.js';
+import { appendEpisode, isComplete, readEpisodeFile } from '../../rollout/episode-file.js';
 import { createProvider, type SandboxKind } from '../../sandbox/create-provider.js';
 import type { BaseInstance, GenerateOptions, TaskDefinition } from '../../tasks/define-task.js';
 import { toJsonl } from '../../tasks/instances-io.js';
@@ -20,6 +20,7 @@ import { writeWorkspaceDir } from '../../workspace/host-workspace.js';
 import { existingDir, existingFile, keyValue, newOrEmptyDir, nonEmpty, oneOf, outputFile, seed, wholeNumber } from '../args.js';
 import { loadInstanceFile, pickInstance } from '../instance-file.js';
 import { addAgentOptions, agentFactory, checkAgentOptions, type AgentCliOptions } from '../agent-options.js';
+import { modelBreaker } from '../model-breaker.js';
 import { makeProgress } from '../progress.js';
 import { progressBar } from '../progress-bar.js';
 
@@ -53,8 +54,8 @@ async function cliImageContents(image: string, say: (line: string) => void): Pro
 }
 
 /**
- * What a run runs: each instance `episodesPerInstance` times, less (with --resume) the scored
- * episodes --out already holds. Without --resume, an --out that holds episodes is refused (a
+ * What a run runs: each instance `episodesPerInstance` times, less (with --resume) the complete
+ * episodes --out already holds (infrastructure failures and agent errors run again). Without --resume, an --out that holds episodes is refused (a
  * second run would mix its episodes into the first's).
  */
 function runSchedule(all: BaseInstance[], opts: { out?: string; resume: boolean; episodesPerInstance: number }): { instances: BaseInstance[]; kept: number } {
@@ -65,7 +66,7 @@ function runSchedule(all: BaseInstance[], opts: { out?: string; resume: boolean;
   }
   if (droppedPartial) process.stderr.write(`hybrid-gym: ${opts.out}: its last line was cut (a killed run); it was removed\n`);
   const done = new Map<string, number>();
-  for (const e of episodes) if (isScored(e)) done.set(e.instanceId, (done.get(e.instanceId) ?? 0) + 1);
+  for (const e of episodes) if (isComplete(e)) done.set(e.instanceId, (done.get(e.instanceId) ?? 0) + 1);
   let kept = 0;
   const instances = all.flatMap((i) => {
     const have = Math.min(done.get(i.id) ?? 0, opts.episodesPerInstance);
@@ -230,6 +231,8 @@ export function registerTaskCommands(program: Command): void {
       };
       process.once('SIGINT', stop('SIGINT'));
       process.once('SIGTERM', stop('SIGTERM'));
+      const watchModel = modelBreaker();
+      let modelStop: string | undefined;
       const { episodes, summary } = await rollout({
         task,
         instances,
@@ -242,6 +245,12 @@ export function registerTaskCommands(program: Command): void {
           // Written as each ends: a crash or a kill loses only the episodes still running.
           if (opts.out) appendEpisode(opts.out, e);
           bar.tick(isFailed(e) ? 0 : e.reward, isFailed(e) || e.info.infraError !== undefined);
+          const reason = watchModel(e);
+          if (reason && !stoppedBy) {
+            modelStop = reason;
+            process.stderr.write(`\nhybrid-gym: stopping: ${reason}; starting no more episodes\n`);
+            controller.abort();
+          }
         },
       });
       bar.stop();
@@ -252,11 +261,15 @@ export function registerTaskCommands(program: Command): void {
         process.stdout.write(`${JSON.stringify(line)}\n`);
       }
       // An interrupted run says so on its last line and in its exit code: it is not a complete one.
-      const last = { ...summary, ...(schedule.kept > 0 && { skipped: schedule.kept }), ...(stoppedBy && { interrupted: true }) };
+      const last = { ...summary, ...(schedule.kept > 0 && { skipped: schedule.kept }), ...((stoppedBy || modelStop) && { interrupted: true }) };
       process.stdout.write(`${JSON.stringify(last)}\n`);
+      const resume = opts.out ? `; run again with --out ${opts.out} --resume to run the rest` : '';
       if (stoppedBy) {
-        process.stderr.write(`hybrid-gym: interrupted by ${stoppedBy}: ${episodes.length} of ${instances.length} instances ran\n`);
+        process.stderr.write(`hybrid-gym: interrupted by ${stoppedBy}: ${episodes.length} of ${instances.length} episodes ran${resume}\n`);
         process.exitCode = stoppedBy === 'SIGINT' ? 130 : 143;
+      } else if (modelStop) {
+        process.stderr.write(`hybrid-gym: stopped: ${modelStop}: ${episodes.length} of ${instances.length} episodes ran${resume}\n`);
+        process.exitCode = 1;
       }
     });
 }

@@ -43,6 +43,8 @@ export interface LeftOut {
   failedStart: number;
   /** Episodes that ended on an infrastructure failure (`info.infraError`): no verdict on the agent. */
   infraError: number;
+  /** Episodes cut short because the agent could not give an action (`info.agentError`: its model did not answer). */
+  agentError: number;
   /** Episodes with no step: nothing the model did to learn from. */
   noSteps: number;
   /** Reward below `minReward`. */
@@ -59,17 +61,19 @@ export interface ExportResult {
 }
 
 /**
- * The records of a trajectories file as lines of `format`. Failed starts and infrastructure
- * failures are never exported; `minReward` and `maxTurns` leave out more. Deterministic: the same
+ * The records of a trajectories file as lines of `format`. Failed starts, infrastructure
+ * failures and agent errors (a model that did not answer) are never exported; `minReward` and `maxTurns` leave out more. Deterministic: the same
  * records give byte-identical lines.
  */
 export function exportEpisodes(records: readonly EpisodeRecord[], options: ExportEpisodesOptions): ExportResult {
-  const leftOut: LeftOut = { failedStart: 0, infraError: 0, noSteps: 0, belowMinReward: 0, tooManyTurns: 0 };
+  const leftOut: LeftOut = { failedStart: 0, infraError: 0, agentError: 0, noSteps: 0, belowMinReward: 0, tooManyTurns: 0 };
   const { format, minReward, maxTurns, ...formatOptions } = options;
   const lines: string[] = [];
   for (const record of records) {
     if (isFailed(record)) leftOut.failedStart++;
     else if (record.info.infraError !== undefined) leftOut.infraError++;
+    // The episode did not end by the model's decisions: its last turn is missing, whatever the reward.
+    else if (record.info.agentError !== undefined) leftOut.agentError++;
     else if (record.steps.length === 0) leftOut.noSteps++;
     else if (minReward !== undefined && !(record.reward >= minReward)) leftOut.belowMinReward++;
     else if (maxTurns !== undefined && assistantTurns(toConversation(record)) > maxTurns) leftOut.tooManyTurns++;
@@ -80,10 +84,11 @@ export function exportEpisodes(records: readonly EpisodeRecord[], options: Expor
 
 /** The counts as one line: `exported 3 of 7 episodes; left out: 2 below --min-reward, 1 failed start, ...`. */
 export function describeExport(result: ExportResult, total: number): string {
-  const { failedStart, infraError, noSteps, belowMinReward, tooManyTurns } = result.leftOut;
+  const { failedStart, infraError, agentError, noSteps, belowMinReward, tooManyTurns } = result.leftOut;
   const reasons = [
     [failedStart, 'could not start'],
     [infraError, 'infrastructure failure'],
+    [agentError, 'agent error'],
     [noSteps, 'no steps'],
     [belowMinReward, 'below min reward'],
     [tooManyTurns, 'over max turns'],

@@ -151,8 +151,9 @@ describe('OpenAIAgent: function calling', () => {
     const saved = process.env.OPENAI_API_KEY;
     delete process.env.OPENAI_API_KEY;
     try {
-      const agent = new OpenAIAgent({ model: 'm' });
-      return expect(driver(agent)(obs(PROMPT))).rejects.toThrow(/OPENAI_API_KEY/);
+      expect(() => new OpenAIAgent({ model: 'm' })).toThrow(/no API key: set OPENAI_API_KEY/);
+      expect(() => new OpenAIAgent({ model: 'm', apiKeyEnv: 'MY_KEY' })).toThrow(/set MY_KEY/);
+      expect(new OpenAIAgent({ model: 'm', baseURL: 'http://127.0.0.1:1/v1' }).name).toBe('openai:m');
     } finally {
       if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
     }

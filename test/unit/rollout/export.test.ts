@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { ModelTurn } from '../../../src/agents/model-turn.js';
 import { NUDGE, executionResult, SYSTEM_PROMPT, systemPromptFor } from '../../../src/agents/prompts.js';
 import { EpisodeSchema } from '../../../src/rollout/episode-file.js';
-import { exportEpisode, exportEpisodes, toConversation, type ExportFormat } from '../../../src/rollout/export/index.js';
+import { describeExport, exportEpisode, exportEpisodes, toConversation, type ExportFormat } from '../../../src/rollout/export/index.js';
 import type { EpisodeRecord } from '../../../src/rollout/rollout.js';
 import type { Episode } from '../../../src/rollout/run-episode.js';
 import { parseTextToolCalls } from '../../../src/tools/parse.js';
@@ -263,14 +263,17 @@ describe('exportEpisodes', () => {
   const failedStart: EpisodeRecord = { instanceId: 'x', error: { code: 'SANDBOX', message: 'engine gone' } };
   const infra = episode({ ...oracle, instanceId: 'infra', reward: 0, info: { instanceId: 'infra', step: 1, elapsedMs: 1, infraError: { code: 'SANDBOX', message: 'container died' } } });
   const low = episode({ ...oracle, instanceId: 'low', reward: 0.25 });
-  const records: EpisodeRecord[] = [functionCalling, failedStart, infra, low, textFormat, oracle];
+  // Solved before its model stopped answering: reward 1, but the episode did not end by the model's decisions.
+  const cutShort = episode({ ...oracle, instanceId: 'cut', reward: 1, info: { instanceId: 'cut', step: 2, elapsedMs: 1, truncation: 'agent', agentError: { code: 'MODEL', message: 'answered 503', kind: 'overloaded', status: 503 } } });
+  const records: EpisodeRecord[] = [functionCalling, failedStart, infra, low, textFormat, cutShort, oracle];
 
-  it('never exports failed starts or infrastructure failures; filters by reward and turns; counts why', () => {
+  it('never exports failed starts, infrastructure failures or agent errors; filters by reward and turns; counts why', () => {
     for (const format of FORMATS) {
-      expect(exportEpisodes(records, { format })).toMatchObject({ exported: 4, leftOut: { failedStart: 1, infraError: 1, noSteps: 0, belowMinReward: 0, tooManyTurns: 0 } });
+      expect(exportEpisodes(records, { format })).toMatchObject({ exported: 4, leftOut: { failedStart: 1, infraError: 1, agentError: 1, noSteps: 0, belowMinReward: 0, tooManyTurns: 0 } });
       const r = exportEpisodes(records, { format, minReward: 0.5, maxTurns: 3 });
-      // functionCalling has 4 assistant turns; low's reward is 0.25.
-      expect(r).toMatchObject({ exported: 2, leftOut: { failedStart: 1, infraError: 1, belowMinReward: 1, tooManyTurns: 1 } });
+      // functionCalling has 4 assistant turns; low's reward is 0.25; cutShort's 1 does not let it through.
+      expect(r).toMatchObject({ exported: 2, leftOut: { failedStart: 1, infraError: 1, agentError: 1, belowMinReward: 1, tooManyTurns: 1 } });
+      expect(describeExport(r, records.length)).toBe('exported 2 of 7 episodes; left out: 1 could not start, 1 infrastructure failure, 1 agent error, 1 below min reward, 1 over max turns');
       expect(r.lines.map((l) => JSON.parse(l) as unknown)).toEqual([exportEpisode(textFormat, format), exportEpisode(oracle, format)]);
     }
   });

@@ -32,6 +32,13 @@ describe('parseAnthropicToolUse', () => {
 });
 
 describe('parseTextToolCalls (OpenHands text format)', () => {
+  it('parses calls of tools named like Object.prototype members without throwing (the env then says the tool is unknown)', () => {
+    for (const name of ['constructor', '__proto__', 'toString']) {
+      const r = parseTextToolCalls(`<function=${name}>\n<parameter=command>ls</parameter>\n</function>`);
+      expect(r).toEqual({ ok: true, thought: '', actions: [{ tool: name, input: { command: 'ls' } }] });
+    }
+  });
+
   it('parses multi-line values and keeps their indentation', () => {
     const text = [
       'I will fix the return value.',

@@ -45,6 +45,14 @@ describe('runAction: malformed actions become error observations', () => {
     }
   });
 
+  it('takes names of Object.prototype members (__proto__, constructor, toString) as unknown tools, never as a crash', async () => {
+    for (const name of ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf']) {
+      const r = await runAction({ tool: name, input: { command: 'ls' } }, env.ctx);
+      expect(r.observation.isError, name).toBe(true);
+      expect(r.observation.text).toMatch(new RegExp(`^Unknown tool \`${name}\``));
+    }
+  });
+
   it('accepts tool names that differ only in case', async () => {
     const r = await runAction({ tool: 'Think', input: { thought: 'x' } }, env.ctx);
     expect(r.observation).toMatchObject({ isError: false, tool: 'think' });
