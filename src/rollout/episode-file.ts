@@ -95,7 +95,15 @@ export function readEpisodeFile(path: string, options: { repair?: boolean } = {}
   return { episodes, droppedPartial };
 }
 
-/** Append one episode as a line, in one write: a crash loses only the episodes still running. */
+/**
+ * Append one episode as a line, in one write: a crash loses only the episodes still running. The
+ * record is checked first, so that every line written reads back (`readEpisodeFile`).
+ */
 export function appendEpisode(path: string, record: EpisodeRecord): void {
+  const schema = 'error' in record ? FailedEpisodeSchema : EpisodeSchema;
+  const parsed = schema.safeParse(record);
+  if (!parsed.success) {
+    throw new ValidationError(`episode ${record.instanceId} (not written to ${path})`, parsed.error.issues.map((x) => ({ path: x.path.join('.'), message: x.message })));
+  }
   appendFileSync(path, `${JSON.stringify(record)}\n`);
 }

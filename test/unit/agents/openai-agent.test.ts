@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentContext } from '../../../src/agents/agent.js';
-import { OpenAIAgent } from '../../../src/agents/llm/openai-agent.js';
-import { ModelTurnSchema } from '../../../src/agents/model-turn.js';
+import { OpenAIAgent, toolCallsOf } from '../../../src/agents/llm/openai-agent.js';
+import { ModelTurnSchema, ToolCallSchema } from '../../../src/agents/model-turn.js';
 import { NUDGE } from '../../../src/agents/prompts.js';
 import { ModelError, ValidationError } from '../../../src/errors.js';
 import type { Observation } from '../../../src/tools/types.js';
@@ -157,6 +157,30 @@ describe('OpenAIAgent: function calling', () => {
     } finally {
       if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
     }
+  });
+});
+
+describe('toolCallsOf: tool calls as servers really send them, made to read back', () => {
+  it('gives string ids, names and arguments, unique ids, and keeps calls without a type', () => {
+    const calls = toolCallsOf(
+      [
+        { id: 'a', type: 'function', function: { name: 'bash', arguments: { command: 'ls' } } },
+        { id: 7, function: { name: null, arguments: '{}' } },
+        { type: 'function', function: { name: 'think' } },
+        { id: 'a', type: 'function', function: { name: 'finish', arguments: '{}' } },
+        { id: 'x', type: 'custom', custom: { name: 'other' } },
+        null,
+      ],
+      2,
+    );
+    expect(calls).toEqual([
+      { id: 'a', name: 'bash', arguments: '{"command":"ls"}' },
+      { id: '7', name: '', arguments: '{}' },
+      { id: 'call_2_2', name: 'think', arguments: '{}' },
+      { id: 'a_3', name: 'finish', arguments: '{}' },
+    ]);
+    for (const c of calls) ToolCallSchema.parse(c);
+    expect(toolCallsOf('not a list', 1)).toEqual([]);
   });
 });
 

@@ -37,6 +37,14 @@ describe('episode files', () => {
     expect(readEpisodeFile(join(dir, 'none.jsonl'))).toEqual({ episodes: [], droppedPartial: false });
   });
 
+  it('writes nothing that would not read back: a record with a bad field is refused, naming it', async () => {
+    const path = join(dir, 'refused.jsonl');
+    appendEpisode(path, episode('a'));
+    const bad = { ...episode('b'), turns: [{ content: 'x', toolCalls: [{ id: 1, name: 'bash', arguments: {} }], timing: { startedAt: 't', latencyMs: 1, attempts: 1 } }] };
+    expect(() => appendEpisode(path, bad as never)).toThrow(/episode b \(not written to .*\): turns\.0\.toolCalls\.0\.id/);
+    expect(readEpisodeFile(path).episodes).toHaveLength(1);
+  });
+
   it('drops the cut last line of a killed run, and cuts it from the file when asked', async () => {
     const path = join(dir, 'cut.jsonl');
     const whole = `${JSON.stringify(episode('a'))}\n`;
