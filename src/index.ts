@@ -197,7 +197,7 @@ export { BUILTIN_TASKS } from './tasks/builtin.js';
 export { rollout, summarize, isFailed, type RolloutOptions, type RolloutSummary, type EpisodeRecord } from './rollout/rollout.js';
 export { readEpisodeFile, appendEpisode, isScored, isComplete, EpisodeSchema, FailedEpisodeSchema, EpisodeRecordSchema } from './rollout/episode-file.js';
 
-// Trajectories as training data (`hybrid-gym export`): OpenAI chat messages, OpenHands' text format, LLaMA-Factory's ShareGPT
+// Trajectories as training data (`hybrid-gym export`): OpenAI chat messages, Hugging Face chat templates, OpenHands' text format, LLaMA-Factory's ShareGPT
 export {
   exportEpisode,
   exportEpisodes,
@@ -205,6 +205,7 @@ export {
   EXPORT_FORMATS,
   toConversation,
   toOpenAI,
+  toHf,
   toOpenHands,
   toShareGpt,
   renderTextCall,
@@ -223,6 +224,9 @@ export {
   type OpenAIChatRecord,
   type OpenAIChatMessage,
   type OpenAIToolCall,
+  type HfChatRecord,
+  type HfChatMessage,
+  type HfToolCall,
   type OpenHandsRecord,
   type OpenHandsMessage,
   type ShareGptRecord,

@@ -51,6 +51,17 @@ function temperature(value: string): number {
   return n;
 }
 
+function baseUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new InvalidArgumentError('Expected an http(s) URL, e.g. http://127.0.0.1:8000/v1.');
+  return value;
+}
+
 function header(value: string, previous: Record<string, unknown> = {}): Record<string, unknown> {
   const colon = value.indexOf(':');
   if (colon <= 0) throw new InvalidArgumentError('Expected "Name: value".');
@@ -66,7 +77,7 @@ export function addAgentOptions(cmd: Command): Command {
         .makeOptionMandatory(),
     )
     .option('--model <name>', 'openai/anthropic: the model to ask', nonEmpty)
-    .option('--base-url <url>', 'openai: the server, ending in /v1 (vLLM, SGLang, Ollama, ...); anthropic: its root')
+    .option('--base-url <url>', 'openai: the server, ending in /v1 (vLLM, SGLang, Ollama, ...); anthropic: its root', baseUrl)
     .option('--api-key-env <name>', 'the variable holding the API key (default OPENAI_API_KEY / ANTHROPIC_API_KEY; a --base-url server may need none)', nonEmpty)
     .addOption(new Option('--tool-format <format>', 'tools by function calling, or in OpenHands\' text format').argParser(oneOf(['function-calling', 'text'] as const)))
     .option('--temperature <t>', 'sampling temperature (0 to 2)', temperature)

@@ -1,18 +1,20 @@
 // Trajectories as training data: one episode as one conversation in a trainer's format.
 import { isFailed, type EpisodeRecord } from '../rollout.js';
 import { assistantTurns, toConversation, type ExportableEpisode } from './conversation.js';
+import { toHf, type HfChatRecord } from './hf.js';
 import { toOpenAI, type OpenAIChatRecord } from './openai.js';
 import { toOpenHands, type OpenHandsRecord } from './openhands.js';
 import type { FormatOptions } from './options.js';
 import { toShareGpt, type ShareGptRecord } from './sharegpt.js';
 
-export const EXPORT_FORMATS = ['openai', 'openhands', 'sharegpt'] as const;
+export const EXPORT_FORMATS = ['openai', 'hf', 'openhands', 'sharegpt'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export type ExportRecord = OpenAIChatRecord | OpenHandsRecord | ShareGptRecord;
+export type ExportRecord = OpenAIChatRecord | HfChatRecord | OpenHandsRecord | ShareGptRecord;
 export type ExportOptions = FormatOptions;
 
 /** One episode in `format`. The same episode gives the same record, key for key. */
 export function exportEpisode(episode: ExportableEpisode, format: 'openai', options?: ExportOptions): OpenAIChatRecord;
+export function exportEpisode(episode: ExportableEpisode, format: 'hf', options?: ExportOptions): HfChatRecord;
 export function exportEpisode(episode: ExportableEpisode, format: 'openhands', options?: ExportOptions): OpenHandsRecord;
 export function exportEpisode(episode: ExportableEpisode, format: 'sharegpt', options?: ExportOptions): ShareGptRecord;
 export function exportEpisode(episode: ExportableEpisode, format: ExportFormat, options?: ExportOptions): ExportRecord;
@@ -20,6 +22,8 @@ export function exportEpisode(episode: ExportableEpisode, format: ExportFormat, 
   switch (format) {
     case 'openai':
       return toOpenAI(episode, options);
+    case 'hf':
+      return toHf(episode, options);
     case 'openhands':
       return toOpenHands(episode, options);
     case 'sharegpt':
@@ -99,6 +103,7 @@ export function describeExport(result: ExportResult, total: number): string {
 
 export { toConversation, assistantTurns, offeredName, type Conversation, type ConversationCall, type ConversationMessage, type ConversationOptions, type ExportableEpisode } from './conversation.js';
 export { toOpenAI, type OpenAIChatMessage, type OpenAIChatRecord, type OpenAIToolCall } from './openai.js';
+export { toHf, type HfChatMessage, type HfChatRecord, type HfToolCall } from './hf.js';
 export { toOpenHands, renderTextCall, type OpenHandsMessage, type OpenHandsRecord } from './openhands.js';
 export { toShareGpt, shareGptTools, type ShareGptMessage, type ShareGptRecord, type ShareGptRole } from './sharegpt.js';
 export type { FormatOptions } from './options.js';

@@ -94,7 +94,7 @@ const oracle = episode({
 });
 
 const ALL = { functionCalling, textFormat, oracle };
-const FORMATS: ExportFormat[] = ['openai', 'openhands', 'sharegpt'];
+const FORMATS: ExportFormat[] = ['openai', 'hf', 'openhands', 'sharegpt'];
 
 /** The steps' actions as the model meant them: canonical tool, input as an object. */
 const stepActions = (e: Episode, skip: (i: number) => boolean = () => false) =>
@@ -177,6 +177,22 @@ describe('openai', () => {
   it('uses SYSTEM_PROMPT for text-format and oracle episodes', () => {
     expect(exportEpisode(textFormat, 'openai').messages[0]).toEqual({ role: 'system', content: SYSTEM_PROMPT });
     expect(exportEpisode(oracle, 'openai').messages[0]).toEqual({ role: 'system', content: SYSTEM_PROMPT });
+  });
+});
+
+describe('hf', () => {
+  it('is the openai export with arguments as objects (chat templates write them with tojson); unreadable ones stay text', () => {
+    const hf = exportEpisode(functionCalling, 'hf');
+    const openai = exportEpisode(functionCalling, 'openai');
+    expect(hf.tools).toEqual(openai.tools);
+    expect(hf.messages.length).toBe(openai.messages.length);
+    expect(hf.messages[2]).toMatchObject({
+      tool_calls: [{ id: 'call_a', function: { name: 'bash', arguments: { command: 'ls shop' } } }, { function: { arguments: { command: 'view', path: '/workspace/shop/cart.py', view_range: [1, 20] } } }],
+    });
+    expect(hf.messages[7]).toMatchObject({ tool_calls: [{ function: { arguments: '{"command": "grep -n total' } }] });
+    hf.messages.forEach((m, i) => {
+      if (m.role !== 'assistant') expect(m).toEqual(openai.messages[i]);
+    });
   });
 });
 
