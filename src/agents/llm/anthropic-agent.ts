@@ -4,7 +4,7 @@ import { parseTextToolCalls } from '../../tools/parse.js';
 import type { Action } from '../../tools/types.js';
 import type { AgentSetup, ModelTurn, Usage } from '../model-turn.js';
 import { executionResult, SYSTEM_PROMPT, systemPromptFor } from '../prompts.js';
-import { countingFetch, LlmClientOptionsSchema, loadSdk, modelError, parseClientOptions, resolveApiKey, type LlmClientOptions } from './client-options.js';
+import { countingFetch, LlmClientOptionsSchema, loadSdk, parseClientOptions, resolveApiKey, sdkClientOptions, timedRequest, type LlmClientOptions } from './client-options.js';
 import { LlmAgent, type ModelReply, type ToolResult } from './llm-agent.js';
 
 export type AnthropicAgentOptions = LlmClientOptions;
@@ -51,14 +51,7 @@ export class AnthropicAgent extends LlmAgent {
     const o = this.options;
     this.client ??= loadSdk('@anthropic-ai/sdk', () => import('@anthropic-ai/sdk')).then(
       ({ default: AnthropicClient }) =>
-        new AnthropicClient({
-          apiKey: this.apiKey,
-          ...(o.baseURL && { baseURL: o.baseURL }),
-          timeout: o.timeoutMs ?? 120_000,
-          maxRetries: o.maxRetries ?? 4,
-          ...(o.headers && { defaultHeaders: o.headers }),
-          fetch: this.counter.fetch,
-        }),
+        new AnthropicClient(sdkClientOptions(o, this.apiKey, this.counter.fetch)),
     );
     return this.client;
   }
@@ -94,16 +87,7 @@ export class AnthropicAgent extends LlmAgent {
       ...this.setup.sampling,
       ...this.options.extraBody,
     } as unknown as Anthropic.Messages.MessageCreateParamsNonStreaming;
-    const startedAt = new Date();
-    const t = performance.now();
-    this.counter.reset();
-    let message: Anthropic.Messages.Message;
-    try {
-      message = await client.messages.create(body);
-    } catch (err) {
-      throw modelError(err, `${this.setup.model} at ${client.baseURL}`, this.counter.attempts());
-    }
-    const timing = { startedAt: startedAt.toISOString(), latencyMs: Math.round(performance.now() - t), attempts: Math.max(1, this.counter.attempts()) };
+    const { reply: message, timing } = await timedRequest(this.counter, `${this.setup.model} at ${client.baseURL}`, () => client.messages.create(body));
     return this.reply(message, timing);
   }
 

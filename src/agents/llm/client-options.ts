@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { ModelError, ValidationError, type ModelErrorKind } from '../../errors.js';
 
+const DEFAULT_TIMEOUT_MS = 120_000;
+const DEFAULT_RETRIES = 4;
+
 /** Options every LLM agent takes (the API's own sampling parameters go in `sampling`). */
 export const LlmClientOptionsSchema = z.strictObject({
   model: z.string().min(1),
@@ -81,4 +84,30 @@ export async function loadSdk<T>(name: string, load: () => Promise<T>): Promise<
   } catch (err) {
     throw new ModelError(`The package ${name} could not be loaded (${(err as Error).message}); install it: npm install ${name}`, { attempts: 0, kind: 'misconfigured', cause: err });
   }
+}
+
+/** The options both SDK clients take, from the agent's: the key, URL, per-attempt timeout, retries, headers, the counting fetch. */
+export function sdkClientOptions(o: { baseURL?: string; timeoutMs?: number; maxRetries?: number; headers?: Record<string, string> }, apiKey: string, fetch: typeof globalThis.fetch) {
+  return {
+    apiKey,
+    ...(o.baseURL && { baseURL: o.baseURL }),
+    timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxRetries: o.maxRetries ?? DEFAULT_RETRIES,
+    ...(o.headers && { defaultHeaders: o.headers }),
+    fetch,
+  };
+}
+
+/** Send one request through the SDK, timed, its HTTP attempts counted; a failure becomes a ModelError naming `where`. */
+export async function timedRequest<T>(counter: ReturnType<typeof countingFetch>, where: string, send: () => Promise<T>): Promise<{ reply: T; timing: { startedAt: string; latencyMs: number; attempts: number } }> {
+  const startedAt = new Date().toISOString();
+  const t = performance.now();
+  counter.reset();
+  let reply: T;
+  try {
+    reply = await send();
+  } catch (err) {
+    throw modelError(err, where, counter.attempts());
+  }
+  return { reply, timing: { startedAt, latencyMs: Math.round(performance.now() - t), attempts: Math.max(1, counter.attempts()) } };
 }

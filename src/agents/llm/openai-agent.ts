@@ -5,16 +5,13 @@ import { ModelError } from '../../errors.js';
 import type { Action } from '../../tools/types.js';
 import type { AgentSetup, Logprobs, ModelTurn, ToolCall, Usage } from '../model-turn.js';
 import { executionResult, SYSTEM_PROMPT, systemPromptFor } from '../prompts.js';
-import { countingFetch, LlmClientOptionsSchema, loadSdk, modelError, parseClientOptions, resolveApiKey, type LlmClientOptions } from './client-options.js';
+import { countingFetch, LlmClientOptionsSchema, loadSdk, parseClientOptions, resolveApiKey, sdkClientOptions, timedRequest, type LlmClientOptions } from './client-options.js';
 import { LlmAgent, type ModelReply, type ToolResult } from './llm-agent.js';
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 type Completion = OpenAI.Chat.Completions.ChatCompletion;
 
 export type OpenAIAgentOptions = LlmClientOptions;
-
-const DEFAULT_TIMEOUT_MS = 120_000;
-const DEFAULT_RETRIES = 4;
 
 /** Tokens written `token_id:N` (vLLM's `return_tokens_as_token_ids`): their ids, when every token is one. */
 function idsOfTokens(tokens: string[]): number[] | undefined {
@@ -71,14 +68,7 @@ export class OpenAIAgent extends LlmAgent {
     const o = this.options;
     this.client ??= loadSdk('openai', () => import('openai')).then(
       ({ default: OpenAIClient }) =>
-        new OpenAIClient({
-          apiKey: this.apiKey,
-          ...(o.baseURL && { baseURL: o.baseURL }),
-          timeout: o.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-          maxRetries: o.maxRetries ?? DEFAULT_RETRIES,
-          ...(o.headers && { defaultHeaders: o.headers }),
-          fetch: this.counter.fetch,
-        }),
+        new OpenAIClient(sdkClientOptions(o, this.apiKey, this.counter.fetch)),
     );
     return this.client;
   }
@@ -113,16 +103,7 @@ export class OpenAIAgent extends LlmAgent {
       ...this.options.extraBody,
     } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
     this.requests++;
-    const startedAt = new Date();
-    const t = performance.now();
-    this.counter.reset();
-    let completion: Completion;
-    try {
-      completion = await client.chat.completions.create(body);
-    } catch (err) {
-      throw modelError(err, `${this.setup.model} at ${client.baseURL}`, this.counter.attempts());
-    }
-    const timing = { startedAt: startedAt.toISOString(), latencyMs: Math.round(performance.now() - t), attempts: Math.max(1, this.counter.attempts()) };
+    const { reply: completion, timing } = await timedRequest(this.counter, `${this.setup.model} at ${client.baseURL}`, () => client.chat.completions.create(body));
     return this.reply(completion, timing);
   }
 
