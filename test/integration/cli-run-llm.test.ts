@@ -109,6 +109,21 @@ describe.runIf(dockerReady())('hybrid-gym run --agent openai: LLM episodes in Do
     expect(replay.mismatch).toBeUndefined();
   });
 
+  it('--agent anthropic: the Messages API with tool_use blocks, rewards of 1', async () => {
+    llm = await startScriptedLlm(oracleTeacher(funcLocalizeTask, instances, { format: 'anthropic' }));
+    const out = join(dir, 'anthropic.jsonl');
+    const r = await runCli(['run', instances, '--agent', 'anthropic', '--model', 'claude-teacher', '--base-url', llm.root, '--out', out], {
+      timeoutMs: 240_000,
+      env: { ANTHROPIC_API_KEY: 'test-key' },
+    });
+    expect(r.code, explain(r)).toBe(0);
+    expect(summaryOf(r.stdout)).toMatchObject({ episodes: 3, meanReward: 1, errors: 0, agentErrors: 0 });
+    const [e] = scored(out);
+    expect(e!.setup).toMatchObject({ api: 'anthropic', model: 'claude-teacher', toolFormat: 'function-calling' });
+    expect(llm.requests[0]!.path).toBe('/v1/messages');
+    expect(llm.requests[1]!.body.messages[2].content[0]).toMatchObject({ type: 'tool_result', tool_use_id: e!.turns![0]!.toolCalls[0]!.id });
+  });
+
   it("a server that hangs ends the episode as the agent's error, scored, not as an infrastructure failure", async () => {
     llm = await startScriptedLlm(() => ({ kind: 'hang' }));
     const out = join(dir, 'hang.jsonl');

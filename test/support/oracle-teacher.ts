@@ -11,7 +11,8 @@ export function textCall(action: Action): string {
 }
 
 export interface TeacherOptions {
-  format: 'function-calling' | 'text';
+  /** Tool calls (OpenAI), the text format (OpenAI), or tool_use blocks (Anthropic's Messages API). */
+  format: 'function-calling' | 'text' | 'anthropic';
   /** Replies to give before the real ones, by request index (a 429 to test retries, say). */
   before?: (index: number) => Reply | undefined;
   /** Logprobs to attach to every reply. */
@@ -48,6 +49,9 @@ export function oracleTeacher<I extends BaseInstance>(task: TaskDefinition<I>, i
     const k = messages.filter((m) => m.role === 'assistant').length;
     const action = plan[Math.min(k, plan.length - 1)]!;
     const logprobs = options.logprobs ? [{ token: 'token_id:7', logprob: -0.125 }, { token: 'token_id:8', logprob: -0.5 }] : undefined;
+    if (options.format === 'anthropic') {
+      return { kind: 'anthropic', content: [{ type: 'text', text: `Step ${k + 1}.` }, { type: 'tool_use', name: action.tool, input: action.input ?? {} }] };
+    }
     if (options.format === 'text') {
       return { kind: 'openai', message: { content: `Step ${k + 1}.\n${textCall(action)}` }, ...(logprobs && { logprobs }) };
     }
