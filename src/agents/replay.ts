@@ -25,9 +25,10 @@ function jsonResponse(body: unknown): Response {
   return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
 }
 
-function openAIReply(turn: ModelTurn, model: string, i: number): unknown {
+function openAIReply(turn: ModelTurn, model: string, i: number, textFormat: boolean): unknown {
   const toolCalls = turn.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
-  const fc = turn.toolCalls.length > 0 && !/<function=/.test(turn.content);
+  // In the text format the calls are in the content; with function calling they are the reply's own.
+  const fc = turn.toolCalls.length > 0 && !textFormat;
   return {
     id: `replay-${i}`,
     object: 'chat.completion',
@@ -47,9 +48,9 @@ function openAIReply(turn: ModelTurn, model: string, i: number): unknown {
   };
 }
 
-function anthropicReply(turn: ModelTurn, model: string, i: number): unknown {
+function anthropicReply(turn: ModelTurn, model: string, i: number, textFormat: boolean): unknown {
   const text = turn.content;
-  const fc = turn.toolCalls.length > 0 && !/<function=/.test(turn.content);
+  const fc = turn.toolCalls.length > 0 && !textFormat;
   const content = [
     ...(turn.reasoning ? [{ type: 'thinking', thinking: turn.reasoning, signature: '' }] : []),
     ...(text ? [{ type: 'text', text }] : []),
@@ -75,6 +76,7 @@ function anthropicReply(turn: ModelTurn, model: string, i: number): unknown {
 export function replayFetch(episode: Pick<Episode, 'turns' | 'setup' | 'model'>): typeof fetch {
   const turns = episode.turns ?? [];
   const api = episode.setup?.api ?? 'openai';
+  const textFormat = episode.setup?.toolFormat === 'text';
   const model = episode.model ?? episode.setup?.model ?? 'replay';
   let next = 0;
   return (async () => {
@@ -86,7 +88,7 @@ export function replayFetch(episode: Pick<Episode, 'turns' | 'setup' | 'model'>)
         headers: { 'content-type': 'application/json' },
       });
     }
-    return jsonResponse(api === 'anthropic' ? anthropicReply(turn, model, i) : openAIReply(turn, model, i));
+    return jsonResponse(api === 'anthropic' ? anthropicReply(turn, model, i, textFormat) : openAIReply(turn, model, i, textFormat));
   }) as typeof fetch;
 }
 

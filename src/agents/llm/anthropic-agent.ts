@@ -1,11 +1,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { toolSchemas, type AnthropicTool } from '../../tools/export-schemas.js';
-import { parseTextToolCalls } from '../../tools/parse.js';
 import type { Action } from '../../tools/types.js';
 import type { AgentSetup, ModelTurn, Usage } from '../model-turn.js';
-import { executionResult, SYSTEM_PROMPT, systemPromptFor } from '../prompts.js';
+import { SYSTEM_PROMPT, systemPromptFor } from '../prompts.js';
 import { countingFetch, LlmClientOptionsSchema, loadSdk, parseClientOptions, resolveApiKey, sdkClientOptions, timedRequest, type LlmClientOptions } from './client-options.js';
 import { LlmAgent, type ModelReply, type ToolResult } from './llm-agent.js';
+import { closeCutCall, textFormatCalls, textResults, toolSetupOf } from './text-format.js';
 
 export type AnthropicAgentOptions = LlmClientOptions;
 
@@ -29,15 +29,13 @@ export class AnthropicAgent extends LlmAgent {
   private readonly apiKey: string;
   private client: Promise<Anthropic> | undefined;
   private messages: Turn[] = [];
-  private requests = 0;
   private readonly tools: AnthropicTool[] | undefined;
 
   constructor(options: AnthropicAgentOptions) {
     super();
     this.options = parseOptions(options);
     const o = this.options;
-    const toolFormat = o.toolFormat ?? 'function-calling';
-    const bashName = o.bashName ?? (toolFormat === 'text' ? 'execute_bash' : 'bash');
+    const { toolFormat, bashName } = toolSetupOf(o);
     this.name = o.name ?? `anthropic:${o.model}`;
     const sampling = { max_tokens: DEFAULT_MAX_TOKENS, ...(toolFormat === 'text' && { stop_sequences: ['</function>'] }), ...o.sampling };
     this.setup = { api: 'anthropic', model: o.model, toolFormat, systemPrompt: systemPromptFor(toolFormat, o.systemPrompt ?? SYSTEM_PROMPT, { bashName }), bashName, sampling };
@@ -57,13 +55,12 @@ export class AnthropicAgent extends LlmAgent {
   }
 
   protected begin(prompt: string): void {
-    this.requests = 0;
     this.messages = [{ role: 'user', content: prompt }];
   }
 
   protected addResults(results: ToolResult[]): void {
     if (this.setup.toolFormat === 'text') {
-      this.messages.push({ role: 'user', content: results.map((r) => executionResult(r.call.name, r.observation.text)).join('\n\n') });
+      this.messages.push({ role: 'user', content: textResults(results) });
       return;
     }
     this.messages.push({
@@ -78,7 +75,6 @@ export class AnthropicAgent extends LlmAgent {
 
   protected async request(): Promise<ModelReply> {
     const client = await this.sdk();
-    this.requests++;
     const body = {
       model: this.setup.model,
       system: this.setup.systemPrompt,
@@ -95,8 +91,7 @@ export class AnthropicAgent extends LlmAgent {
     const blocks = (message.content ?? []) as Block[];
     const text = blocks.filter((b) => b.type === 'text').map((b) => b.text ?? '').join('\n');
     const thinking = blocks.filter((b) => b.type === 'thinking').map((b) => b.thinking ?? '').join('\n');
-    let content = text;
-    if (this.setup.toolFormat === 'text' && message.stop_reason === 'stop_sequence' && /<function=/.test(content)) content = `${content.replace(/\s*$/, '')}\n</function>`;
+    const content = this.setup.toolFormat === 'text' ? closeCutCall(text, message.stop_reason === 'stop_sequence') : text;
     const turn: ModelTurn = { content, toolCalls: [], timing, ...(thinking && { reasoning: thinking }), ...(message.model && { model: message.model }) };
     if (message.stop_reason) turn.finishReason = message.stop_reason;
     const usage = usageOf(message.usage as unknown as Record<string, unknown> | undefined);
@@ -105,14 +100,10 @@ export class AnthropicAgent extends LlmAgent {
     let nudge: string | undefined;
     if (this.setup.toolFormat === 'text') {
       this.messages.push({ role: 'assistant', content: content || '(no reply)' });
-      const parsed = parseTextToolCalls(content);
-      if (parsed.ok) {
-        parsed.actions.forEach((a, k) => {
-          const id = `call_${this.requests}_${k}`;
-          turn.toolCalls.push({ id, name: a.tool, arguments: JSON.stringify(a.input ?? {}) });
-          actions.push({ ...a, callId: id });
-        });
-      } else if (/<function=/.test(content)) nudge = parsed.error;
+      const calls = textFormatCalls(content, this.requestNo);
+      turn.toolCalls.push(...calls.toolCalls);
+      actions.push(...calls.actions);
+      nudge = calls.nudge;
     } else {
       // The reply goes back as it came (thinking blocks with their signatures included), as the API requires.
       this.messages.push({ role: 'assistant', content: message.content as unknown[] });

@@ -31,6 +31,8 @@ export abstract class LlmAgent implements Agent {
   private waiting: ToolCall | undefined;
   private results: ToolResult[] = [];
   private recorded: ModelTurn[] = [];
+  /** Requests made in this episode, the one being sent included (names the text format's call ids). */
+  protected requestNo = 0;
 
   /** Start the conversation of a new episode with the task prompt. */
   protected abstract begin(prompt: string): void;
@@ -46,6 +48,7 @@ export abstract class LlmAgent implements Agent {
       this.queue = [];
       this.results = [];
       this.waiting = undefined;
+      this.requestNo = 0;
       this.begin(context.prompt);
     } else if (this.waiting) {
       this.results.push({ call: this.waiting, observation });
@@ -73,6 +76,7 @@ export abstract class LlmAgent implements Agent {
       this.addResults(this.results);
       this.results = [];
     }
+    this.requestNo++;
     const reply = await this.request();
     if (reply.actions.length === 0) {
       const nudge = reply.nudge ?? NUDGE;

@@ -1,12 +1,12 @@
 import type OpenAI from 'openai';
 import { toolSchemas } from '../../tools/export-schemas.js';
-import { parseTextToolCalls } from '../../tools/parse.js';
 import { ModelError } from '../../errors.js';
 import type { Action } from '../../tools/types.js';
 import type { AgentSetup, Logprobs, ModelTurn, ToolCall, Usage } from '../model-turn.js';
-import { executionResult, SYSTEM_PROMPT, systemPromptFor } from '../prompts.js';
+import { SYSTEM_PROMPT, systemPromptFor } from '../prompts.js';
 import { countingFetch, LlmClientOptionsSchema, loadSdk, parseClientOptions, resolveApiKey, sdkClientOptions, timedRequest, type LlmClientOptions } from './client-options.js';
 import { LlmAgent, type ModelReply, type ToolResult } from './llm-agent.js';
+import { closeCutCall, textFormatCalls, textResults, toolSetupOf } from './text-format.js';
 
 type Message = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 type Completion = OpenAI.Chat.Completions.ChatCompletion;
@@ -38,16 +38,13 @@ export class OpenAIAgent extends LlmAgent {
   private readonly apiKey: string;
   private client: Promise<OpenAI> | undefined;
   private messages: Message[] = [];
-  /** Requests made in this episode (names the text format's call ids). */
-  private requests = 0;
   private readonly tools: OpenAI.Chat.Completions.ChatCompletionTool[] | undefined;
 
   constructor(options: OpenAIAgentOptions) {
     super();
     this.options = parseOptions(options);
     const o = this.options;
-    const toolFormat = o.toolFormat ?? 'function-calling';
-    const bashName = o.bashName ?? (toolFormat === 'text' ? 'execute_bash' : 'bash');
+    const { toolFormat, bashName } = toolSetupOf(o);
     this.name = o.name ?? `openai:${o.model}`;
     const sampling = { ...(toolFormat === 'text' && { stop: ['</function>'] }), ...o.sampling };
     this.setup = {
@@ -74,7 +71,6 @@ export class OpenAIAgent extends LlmAgent {
   }
 
   protected begin(prompt: string): void {
-    this.requests = 0;
     this.messages = [
       { role: 'system', content: this.setup.systemPrompt },
       { role: 'user', content: prompt },
@@ -83,7 +79,7 @@ export class OpenAIAgent extends LlmAgent {
 
   protected addResults(results: ToolResult[]): void {
     if (this.setup.toolFormat === 'text') {
-      this.messages.push({ role: 'user', content: results.map((r) => executionResult(r.call.name, r.observation.text)).join('\n\n') });
+      this.messages.push({ role: 'user', content: textResults(results) });
     } else {
       for (const r of results) this.messages.push({ role: 'tool', tool_call_id: r.call.id, content: r.observation.text });
     }
@@ -102,7 +98,6 @@ export class OpenAIAgent extends LlmAgent {
       ...this.setup.sampling,
       ...this.options.extraBody,
     } as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
-    this.requests++;
     const { reply: completion, timing } = await timedRequest(this.counter, `${this.setup.model} at ${client.baseURL}`, () => client.chat.completions.create(body));
     return this.reply(completion, timing);
   }
@@ -120,9 +115,7 @@ export class OpenAIAgent extends LlmAgent {
     // vLLM says which stop string matched (`stop_reason`); other servers do not, and a stop is taken as the stop sequence.
     const matched = (choice as { stop_reason?: unknown }).stop_reason;
     const cutByStop = choice.finish_reason === 'stop' && (matched === undefined || matched === '</function>');
-    if (this.setup.toolFormat === 'text' && cutByStop && /<function=/.test(content) && !/<\/function>\s*$/.test(content)) {
-      content = `${content.replace(/\s*$/, '')}\n</function>`;
-    }
+    if (this.setup.toolFormat === 'text') content = closeCutCall(content, cutByStop);
     const turn: ModelTurn = { content, toolCalls: [], timing, ...(reasoning && { reasoning }), ...(completion.model && { model: completion.model }) };
     if (choice.finish_reason) turn.finishReason = choice.finish_reason;
     const usage = usageOf(completion.usage);
@@ -139,16 +132,12 @@ export class OpenAIAgent extends LlmAgent {
     let nudge: string | undefined;
     if (this.setup.toolFormat === 'text') {
       this.messages.push({ role: 'assistant', content });
-      const parsed = parseTextToolCalls(content);
-      if (parsed.ok) {
-        parsed.actions.forEach((a, k) => {
-          const call: ToolCall = { id: `call_${this.requests}_${k}`, name: a.tool, arguments: JSON.stringify(a.input ?? {}) };
-          turn.toolCalls.push(call);
-          actions.push({ ...a, callId: call.id });
-        });
-      } else if (/<function=/.test(content)) nudge = parsed.error;
+      const calls = textFormatCalls(content, this.requestNo);
+      turn.toolCalls.push(...calls.toolCalls);
+      actions.push(...calls.actions);
+      nudge = calls.nudge;
     } else {
-      const calls = toolCallsOf(message.tool_calls, this.requests);
+      const calls = toolCallsOf(message.tool_calls, this.requestNo);
       this.messages.push({
         role: 'assistant',
         content: typeof message.content === 'string' ? message.content : null,

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentContext } from '../../../src/agents/agent.js';
 import { AnthropicAgent } from '../../../src/agents/llm/anthropic-agent.js';
 import { ModelTurnSchema } from '../../../src/agents/model-turn.js';
 import { NUDGE } from '../../../src/agents/prompts.js';
 import { ModelError } from '../../../src/errors.js';
+import { driveAgent } from './drive-agent.js';
 import { startScriptedLlm, type ScriptedLlmServer } from '../../support/scripted-llm-server.js';
 
 let llm: ScriptedLlmServer | undefined;
@@ -14,11 +14,7 @@ afterEach(async () => {
 
 const PROMPT = 'Find the function that parses dates.';
 
-function driver(agent: AnthropicAgent) {
-  let step = 0;
-  const ctx = (): AgentContext => ({ step, prompt: PROMPT, info: { envId: 'e', instanceId: 'i', workdir: '/workspace' }, history: [] });
-  return async (text: string, isError = false) => agent.act({ text, isError }, { ...ctx(), step: step++ });
-}
+const driver = (agent: AnthropicAgent) => driveAgent(agent, PROMPT);
 
 describe('AnthropicAgent', () => {
   it('queues tool_use blocks, returns all their results in one user message, keeps thinking, nudges a reply without tools', async () => {

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AgentContext } from '../../../src/agents/agent.js';
 import { OpenAIAgent, toolCallsOf } from '../../../src/agents/llm/openai-agent.js';
 import { ModelTurnSchema, ToolCallSchema } from '../../../src/agents/model-turn.js';
 import { NUDGE } from '../../../src/agents/prompts.js';
 import { ModelError, ValidationError } from '../../../src/errors.js';
 import type { Observation } from '../../../src/tools/types.js';
+import { driveAgent } from './drive-agent.js';
 import { startScriptedLlm, type Reply, type ScriptedLlmServer } from '../../support/scripted-llm-server.js';
 
 let llm: ScriptedLlmServer | undefined;
@@ -15,16 +15,11 @@ afterEach(async () => {
 
 const PROMPT = 'Fix the bug in /workspace/app.py.';
 
-/** Drive the agent as runEpisode does, with observations made up by the test: the agent's own logic only. */
-function driver(agent: OpenAIAgent) {
-  let step = 0;
-  const ctx = (): AgentContext => ({ step, prompt: PROMPT, info: { envId: 'e', instanceId: 'i', workdir: '/workspace' }, history: [] });
-  return async (observation: Observation) => {
-    const action = await agent.act(observation, ctx());
-    step++;
-    return action;
-  };
-}
+/** Drive the agent with observations made up by the test: the agent's own logic only. */
+const driver = (agent: OpenAIAgent) => {
+  const act = driveAgent(agent, PROMPT);
+  return (observation: Observation) => act(observation.text, observation.isError);
+};
 
 const obs = (text: string, isError = false): Observation => ({ text, isError });
 const call = (name: string, args: unknown, id?: string) => ({ name, arguments: JSON.stringify(args), ...(id && { id }) });
