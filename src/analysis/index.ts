@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../errors.js';
-import { indexPythonRepo } from './python/index.js';
+import { cacheRoot } from '../util/json-cache.js';
+import { indexPythonRepo, type IndexProgress } from './python/index.js';
 import type { PythonRepoIndex } from './python/repo-index.js';
 import type { CallSite, Definition, RepoIndex } from './types.js';
 
@@ -11,12 +12,29 @@ export type {
 export { parsePythonSource, stripDocstringsAndComments, type ParsedPythonSource } from './python/source.js';
 export { hasSyntaxErrors } from './python/parser.js';
 export { cleandoc } from './python/docstrings.js';
+export type { IndexProgress } from './python/index.js';
 
 const IndexOptionsSchema = z.object({
   /** Language of the sources to index. @default 'python' */
   language: z.literal('python').default('python'),
   /** Files larger than this many bytes are skipped (reason `too-large`). @default 1_000_000 */
   maxFileBytes: z.number().int().positive().default(1_000_000),
+  /**
+   * Collect scopes, imports and call sites for {@link callSites} and {@link callees}; false indexes
+   * definitions only, from an outline of each file (about half the work). @default true
+   */
+  calls: z.boolean().default(true),
+  /** Index only the files (repository-relative, `/`-separated) this accepts; every file still counts for module names. */
+  include: z.custom<(file: string) => boolean>((v) => typeof v === 'function', 'expected a function').optional(),
+  /**
+   * Where each file's results are kept between runs, looked up by the file's content hash; false
+   * for no cache (results go under `analysis/`). @default `$HYBRID_GYM_CACHE`, else `~/.cache/hybrid-gym`
+   */
+  cache: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /** Worker threads that parse; 0 parses in this thread. @default every core for a repository over 2 MB, else 0 */
+  workers: z.number().int().min(0).optional(),
+  /** Told how far indexing has come (files done of total, how many from the cache), at most every 250 ms. */
+  onProgress: z.custom<(p: IndexProgress) => void>((v) => typeof v === 'function', 'expected a function').optional(),
 });
 
 /** Options of {@link indexRepo}. */
@@ -40,7 +58,16 @@ export async function indexRepo(dir: string, options: IndexRepoOptions = {}): Pr
       parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     );
   }
-  return indexPythonRepo(dir, parsed.data);
+  const o = parsed.data;
+  const cache = o.cache === false ? null : o.cache ?? cacheRoot();
+  return indexPythonRepo(dir, {
+    maxFileBytes: o.maxFileBytes,
+    calls: o.calls,
+    cache,
+    ...(o.include && { include: o.include }),
+    ...(o.workers !== undefined && { workers: o.workers }),
+    ...(o.onProgress && { onProgress: o.onProgress }),
+  });
 }
 
 function asAnalyzed(index: RepoIndex): PythonRepoIndex {

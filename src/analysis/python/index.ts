@@ -2,19 +2,36 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import createDebug from 'debug';
 import type { Definition, SkippedFile, SourceFile } from '../types.js';
-import { ByteOffsets } from './byte-offsets.js';
-import { collectSymbols } from './collect.js';
 import { discoverPythonFiles, ModuleTable } from './discover.js';
-import { extractDefinitions } from './definitions.js';
-import { parsePython } from './parser.js';
-import { decodeSource } from './read-source.js';
+import { contentHash } from '../../util/disk-cache.js';
+import { IndexCache } from './index-cache.js';
+import type { FileResult } from './index-file.js';
+import { indexFiles, workerCount, workerScript, type FileJob } from './index-pool.js';
 import { PythonRepoIndex } from './repo-index.js';
 import type { FileSymbols } from './scopes.js';
 
 const log = createDebug('hybrid-gym:analysis');
 
+/** How far indexing has come: files done of the files to index, and how many came from the cache. */
+export interface IndexProgress {
+  done: number;
+  total: number;
+  cached: number;
+  /** Worker threads parsing the files not in the cache (0: this thread parses them). */
+  workers: number;
+}
+
 export interface PythonIndexOptions {
   maxFileBytes: number;
+  /** Collect scopes, imports and call sites (what callSites/callees read); false: definitions only. */
+  calls: boolean;
+  /** Only files this accepts are indexed (all files still make up the module layout). */
+  include?: (file: string) => boolean;
+  /** Cache folder, or null for none. */
+  cache: string | null;
+  /** Worker threads; undefined: every core for a large repository, none for a small one. */
+  workers?: number;
+  onProgress?: (p: IndexProgress) => void;
 }
 
 type Loaded = { file: string; bytes?: Buffer; skip?: SkippedFile };
@@ -30,55 +47,108 @@ async function load(root: string, file: string, maxFileBytes: number): Promise<L
   }
 }
 
-/** Indexes every Python file of a repository: definitions, scopes, imports and call sites. */
+/** Reads every file, a few dozen at a time. */
+async function loadAll(root: string, files: readonly string[], maxFileBytes: number): Promise<Loaded[]> {
+  const out: Loaded[] = new Array(files.length);
+  let next = 0;
+  const reader = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      out[i] = await load(root, files[i]!, maxFileBytes);
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, reader));
+  return out;
+}
+
+/**
+ * Indexes the Python files of a repository: definitions, and with `calls` the scopes, imports and
+ * call sites. Each file's result is looked up in the cache by its content hash first; the rest are
+ * indexed on every core for a large repository. The order of everything is the files' sorted order.
+ */
 export async function indexPythonRepo(rootDir: string, options: PythonIndexOptions): Promise<PythonRepoIndex> {
   const root = path.resolve(rootDir);
   const started = Date.now();
-  const files = await discoverPythonFiles(root);
-  const table = new ModuleTable(files, path.basename(root));
+  const all = await discoverPythonFiles(root);
+  const rootName = path.basename(root);
+  const table = new ModuleTable(all, rootName);
+  const files = options.include ? all.filter(options.include) : all;
+  const loaded = await loadAll(root, files, options.maxFileBytes);
+  const mode = options.calls ? 'calls' : 'outline';
+  const cache = options.cache
+    ? await IndexCache.open(options.cache, root, mode, createHashOfLayout(all, rootName))
+    : null;
+
+  const results = new Map<string, FileResult>();
+  const hashes = new Map<string, string>();
+  const jobs: FileJob[] = [];
+  let bytes = 0;
+  for (const l of loaded) {
+    if (!l.bytes) continue;
+    const hash = cache ? contentHash(l.bytes) : '';
+    const hit = cache?.get(l.file, hash);
+    if (hit) results.set(l.file, hit);
+    else {
+      if (cache) hashes.set(l.file, hash);
+      jobs.push({ file: l.file, bytes: l.bytes });
+      bytes += l.bytes.length;
+    }
+  }
+  const total = loaded.filter((l) => l.bytes).length;
+  const cached = results.size;
+  let done = cached;
+  let lastReport = 0;
+  let workers = 0;
+  const report = (force = false): void => {
+    if (!options.onProgress) return;
+    const now = Date.now();
+    if (!force && now - lastReport < 250) return;
+    lastReport = now;
+    options.onProgress({ done, total, cached, workers });
+  };
+  const requested = workerCount(options.workers, bytes);
+  workers = requested > 0 && workerScript() && jobs.length > 1 ? Math.min(requested, jobs.length) : 0;
+  report(true);
+  await indexFiles(jobs, table, { files: all, rootName, calls: options.calls }, workers, (r) => {
+    results.set(r.file, r);
+    const hash = hashes.get(r.file);
+    if (cache && hash !== undefined) cache.set(r.file, hash, r);
+    done++;
+    report();
+  });
+  if (total > 0) report(true);
+  if (cache) {
+    cache.keepOnly(new Set(all));
+    await cache.save();
+  }
+
   const sources: SourceFile[] = [];
   const definitions: Definition[] = [];
   const skipped: SkippedFile[] = [];
   const symbols = new Map<string, FileSymbols>();
-  // Reads run a few files ahead of parsing, which is synchronous CPU work.
-  const AHEAD = 8;
-  const pending: Promise<Loaded>[] = files.slice(0, AHEAD).map((f) => load(root, f, options.maxFileBytes));
-  for (let i = 0; i < files.length; i++) {
-    const loaded = await (pending[i] as Promise<Loaded>);
-    const next = files[i + AHEAD];
-    if (next !== undefined) pending.push(load(root, next, options.maxFileBytes));
-    pending[i] = Promise.resolve({ file: loaded.file }); // Lets the buffer go.
-    if (loaded.skip || !loaded.bytes) {
-      if (loaded.skip) skipped.push(loaded.skip);
+  for (const l of loaded) {
+    if (l.skip) {
+      skipped.push(l.skip);
       continue;
     }
-    const decoded = decodeSource(loaded.bytes);
-    if (!decoded.ok) {
-      skipped.push({ file: loaded.file, reason: decoded.reason, detail: decoded.detail });
+    const r = results.get(l.file);
+    if (!r) continue;
+    if ('skip' in r) {
+      skipped.push(r.skip);
       continue;
     }
-    let parsed;
-    try {
-      parsed = parsePython(decoded.text, { full: false });
-    } catch (err) {
-      skipped.push({ file: loaded.file, reason: 'parse-failed', detail: (err as Error).message });
-      continue;
-    }
-    const file = loaded.file;
-    const key = table.keyOfFile.get(file) ?? file;
-    const entry = table.byKey.get(key);
-    const module = entry?.file === file ? entry.name : null;
-    const { definitions: defs, byNode } = extractDefinitions(
-      parsed.root, parsed.text, file, module, new ByteOffsets(parsed.text, decoded.bomBytes),
-    );
-    definitions.push(...defs);
-    symbols.set(file, collectSymbols(parsed.root, parsed.text, file, table, byNode));
-    sources.push({
-      file, module, isPackage: /(^|\/)__init__\.py$/.test(file), encoding: decoded.encoding,
-      hasErrors: parsed.hasErrors,
-      lineCount: parsed.text.split('\n').length, byteLength: loaded.bytes.length,
-    });
+    sources.push(r.source);
+    definitions.push(...r.definitions);
+    if (r.symbols) symbols.set(l.file, r.symbols);
   }
-  log('indexed %d files (%d skipped), %d definitions in %d ms', sources.length, skipped.length, definitions.length, Date.now() - started);
-  return new PythonRepoIndex(root, sources, definitions, skipped, symbols, table);
+  log(
+    'indexed %d files (%d from the cache, %d workers, %d skipped), %d definitions in %d ms',
+    sources.length, cached, workers, skipped.length, definitions.length, Date.now() - started,
+  );
+  return new PythonRepoIndex(root, sources, definitions, skipped, symbols, table, options.calls);
+}
+
+/** The module layout every result depends on (names, import keys): the repository's file list. */
+function createHashOfLayout(files: readonly string[], rootName: string): string {
+  return contentHash(Buffer.from(JSON.stringify([rootName, files])));
 }

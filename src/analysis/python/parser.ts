@@ -42,7 +42,7 @@ interface NativeTree {
 }
 interface NativeParser {
   setLanguage(language: unknown): void;
-  parse(input: string | ((index: number) => string | null)): NativeTree;
+  parse(input: string): NativeTree;
 }
 
 let parser: NativeParser | undefined;
@@ -58,18 +58,41 @@ function getParser(): NativeParser {
   return parser;
 }
 
-const CHUNK = 64 * 1024;
+export interface ParsePythonOptions {
+  /** Copy anonymous tokens (punctuation, keywords) too; without, only `async` of them is kept. @default true */
+  full?: boolean;
+  /**
+   * Copy only what definitions and docstrings are read from: statements and the parts of a
+   * definition's header (parameters, bases); any other node is copied without its children.
+   * Implies `full: false`. @default false
+   */
+  outline?: boolean;
+}
 
 /**
  * Parses Python source with tree-sitter; never throws on syntax errors (they become ERROR nodes).
  * With `full: false` anonymous tokens (punctuation, keywords but `async`) are left out of the copy.
  */
-export function parsePython(text: string, { full = true }: { full?: boolean } = {}): ParsedSource {
-  // A chunked reader avoids the binding's default of re-slicing the whole remaining string per read.
-  const tree = getParser().parse((index: number) => (index < text.length ? text.slice(index, index + CHUNK) : null));
-  const root = convert(tree.walk(), text, full);
+export function parsePython(text: string, { full = true, outline = false }: ParsePythonOptions = {}): ParsedSource {
+  // The whole string at once: the binding reads it without copying chunks (faster than a reader callback).
+  const tree = getParser().parse(text);
+  const root = convert(tree.walk(), text, full && !outline, outline);
   return { text, root, hasErrors: tree.rootNode.hasError || legacySeen };
 }
+
+/**
+ * What an outline descends into: statement containers, definitions and the parts of their headers
+ * that definitions are built from, and what a docstring statement is made of. Every other node (an
+ * expression, a simple statement) is copied as a leaf: its text and lines, no children.
+ */
+const OUTLINE = new Set([
+  'module', 'block', 'if_statement', 'elif_clause', 'else_clause', 'try_statement', 'except_clause',
+  'except_group_clause', 'finally_clause', 'with_statement', 'for_statement', 'while_statement',
+  'match_statement', 'case_clause', 'decorated_definition', 'ERROR',
+  'function_definition', 'class_definition', 'parameters', 'default_parameter', 'typed_parameter',
+  'typed_default_parameter', 'list_splat_pattern', 'dictionary_splat_pattern', 'argument_list',
+  'expression_statement', 'parenthesized_expression', 'concatenated_string',
+]);
 
 /** Python 2 statements tree-sitter accepts but Python 3 rejects; set by the last convert(). */
 let legacySeen = false;
@@ -100,7 +123,7 @@ const typeNamed: boolean[] = [];
 const fieldNames: (string | null)[] = [];
 
 /** Copies the tree iteratively: deeply nested expressions must not overflow the JS stack. */
-function convert(c: NativeCursor, text: string, full: boolean): PyNode {
+function convert(c: NativeCursor, text: string, full: boolean, outline = false): PyNode {
   const lineStarts = [0];
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
   let row = 0;
@@ -152,7 +175,7 @@ function convert(c: NativeCursor, text: string, full: boolean): PyNode {
     if (!full && isDroppable(c)) c.gotoParent(); // An anonymous node with children is kept.
     const node = make(current);
     current.children.push(node);
-    if (c.gotoFirstChild()) {
+    if ((!outline || OUTLINE.has(node.type)) && c.gotoFirstChild()) {
       current = node;
       continue;
     }

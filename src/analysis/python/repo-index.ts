@@ -1,3 +1,4 @@
+import { ValidationError } from '../../errors.js';
 import type { CallSite, Definition, RepoIndex, Resolution, SkippedFile, SourceFile } from '../types.js';
 import type { ModuleTable } from './discover.js';
 import { Resolver } from './resolve.js';
@@ -20,6 +21,8 @@ export class PythonRepoIndex implements RepoIndex {
     readonly skipped: readonly SkippedFile[],
     private readonly symbols: ReadonlyMap<string, FileSymbols>,
     table: ModuleTable,
+    /** Built with call sites (`indexRepo(dir, { calls: false })` builds definitions only). */
+    readonly hasCalls = true,
   ) {
     for (const f of files) this.byFile.set(f.file, f);
     for (const d of definitions) {
@@ -66,6 +69,9 @@ export class PythonRepoIndex implements RepoIndex {
 
   /** Every call site inside a definition (decorators, signature, body, nested scopes), in source order. */
   callSites(def: Definition): CallSite[] {
+    if (!this.hasCalls) {
+      throw new ValidationError('index', [{ path: 'calls', message: 'this index was built with calls: false (definitions only); index with calls: true to resolve call sites' }]);
+    }
     const fs = this.symbols.get(def.file);
     if (!fs) return [];
     const calls = fs.calls;

@@ -2,17 +2,19 @@ import { createHash } from 'node:crypto';
 import { isTestFile } from '../test-files.js';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
-import { indexRepo, type AnalyzedRepo } from '../../analysis/index.js';
+import { indexRepo, type AnalyzedRepo, type IndexProgress } from '../../analysis/index.js';
 import type { Definition } from '../../analysis/types.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { parseOptions } from '../../options.js';
 import { describeFromDocstring, type DescribeHook } from './describe.js';
-import { maskable } from './mask.js';
+import { maskable, removeDocstrings, type DocstringSpan } from './mask.js';
 import type { FuncLocalizeInstance, FuncLocalizeTarget } from './schema.js';
 import { isImageContents, normalizeAnswerText, type DroppedTargets, type ImageContents } from '../image-contents.js';
-import { leakSearchText } from '../leak-text.js';
+import { cacheRoot } from '../../util/json-cache.js';
+import { LeakCheck } from './leak-check.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
-import { literalBody, maskedWorkspace } from './workspace.js';
+import { loadRepoFiles } from '../../workspace/files.js';
+import { literalBody } from './workspace.js';
 
 export const FuncLocalizeOptionsSchema = z.object({
   repo: z.string().min(1),
@@ -40,12 +42,19 @@ export const FuncLocalizeOptionsSchema = z.object({
   loadImageContents: z.custom<() => Promise<ImageContents>>((v) => typeof v === 'function', 'expected a function').optional(),
   /** Told, after generation, how many targets were dropped and why (once per reason). */
   onDropped: z.custom<(dropped: DroppedTargets) => void>((v) => typeof v === 'function', 'expected a function').optional(),
+  /** Told what a long generation is doing (files indexed, instances made), a line at a time. */
+  onProgress: z.custom<(line: string) => void>((v) => typeof v === 'function', 'expected a function').optional(),
+  /** The analysis cache folder, or false for none. @default see indexRepo's `cache` */
+  cache: z.union([z.string().min(1), z.literal(false)]).optional(),
 });
 export type FuncLocalizeOptions = z.input<typeof FuncLocalizeOptionsSchema>;
 
 
+/** A file's text by path, decoded on first use. */
+type Sources = { get(file: string): string | undefined };
+
 /** Every function, method and class whose docstring can be removed and described. */
-export function candidates(index: AnalyzedRepo, o: { includeTests: boolean; minDocstringWords: number }, sources: Map<string, string>): Definition[] {
+export function candidates(index: AnalyzedRepo, o: { includeTests: boolean; minDocstringWords: number }, sources: Sources): Definition[] {
   return index.definitions.filter((d) => {
     if (!d.docstring || d.qualname.includes('<locals>')) return false;
     if (!o.includeTests && isTestFile(d.file)) return false;
@@ -62,9 +71,17 @@ export function candidates(index: AnalyzedRepo, o: { includeTests: boolean; minD
 export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<FuncLocalizeInstance[]> {
   const o = parseOptions(FuncLocalizeOptionsSchema, input, 'func-localize generator options');
   const repoPath = resolve(o.repo);
-  const index = await indexRepo(repoPath);
-  const { files } = await maskedWorkspace(repoPath, []);
-  const sources = new Map([...files].filter(([p]) => p.endsWith('.py')).map(([p, b]) => [p, b.toString('utf8')]));
+  const say = o.onProgress;
+  // Definitions are all it reads (call sites only for `details`), and no test file unless asked.
+  const index = await indexRepo(repoPath, {
+    calls: o.details,
+    ...(!o.includeTests && !o.details && { include: (f: string) => !isTestFile(f) }),
+    ...(o.cache !== undefined && { cache: o.cache }),
+    ...(say && { onProgress: indexProgress(say) }),
+  });
+  // Read afresh (not the per-process copy episodes share): the index has just read these files too.
+  const files = await loadRepoFiles(repoPath);
+  const sources = lazySources(files);
   const inImage: string[] = [];
   const found = candidates(index, o, sources);
   const image = o.imageContents ?? (found.length > 0 && o.loadImageContents ? await o.loadImageContents() : undefined);
@@ -80,7 +97,8 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
     o.onDropped?.({ task: 'func-localize', reason: `docstring in image ${image.name}`, count: inImage.length, examples: inImage.slice(0, 5) });
   }
   const pool = shuffled(all, seededRandom(o.seed));
-  const leaks = new LeakCheck(files);
+  const leaks = await LeakCheck.open(files, o.cache === false ? null : o.cache ?? cacheRoot(), repoPath);
+  let lastSaid = Date.now();
 
   const perFile = new Map<string, number>();
   const used = new Set<string>();
@@ -102,8 +120,7 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
     }
     if (group.length < o.targets) continue;
     const targets = group.map((d) => toTarget(d, index, o.details, sources));
-    const { files: masked } = await maskedWorkspace(repoPath, targets, files);
-    if (leaks.leaks(masked, targets)) continue;
+    if (leaks.leaks(maskedFiles(group, sources), targets)) continue;
     for (const d of group) {
       used.add(d.id);
       perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
@@ -124,11 +141,59 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
       description: paragraphs.length === 1 ? paragraphs[0]! : paragraphs.map((p, k) => `Target ${k + 1}:\n${p}`).join('\n\n'),
       showName: o.showName,
     });
+    if (say && Date.now() - lastSaid >= 1000) {
+      lastSaid = Date.now();
+      say(`func-localize: ${instances.length} of ${o.n} instances made`);
+    }
   }
+  await leaks.save();
+  say?.(`func-localize: ${instances.length} instances from ${pool.length} candidates`);
   return instances;
 }
 
-function toTarget(d: Definition, index: AnalyzedRepo, withDetails: boolean, sources: Map<string, string>): FuncLocalizeTarget {
+/** Progress lines for the indexing phase: one when it starts, then about every second, and the last. */
+function indexProgress(say: (line: string) => void): (p: IndexProgress) => void {
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (p.done !== p.total && p.done !== p.cached && now - last < 1000) return;
+    last = now;
+    say(`indexing: ${p.done} of ${p.total} files${p.cached ? ` (${p.cached} from the cache)` : ''}`);
+  };
+}
+
+function lazySources(files: WorkspaceFiles): Sources {
+  const decoded = new Map<string, string>();
+  return {
+    get(file) {
+      let text = decoded.get(file);
+      if (text === undefined) {
+        const bytes = files.get(file);
+        if (!bytes || !file.endsWith('.py')) return undefined;
+        text = bytes.toString('utf8');
+        decoded.set(file, text);
+      }
+      return text;
+    },
+  };
+}
+
+/**
+ * The files a group of targets masks, masked: each docstring's span is known from the index, so
+ * nothing is parsed again (the episode's workspace, made by maskedWorkspace, re-finds them by name).
+ */
+function maskedFiles(group: readonly Definition[], sources: Sources): WorkspaceFiles {
+  const byFile = new Map<string, DocstringSpan[]>();
+  for (const d of group) {
+    const span = { startIndex: d.docstring!.startIndex, endIndex: d.docstring!.endIndex, only: d.docstringOnly };
+    byFile.set(d.file, [...(byFile.get(d.file) ?? []), span]);
+  }
+  const out: WorkspaceFiles = new Map();
+  for (const [file, spans] of byFile) out.set(file, Buffer.from(removeDocstrings(sources.get(file)!, spans), 'utf8'));
+  return out;
+}
+
+function toTarget(d: Definition, index: AnalyzedRepo, withDetails: boolean, sources: Sources): FuncLocalizeTarget {
   const doc = d.docstring!;
   const target: FuncLocalizeTarget = {
     file: d.file,
@@ -149,43 +214,6 @@ function toTarget(d: Definition, index: AnalyzedRepo, withDetails: boolean, sour
     };
   }
   return target;
-}
-
-/**
- * Whether a masked workspace still holds a target's docstring anywhere, whitespace aside (a copy
- * indented differently counts). Each unmasked file's collapsed text is computed once per
- * generation; only the files a group masks are collapsed again.
- */
-class LeakCheck {
-  private readonly collapsed = new Map<string, string>();
-
-  constructor(private readonly original: WorkspaceFiles) {
-    for (const [file, content] of original) {
-      this.collapsed.set(file, leakSearchText(content));
-    }
-  }
-
-  leaks(masked: WorkspaceFiles, targets: readonly FuncLocalizeTarget[]): boolean {
-    const needles = targets.map((t) => normalizeAnswerText(literalBody(t.docstring.text))).filter((s) => s.length > 0);
-    if (needles.length === 0) return false;
-    const changed = new Set(targets.map((t) => t.file));
-    for (const [file, text] of this.collapsed) {
-      if (changed.has(file)) continue;
-      if (needles.some((n) => text.includes(n))) return true;
-    }
-    for (const file of changed) {
-      const content = masked.get(file);
-      const text = content && leakSearchText(content);
-      if (text && needles.some((n) => text.includes(n))) return true;
-    }
-    // Files the masking added or that differ from the original (none today) are checked too.
-    for (const [file, content] of masked) {
-      if (changed.has(file) || this.original.get(file) === content) continue;
-      const text = leakSearchText(content);
-      if (needles.some((n) => text.includes(n))) return true;
-    }
-    return false;
-  }
 }
 
 function overlaps(a: Definition, b: Definition): boolean {

@@ -13,7 +13,7 @@ export const funcLocalizeTask = defineTask<FuncLocalizeInstance>({
   description: 'Find a function, method or class from a description and write its docstring, changing nothing else.',
   instanceSchema: FuncLocalizeInstanceSchema,
   generate: (options) => generateFuncLocalize(options as Parameters<typeof generateFuncLocalize>[0]),
-  generateInputs: ['imageContents'],
+  generateInputs: ['imageContents', 'progress'],
   workspace: funcLocalizeWorkspace,
   prompt: funcLocalizePrompt,
   verify: (instance, final, ctx) => verifyFuncLocalize(instance, final, ctx),

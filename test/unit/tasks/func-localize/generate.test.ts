@@ -1,3 +1,6 @@
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateFuncLocalize } from '../../../../src/tasks/func-localize/generate.js';
@@ -83,5 +86,37 @@ describe('func-localize generator', () => {
       expect(i.description).toContain('Target 2:');
     }
     expect(multi.some((i) => i.targets[0]!.file !== i.targets[1]!.file)).toBe(true);
+  });
+});
+
+describe('func-localize generation with the analysis cache', () => {
+  it('a docstring planted elsewhere after a cached run still drops the target (the cache is keyed by content)', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'hg-fl-cache-'));
+    try {
+      const repo = join(tmp, 'shop');
+      const cache = join(tmp, 'cache');
+      await cp(SHOP, repo, { recursive: true });
+      const key = (i: { targets: Array<{ file: string; qualname: string }> }): string => `${i.targets[0]!.file}:${i.targets[0]!.qualname}`;
+      const first = await generateFuncLocalize({ repo, n: 100, perFile: 100, cache });
+      const target = first.find((i) => i.targets[0]!.qualname === 'percent_off')!;
+      const warm = await generateFuncLocalize({ repo, n: 100, perFile: 100, cache });
+      expect(toJsonl(warm)).toBe(toJsonl(first));
+      // The same folder, one file added: a copy of the answer, reflowed.
+      const body = literalBody(target.targets[0]!.docstring.text);
+      await writeFile(join(repo, 'pkg', 'notes.py'), `NOTES = """\n${body.split(/\s+/).filter(Boolean).join('\n    ')}\n"""\n`);
+      const planted = await generateFuncLocalize({ repo, n: 100, perFile: 100, cache });
+      expect(planted.map(key)).not.toContain(key(target));
+      expect(planted.length).toBe(first.length - 1);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('says what it is doing: files indexed, then instances made', async () => {
+    const lines: string[] = [];
+    const made = await generateFuncLocalize({ repo: SHOP, n: 3, perFile: 10, cache: false, onProgress: (l) => lines.push(l) });
+    expect(lines[0]).toMatch(/^indexing: 0 of \d+ files$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^indexing: (\d+) of \1 files$/));
+    expect(lines.at(-1)).toBe(`func-localize: ${made.length} instances from 9 candidates`);
   });
 });

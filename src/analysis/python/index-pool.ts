@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import createDebug from 'debug';
+import type { ModuleTable } from './discover.js';
+import { indexFile, type FileResult } from './index-file.js';
+import type { WorkerJob, WorkerReply, WorkerSetup } from './index-worker.js';
+
+const log = createDebug('hybrid-gym:analysis');
+
+export interface FileJob {
+  file: string;
+  bytes: Buffer;
+}
+
+/** Below this much source, starting workers (a tree-sitter load each) costs more than it saves. */
+const MIN_WORKER_BYTES = 2 * 1024 * 1024;
+/** A worker is sent files in batches of about this many bytes (small enough to share out evenly). */
+const BATCH_BYTES = 256 * 1024;
+
+/** The bundled worker script next to this module (dist/analysis-worker.js); null when run from source or re-bundled. */
+export function workerScript(): URL | null {
+  for (const rel of ['./analysis-worker.js', '../analysis-worker.js']) {
+    const url = new URL(rel, import.meta.url);
+    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) return url;
+  }
+  return null;
+}
+
+/** How many workers to use for this much source: all cores for large repositories, none for small ones. */
+export function workerCount(requested: number | undefined, totalBytes: number): number {
+  if (requested !== undefined) return requested;
+  if (totalBytes < MIN_WORKER_BYTES) return 0;
+  return Math.min(availableParallelism(), 8);
+}
+
+/**
+ * Indexes the files, in worker threads when asked for and available (in this thread otherwise, or
+ * for what a failed worker left). Results come back through `done` in any order.
+ */
+export async function indexFiles(
+  jobs: readonly FileJob[],
+  table: ModuleTable,
+  setup: WorkerSetup,
+  workers: number,
+  done: (result: FileResult) => void,
+): Promise<void> {
+  const script = workers > 0 ? workerScript() : null;
+  if (workers === 0 || !script || jobs.length < 2) {
+    if (workers > 0 && !script) log('no worker script beside the module: indexing in this thread');
+    for (const j of jobs) done(indexFile(j.file, j.bytes, table, setup.calls));
+    return;
+  }
+  const batches: FileJob[][] = [];
+  let current: FileJob[] = [];
+  let size = 0;
+  for (const j of jobs) {
+    current.push(j);
+    size += j.bytes.length;
+    if (size >= BATCH_BYTES) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+  }
+  if (current.length) batches.push(current);
+  const leftOver: FileJob[] = [];
+  let next = 0;
+  const runWorker = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const worker = new Worker(script, { workerData: setup });
+      let inFlight: FileJob[] | null = null;
+      let settled = false;
+      const finish = (): void => {
+        if (settled) return;
+        settled = true;
+        void worker.terminate();
+        resolve();
+      };
+      const send = (): void => {
+        const batch = batches[next++];
+        if (!batch) {
+          inFlight = null;
+          finish();
+          return;
+        }
+        inFlight = batch;
+        worker.postMessage({ id: next, files: batch.map((j) => ({ file: j.file, bytes: j.bytes })) } satisfies WorkerJob);
+      };
+      worker.on('message', (reply: WorkerReply) => {
+        for (const r of reply.results) done(r);
+        send();
+      });
+      // A worker that fails leaves its batch to this thread; the others go on.
+      const fail = (err: unknown): void => {
+        if (settled) return;
+        log('an indexing worker failed (%s): its files are indexed in this thread', err instanceof Error ? err.message : String(err));
+        if (inFlight) leftOver.push(...inFlight);
+        inFlight = null;
+        finish();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
+      send();
+    });
+  await Promise.all(Array.from({ length: Math.min(workers, batches.length) }, runWorker));
+  // Batches no worker took (every worker failed) and those a failed worker held.
+  for (; next < batches.length; next++) leftOver.push(...batches[next]!);
+  for (const j of leftOver) done(indexFile(j.file, j.bytes, table, setup.calls));
+}

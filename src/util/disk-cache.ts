@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { deserialize, serialize } from 'node:v8';
+import createDebug from 'debug';
+
+const log = createDebug('hybrid-gym:cache');
+
+/** sha256 of bytes, base64url: what cached results are keyed by. */
+export function contentHash(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('base64url');
+}
+
+/** The file under `dir/kind/` that holds what is cached about `key` (a repository folder, say). */
+export function cacheFile(dir: string, kind: string, key: string): string {
+  return path.join(dir, kind, `${createHash('sha256').update(key).digest('hex').slice(0, 24)}.v8`);
+}
+
+/** A cached value written by {@link writeCached}, or undefined when absent or unreadable (never throws). */
+export async function readCached(file: string): Promise<unknown> {
+  if (!existsSync(file)) return undefined;
+  try {
+    return deserialize(await readFile(file));
+  } catch (err) {
+    log('%s unreadable (%s): ignored', file, (err as Error).message);
+    return undefined;
+  }
+}
+
+/**
+ * Writes a value (anything structured clone takes: Maps, Sets, Buffers) to a temporary file renamed
+ * into place, so a reader sees the old or the new file, never a torn one. A cache that cannot be
+ * written costs the next run time, never this run its result: failures are logged, not thrown.
+ */
+export async function writeCached(file: string, value: unknown): Promise<void> {
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    await writeFile(tmp, serialize(value));
+    await rename(tmp, file);
+  } catch (err) {
+    log('%s not written: %s', file, (err as Error).message);
+  }
+}

@@ -1,0 +1,47 @@
+// The indexer's worker threads run from the built package (dist/analysis-worker.js, which
+// scripts/setup.sh builds): from source there is no worker script and indexing stays in-thread.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+type Lib = typeof import('../../src/index.js');
+let lib: Lib;
+let repo: string;
+
+beforeAll(async () => {
+  lib = (await import(pathToFileURL(path.join(ROOT, 'dist/index.js')).href)) as Lib;
+  repo = mkdtempSync(path.join(tmpdir(), 'hg-workers-'));
+  // Real code, enough of it for several batches: the standard library's email and json packages and the call fixture.
+  for (const pkg of ['email', 'json']) cpSync(path.join('/usr/lib/python3.11', pkg), path.join(repo, pkg), { recursive: true });
+  cpSync(path.join(ROOT, 'test/fixtures/analysis/calls/pkg'), path.join(repo, 'pkg'), { recursive: true });
+});
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+function snapshot(index: Awaited<ReturnType<Lib['indexRepo']>>): unknown {
+  return {
+    files: index.files,
+    definitions: index.definitions,
+    skipped: index.skipped,
+    callees: index.definitions.map((d) => [d.id, lib.callees(index, d).map((c) => c.id)]),
+  };
+}
+
+describe('indexing in worker threads (built package)', () => {
+  it('gives exactly what indexing in this thread gives, definitions and resolved calls alike', async () => {
+    let workers = -1;
+    const threaded = await lib.indexRepo(repo, { cache: false, workers: 2, onProgress: (p) => (workers = p.workers) });
+    expect(workers).toBe(2);
+    const inThread = await lib.indexRepo(repo, { cache: false, workers: 0 });
+    expect(threaded.definitions.length).toBeGreaterThan(500);
+    expect(snapshot(threaded)).toEqual(snapshot(inThread));
+  });
+
+  it('an outline in workers equals an outline in this thread', async () => {
+    const a = await lib.indexRepo(repo, { cache: false, calls: false, workers: 2 });
+    const b = await lib.indexRepo(repo, { cache: false, calls: false, workers: 0 });
+    expect(a.definitions).toEqual(b.definitions);
+  });
+});
