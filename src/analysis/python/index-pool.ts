@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import createDebug from 'debug';
 import type { ModuleTable } from './discover.js';
+import { freeTrees } from './free-trees.js';
 import { indexFile, type FileResult } from './index-file.js';
 import type { WorkerJob, WorkerReply, WorkerSetup } from './index-worker.js';
 
@@ -11,8 +12,11 @@ const log = createDebug('hybrid-gym:analysis');
 
 export interface FileJob {
   file: string;
+  /** Emptied once the file is indexed. */
   bytes: Buffer;
 }
+
+const NO_BYTES = Buffer.alloc(0);
 
 /** Below this much source, starting workers (a tree-sitter load each) costs more than it saves. */
 const MIN_WORKER_BYTES = 2 * 1024 * 1024;
@@ -47,24 +51,20 @@ export async function indexFiles(
   done: (result: FileResult) => void,
 ): Promise<void> {
   const script = workers > 0 ? workerScript() : null;
+  const batches = inBatches(jobs);
   if (workers === 0 || !script || jobs.length < 2) {
     if (workers > 0 && !script) log('no worker script beside the module: indexing in this thread');
-    for (const j of jobs) done(indexFile(j.file, j.bytes, table, setup.calls));
+    // A small repository's trees are few: collecting them would cost this thread more than they hold.
+    const large = jobs.reduce((n, j) => n + j.bytes.length, 0) >= MIN_WORKER_BYTES;
+    for (const batch of batches) {
+      for (const j of batch) {
+        done(indexFile(j.file, j.bytes, table, setup.calls));
+        j.bytes = NO_BYTES;
+      }
+      if (large) await freeTrees();
+    }
     return;
   }
-  const batches: FileJob[][] = [];
-  let current: FileJob[] = [];
-  let size = 0;
-  for (const j of jobs) {
-    current.push(j);
-    size += j.bytes.length;
-    if (size >= BATCH_BYTES) {
-      batches.push(current);
-      current = [];
-      size = 0;
-    }
-  }
-  if (current.length) batches.push(current);
   const leftOver: FileJob[] = [];
   let next = 0;
   const runWorker = (): Promise<void> =>
@@ -90,6 +90,8 @@ export async function indexFiles(
       };
       worker.on('message', (reply: WorkerReply) => {
         for (const r of reply.results) done(r);
+        // The file's bytes are not needed any more: let them go now, not when the whole index is done.
+        for (const j of inFlight ?? []) j.bytes = NO_BYTES;
         send();
       });
       // A worker that fails leaves its batch to this thread; the others go on.
@@ -108,4 +110,21 @@ export async function indexFiles(
   // Batches no worker took (every worker failed) and those a failed worker held.
   for (; next < batches.length; next++) leftOver.push(...batches[next]!);
   for (const j of leftOver) done(indexFile(j.file, j.bytes, table, setup.calls));
+}
+
+function inBatches(jobs: readonly FileJob[]): FileJob[][] {
+  const batches: FileJob[][] = [];
+  let current: FileJob[] = [];
+  let size = 0;
+  for (const j of jobs) {
+    current.push(j);
+    size += j.bytes.length;
+    if (size >= BATCH_BYTES) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+  }
+  if (current.length) batches.push(current);
+  return batches;
 }

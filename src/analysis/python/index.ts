@@ -93,8 +93,9 @@ export async function indexPythonRepo(rootDir: string, options: PythonIndexOptio
       jobs.push({ file: l.file, bytes: l.bytes });
       bytes += l.bytes.length;
     }
+    l.bytes = undefined; // The job holds them until the file is indexed.
   }
-  const total = loaded.filter((l) => l.bytes).length;
+  const total = results.size + jobs.length;
   const cached = results.size;
   let done = cached;
   let lastReport = 0;

@@ -7,6 +7,7 @@ import { parseOptions } from '../../options.js';
 import { loadRepoFiles, type WorkspaceFiles } from '../../workspace/files.js';
 import type { GenerateOptions } from '../define-task.js';
 import { commentView } from '../comment-view.js';
+import { indexProgress } from '../index-progress.js';
 import { markerName, sameName } from './comment.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { DepSearchOptionsSchema, type DepSearchInstance, type Dependency } from './schema.js';
@@ -24,9 +25,13 @@ const byPosition = (a: { file: string; line: number; qualname: string }, b: type
 export async function generateDepSearch(input: GenerateOptions): Promise<DepSearchInstance[]> {
   const o = parseOptions(DepSearchOptionsSchema, input, 'dep-search generator options');
   const root = path.resolve(o.repo);
-  const [index, files] = await Promise.all([indexRepo(root), loadRepoFiles(root)]);
+  const [index, files] = await Promise.all([
+    indexRepo(root, { ...(o.cache !== undefined && { cache: o.cache }), ...(o.onProgress && { onProgress: indexProgress(o.onProgress) }) }),
+    loadRepoFiles(root),
+  ]);
   const checker = new DependencyChecker(index, files);
   const definedNames = new Set(index.definitions.map((d) => d.name));
+  const parents = new Set(index.definitions.map((d) => d.parentId));
   const existingMarkers = existingMarkerNames(files);
   const skips = new Map<Skip, number>();
   const skip = (why: Skip): null => {
@@ -42,7 +47,7 @@ export async function generateDepSearch(input: GenerateOptions): Promise<DepSear
       if (def.id.includes('#')) return skip('target redefined in its file');
       if (index.file(def.file)?.hasErrors) return skip('target file has syntax errors');
       if (!files.has(def.file)) return skip('target file not in the workspace');
-      if (index.definitions.some((d) => d.parentId === def.id)) return skip('target has nested definitions');
+      if (parents.has(def.id)) return skip('target has nested definitions');
       const sites = index.callSites(def).filter((s) => s.line >= def.line); // its own decorators run at definition time
       const deps = new Set<Definition>();
       for (const s of sites) {
@@ -64,6 +69,7 @@ export async function generateDepSearch(input: GenerateOptions): Promise<DepSear
     if (picked) candidates.push(picked);
   }
   log('%s: %d candidates; skipped %o', root, candidates.length, Object.fromEntries(skips));
+  o.onProgress?.(`dep-search: ${Math.min(o.n, candidates.length)} instances from ${candidates.length} candidates`);
 
   // Balanced over the number of dependencies: shuffle each group, then take one from each in turn.
   const rand = seededRandom(o.seed);

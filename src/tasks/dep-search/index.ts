@@ -18,6 +18,7 @@ export const depSearchTask = defineTask<DepSearchInstance>({
   version: 0,
   description: 'Mark every in-repo function or class that a given function calls directly.',
   instanceSchema: DepSearchInstanceSchema,
+  generateInputs: ['progress'],
   generate: generateDepSearch,
   // Nothing to hide: the answer is a set of comments that are not there yet.
   workspace: (instance) => loadRepoFiles(instance.repo.path),

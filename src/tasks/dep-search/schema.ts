@@ -55,6 +55,10 @@ export const DepSearchOptionsSchema = z.object({
   strict: z.boolean().default(true),
   /** Reward of the instances made: `binary` or shaped `f1`. @default 'binary' */
   reward: z.enum(['binary', 'f1']).default('binary'),
+  /** Told what a long generation is doing (files indexed), a line at a time. */
+  onProgress: z.custom<(line: string) => void>((v) => typeof v === 'function', 'expected a function').optional(),
+  /** The analysis cache folder, or false for none. @default see indexRepo's `cache` */
+  cache: z.union([z.string().min(1), z.literal(false)]).optional(),
 }).refine((o) => o.minDeps <= o.maxDeps, { message: 'minDeps must not exceed maxDeps', path: ['minDeps'] });
 
 export type DepSearchOptions = z.input<typeof DepSearchOptionsSchema>;

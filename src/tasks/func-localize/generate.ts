@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { isTestFile } from '../test-files.js';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
-import { indexRepo, type AnalyzedRepo, type IndexProgress } from '../../analysis/index.js';
+import { indexRepo, type AnalyzedRepo } from '../../analysis/index.js';
+import { indexProgress } from '../index-progress.js';
 import type { Definition } from '../../analysis/types.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { parseOptions } from '../../options.js';
@@ -149,17 +150,6 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   await leaks.save();
   say?.(`func-localize: ${instances.length} instances from ${pool.length} candidates`);
   return instances;
-}
-
-/** Progress lines for the indexing phase: one when it starts, then about every second, and the last. */
-function indexProgress(say: (line: string) => void): (p: IndexProgress) => void {
-  let last = 0;
-  return (p) => {
-    const now = Date.now();
-    if (p.done !== p.total && p.done !== p.cached && now - last < 1000) return;
-    last = now;
-    say(`indexing: ${p.done} of ${p.total} files${p.cached ? ` (${p.cached} from the cache)` : ''}`);
-  };
 }
 
 function lazySources(files: WorkspaceFiles): Sources {

@@ -85,17 +85,24 @@ export class LeakCheck {
 
   private buildCorpus(): Buffer {
     if (this.corpus) return this.corpus;
-    const parts: Buffer[] = [];
-    let at = 0;
+    // Sized first, then written in place: one copy of the corpus in memory, not two.
+    const texts = new Map<string, string>();
+    let size = 0;
     for (const [file, content] of this.files) {
-      // A NUL after each file: no needle holds one, so no match spans two files.
-      const text = Buffer.from(`${leakSearchText(content)}\0`, 'utf8');
+      const text = leakSearchText(content);
+      texts.set(file, text);
+      size += Buffer.byteLength(text, 'utf8') + 1;
+    }
+    const corpus = Buffer.alloc(size);
+    let at = 0;
+    for (const [file, text] of texts) {
       this.starts.push(at);
       this.order.push(file);
-      parts.push(text);
-      at += text.length;
+      at += corpus.write(text, at, 'utf8');
+      // A NUL after each file: no needle holds one, so no match spans two files.
+      corpus[at++] = 0;
     }
-    return (this.corpus = Buffer.concat(parts));
+    return (this.corpus = corpus);
   }
 
   private fileIndexAt(offset: number): number {
