@@ -28,14 +28,19 @@ export function indexFile(file: string, bytes: Buffer, table: ModuleTable, calls
   const key = table.keyOfFile.get(file) ?? file;
   const entry = table.byKey.get(key);
   const module = entry?.file === file ? entry.name : null;
-  const { definitions, byNode } = extractDefinitions(parsed.root, parsed.text, file, module, new ByteOffsets(parsed.text, decoded.bomBytes));
-  const source: SourceFile = {
-    file, module, isPackage: /(^|\/)__init__\.py$/.test(file), encoding: decoded.encoding,
-    hasErrors: parsed.hasErrors,
-    lineCount: lineCount(parsed.text), byteLength: bytes.length,
-  };
-  if (!calls) return { file, source, definitions };
-  return { file, source, definitions, symbols: collectSymbols(parsed.root, parsed.text, file, table, byNode) };
+  try {
+    const { definitions, byNode } = extractDefinitions(parsed.root, parsed.text, file, module, new ByteOffsets(parsed.text, decoded.bomBytes));
+    const source: SourceFile = {
+      file, module, isPackage: /(^|\/)__init__\.py$/.test(file), encoding: decoded.encoding,
+      hasErrors: parsed.hasErrors,
+      lineCount: lineCount(parsed.text), byteLength: bytes.length,
+    };
+    if (!calls) return { file, source, definitions };
+    return { file, source, definitions, symbols: collectSymbols(parsed.root, parsed.text, file, table, byNode) };
+  } catch (err) {
+    // A tree the analysis cannot read costs that file, not the repository's index.
+    return { file, skip: { file, reason: 'parse-failed', detail: `analysis failed: ${(err as Error).message}` } };
+  }
 }
 
 function lineCount(text: string): number {

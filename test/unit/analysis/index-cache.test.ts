@@ -119,3 +119,14 @@ describe('indexing only what is used', () => {
     expect(snapshot(threaded)).toEqual(snapshot(await indexRepo(repo, { cache: false, workers: 0 })));
   });
 });
+
+describe('a file the analysis cannot read', () => {
+  it('is skipped with its reason; the rest of the repository is indexed', async () => {
+    // 20,000 attributes in a row: deeper than the resolver's recursion goes.
+    writeFileSync(path.join(repo, 'pkg/deep.py'), `def f():\n    return ${'a.'.repeat(20_000)}b()\n`);
+    const index = await indexRepo(repo, { cache: false });
+    expect(index.skipped).toContainEqual({ file: 'pkg/deep.py', reason: 'parse-failed', detail: expect.stringMatching(/^analysis failed: /) });
+    expect(index.find('pkg/client.py', 'main')).toBeDefined();
+    expect((await indexRepo(repo, { cache: false, calls: false })).find('pkg/deep.py', 'f')).toBeDefined();
+  });
+});
