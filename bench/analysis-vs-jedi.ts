@@ -5,12 +5,15 @@
  *   npx esbuild bench/analysis-vs-jedi.ts --bundle --platform=node --format=esm --packages=external \
  *     --outfile=.cache/bench/bench.mjs && node .cache/bench/bench.mjs [--packages requests,click] [--no-sympy]
  *     [--cached-jedi] [--disagreements out.jsonl]
- * --cached-jedi reuses jedi's last answers (and timings) for an unchanged request.
+ * --cached-jedi reuses jedi's last answers (and timings) for an unchanged request (same functions, same helper).
  *
  * Needs apt-get (downloads Debian packages into .cache/bench/ when missing) and jedi for
  * /usr/bin/python3 (`apt-get install -y python3-jedi`). Prints a table, then a JSON summary last.
+ * The reference is jedi's goto with its bundled stubs of the measured package hidden and local
+ * aliases followed one hop (bench/jedi-callees.py; docs/analysis.md "How the bench adjudicates").
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,7 +72,7 @@ interface PackageResult {
   agree: number;
   precision: number;
   recall: number;
-  /** Against jedi's answers as given, stub answers dropped (jedi's own bug, see docs/analysis.md). */
+  /** Against jedi's goto answers as given: stub answers dropped (jedi's own bug), aliases not followed (see docs/analysis.md). */
   rawPrecision: number;
   rawRecall: number;
   /** Index + callees of all public functions, warm process (wall and CPU), and the first (cold) run. */
@@ -104,10 +107,12 @@ async function comparePackage(pkg: string): Promise<PackageResult> {
   const { index, fns, ours, ms: oursMs, cpuMs: oursCpuMs } = await runOurs();
 
   const request = path.join(CACHE, pkg, 'jedi-request.json');
-  const body = JSON.stringify({ root: repo, functions: fns.map((f) => ({ id: f.id, file: f.file, line: f.line })) });
+  // The helper's hash is part of the request: a changed helper is not answered from the cache.
+  const helper = createHash('sha256').update(readFileSync(JEDI_HELPER)).digest('hex').slice(0, 16);
+  const body = JSON.stringify({ root: repo, helper, functions: fns.map((f) => ({ id: f.id, file: f.file, line: f.line })) });
   // jedi's answers are cached per request (--cached-jedi) to iterate on accuracy quickly.
   const cached = path.join(CACHE, pkg, 'jedi-result.json');
-  let jediOut: { results: Record<string, [string, number | string][]>; seconds: number; cpuSeconds: number; wallMs?: number };
+  let jediOut: { results: Record<string, [string, number | string, 'alias'?][]>; seconds: number; cpuSeconds: number; wallMs?: number };
   if (process.argv.includes('--cached-jedi') && existsSync(cached) && existsSync(request) && readFileSync(request, 'utf8') === body) {
     jediOut = JSON.parse(readFileSync(cached, 'utf8'));
   } else {
@@ -140,11 +145,11 @@ async function comparePackage(pkg: string): Promise<PackageResult> {
     const mine = ours.get(fn.id) ?? new Set<string>();
     const theirs = new Set<string>();
     const theirsRaw = new Set<string>();
-    for (const [file, where] of jediOut.results[fn.id] ?? []) {
+    for (const [file, where, how] of jediOut.results[fn.id] ?? []) {
       const d = file === '@stub' ? fromStub(String(where)) : byLine.get(`${file}:${where}`);
       if (!d || d.id === fn.id) continue;
       theirs.add(d.id);
-      if (file !== '@stub') theirsRaw.add(d.id);
+      if (file !== '@stub' && how !== 'alias') theirsRaw.add(d.id);
     }
     nOurs += mine.size;
     nJedi += theirs.size;

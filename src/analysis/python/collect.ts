@@ -2,7 +2,7 @@ import type { Definition } from '../types.js';
 import { bindImport, readAll } from './imports.js';
 import type { ModuleTable } from './discover.js';
 import type { PyNode } from './parser.js';
-import { annotationRef, refOf, type Ref } from './refs.js';
+import { annotationRef, refOf, unionOf, type Ref } from './refs.js';
 import { bind, newScope, type ClassInfo, type FileSymbols, type RawCall, type Scope } from './scopes.js';
 
 const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
@@ -49,10 +49,21 @@ export function collectSymbols(
     ref: refOf(n, text), scope, kind, start: n.start, end: n.end, line: n.row + 1, text: src(n),
   });
 
+  // `value`: what the target receives; unpacking (`a, b = v`, `for k, x in v`) gives each
+  // position its item of v, unless a starred target makes positions uncertain.
   const bindTargets = (node: PyNode, scope: Scope, value?: Ref): void => {
     if (node.type === 'identifier') bind(scope, src(node), { kind: 'assign', pos: node.start, ...(value && { value }) }, node);
-    else if (TARGET_CONTAINERS.has(node.type)) for (const c of kids(node)) bindTargets(c, scope);
-    else if (node.type === 'attribute') recordSelfAttr(node, scope, value);
+    else if (node.type === 'parenthesized_expression' && kids(node).length === 1) bindTargets(kids(node)[0] as PyNode, scope, value);
+    else if (TARGET_CONTAINERS.has(node.type)) {
+      const parts = kids(node);
+      const positional = value && !parts.some((c) => c.type === 'list_splat_pattern' || c.type === 'list_splat');
+      parts.forEach((c, index) => bindTargets(c, scope, positional ? { t: 'item', of: value, index } : undefined));
+    } else if (node.type === 'attribute') recordSelfAttr(node, scope, value);
+  };
+  /** What a `for` target receives from iterating `iterable`. */
+  const itemOf = (iterable: PyNode | undefined): Ref | undefined => {
+    const of = refOf(iterable, text);
+    return of.t === 'opaque' ? undefined : { t: 'item', of };
   };
 
   // `self.x = Foo()` inside a method: remembered so that `self.x.m()` can be typed later.
@@ -139,7 +150,7 @@ export function collectSymbols(
     for (const c of kids(node)) {
       if (c.type === 'for_in_clause') {
         const left = field(c, 'left');
-        if (left) bindTargets(left, inner);
+        if (left) bindTargets(left, inner, itemOf(field(c, 'right')));
         // The first iterable is evaluated in the enclosing scope.
         for (const r of c.children.filter((x) => x.field === 'right')) items.push({ node: r, scope: first ? scope : inner });
         first = false;
@@ -192,11 +203,10 @@ export function collectSymbols(
       case 'assignment': {
         const left = field(node, 'left');
         const right = field(node, 'right');
-        const single = left?.type === 'identifier' || left?.type === 'attribute';
         const annotation = field(node, 'type');
         // An annotation says more than the value (and `x: T` alone has no value).
         const typed: Ref | undefined = annotation ? { t: 'instance', type: annotationRef(annotation, text) } : undefined;
-        const value = typed ?? (single && right && right.type !== 'assignment' ? refOf(right, text) : undefined);
+        const value = typed ?? (right && right.type !== 'assignment' ? refOf(right, text) : undefined);
         if (left) bindTargets(left, scope, value?.t === 'opaque' ? undefined : value);
         if (left?.type === 'identifier' && src(left) === '__all__' && scope === moduleScope) symbols.all = readAll(right, text);
         break;
@@ -212,7 +222,7 @@ export function collectSymbols(
       }
       case 'for_statement': {
         const left = field(node, 'left');
-        if (left) bindTargets(left, scope);
+        if (left) bindTargets(left, scope, itemOf(field(node, 'right')));
         break;
       }
       case 'named_expression': {
@@ -223,12 +233,18 @@ export function collectSymbols(
         break;
       }
       case 'as_pattern_target': {
-        // `with X() as x`: x is what X().__enter__() returns.
+        // `with X() as x`: x is what X().__enter__() returns; `except E as e`: an instance of E.
         const asPattern = node.parent?.type === 'as_pattern' ? node.parent : undefined;
-        const expr = asPattern?.parent?.type === 'with_item' ? kids(asPattern)[0] : undefined;
+        const expr = asPattern ? kids(asPattern)[0] : undefined;
         const target = kids(node);
-        const value: Ref | undefined = expr && target.length === 1 && target[0]?.type === 'identifier'
-          ? { t: 'call', callee: { t: 'attr', base: refOf(expr, text), name: '__enter__' } } : undefined;
+        const single = expr && target.length === 1 && target[0]?.type === 'identifier';
+        let value: Ref | undefined;
+        if (single && asPattern?.parent?.type === 'with_item') {
+          value = { t: 'call', callee: { t: 'attr', base: refOf(expr, text), name: '__enter__' } };
+        } else if (single && (asPattern?.parent?.type === 'except_clause' || asPattern?.parent?.type === 'except_group_clause')) {
+          const types = expr.type === 'tuple' || expr.type === 'parenthesized_expression' ? unionOf(kids(expr).map((c) => refOf(c, text))) : refOf(expr, text);
+          if (types.t !== 'opaque') value = { t: 'instance', type: types };
+        }
         if (value && target[0]) bind(scope, src(target[0]), { kind: 'assign', pos: target[0].start, value }, node);
         else bindTargets(node, scope);
         break;
@@ -238,7 +254,7 @@ export function collectSymbols(
         const expr = kids(node)[0];
         if (info && expr && info.returnValues.length < MAX_RETURNS) {
           const ref = refOf(expr, text);
-          if (ref.t !== 'opaque') info.returnValues.push(ref);
+          if (ref.t !== 'opaque' && ref.t !== 'none') info.returnValues.push(ref);
         }
         break;
       }

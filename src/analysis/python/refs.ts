@@ -10,6 +10,18 @@ export type Ref =
   | { t: 'call'; callee: Ref }
   /** An instance of the class `type` names (from an annotation). */
   | { t: 'instance'; type: Ref }
+  /** An element of the iterable `of` (a `for` target), or with `index` its unpacked position. */
+  | { t: 'item'; of: Ref; index?: number }
+  /** Annotations only: an iterable of `item` (`List[X]`, `Iterator[X]`, `Tuple[X, ...]`...). */
+  | { t: 'seqOf'; item: Ref }
+  /** Annotations only: a fixed tuple (`Tuple[A, B]`). */
+  | { t: 'tupleOf'; items: Ref[] }
+  /** Annotations only: any of `items` (`Union[A, B]`, `A | B`, `except (A, B)`). */
+  | { t: 'unionOf'; items: Ref[] }
+  /** Annotations only: the class itself (`Type[X]`). */
+  | { t: 'typeOf'; cls: Ref }
+  /** `None` (an alias of nothing: `f = None` before `if ...: f = helper`). */
+  | { t: 'none' }
   /** Anything else (subscripts, literals, operators): not followed. */
   | { t: 'opaque' };
 
@@ -25,6 +37,8 @@ export function refOf(node: PyNode | undefined, text: string): Ref {
   switch (node.type) {
     case 'identifier':
       return { t: 'name', name: text.slice(node.start, node.end) };
+    case 'none':
+      return { t: 'none' };
     case 'attribute': {
       const obj = node.children.find((c) => c.field === 'object');
       const attr = node.children.find((c) => c.field === 'attribute');
@@ -49,6 +63,24 @@ export function refOf(node: PyNode | undefined, text: string): Ref {
   }
 }
 
+/** Annotation heads whose one argument is what iterating gives (typing's names and the builtins). */
+const SEQUENCES = new Set([
+  'List', 'list', 'Sequence', 'MutableSequence', 'Iterable', 'Iterator', 'Collection', 'Set', 'set', 'FrozenSet',
+  'frozenset', 'AbstractSet', 'MutableSet', 'Deque', 'deque', 'KeysView', 'Reversible',
+]);
+const ITERATORS = new Set(['Generator', 'AsyncGenerator', 'AsyncIterator', 'AsyncIterable']);
+
+/** The alternatives that name something (None and unknown parts dropped); one alone is itself. */
+export function unionOf(refs: Ref[]): Ref {
+  const items = refs.filter((r) => r.t !== 'opaque' && r.t !== 'none' && !(r.t === 'name' && r.name === 'None'));
+  if (items.length <= 1) return items[0] ?? OPAQUE;
+  return { t: 'unionOf', items };
+}
+
+function seqOf(item: Ref): Ref {
+  return item.t === 'opaque' ? OPAQUE : { t: 'seqOf', item };
+}
+
 /** A type annotation reduced to the class it names: `Foo`, `mod.Foo`, `"Foo"`, `Optional[Foo]`, `Foo | None`. */
 export function annotationRef(node: PyNode | undefined, text: string): Ref {
   if (!node) return OPAQUE;
@@ -63,18 +95,31 @@ export function annotationRef(node: PyNode | undefined, text: string): Ref {
     return ref;
   }
   if (node.type === 'binary_operator') {
-    // `Foo | None`: the one side that is not None.
-    const sides = namedKids(node).filter((c) => text.slice(c.start, c.end) !== 'None');
-    return sides.length === 1 ? annotationRef(sides[0], text) : OPAQUE;
+    // `Foo | None`: the sides that are not None.
+    const [left, right] = namedKids(node);
+    if (!left || !right || text.slice(left.end, right.start).trim() !== '|') return OPAQUE;
+    return unionOf([annotationRef(left, text), annotationRef(right, text)]);
   }
   if (node.type === 'generic_type' || node.type === 'subscript') {
     const head = namedKids(node)[0];
     const headText = head ? text.slice(head.start, head.end) : '';
-    if (/(^|\.)Optional$/.test(headText)) {
-      const arg = namedKids(node)[1];
-      const inner = arg && (arg.type === 'type_parameter' ? namedKids(arg)[0] : arg);
-      return annotationRef(inner, text);
+    // `X[a, b]`: a generic_type holds a type_parameter of types; a subscript holds them directly.
+    const rest = namedKids(node).slice(1);
+    const args = rest.length === 1 && rest[0]?.type === 'type_parameter' ? namedKids(rest[0]) : rest;
+    const last = headText.split('.').pop() ?? '';
+    if (last === 'Optional') return annotationRef(args[0], text);
+    if (last === 'Union') return unionOf(args.map((a) => annotationRef(a, text)));
+    if (SEQUENCES.has(last) && args.length === 1) return seqOf(annotationRef(args[0], text));
+    if ((last === 'Tuple' || last === 'tuple') && args.length) {
+      if (args.length === 2 && args[1] && text.slice(args[1].start, args[1].end) === '...') return seqOf(annotationRef(args[0], text));
+      return { t: 'tupleOf', items: args.map((a) => annotationRef(a, text)) };
     }
+    if ((last === 'Type' || last === 'type') && args.length === 1) {
+      const cls = annotationRef(args[0], text);
+      return cls.t === 'opaque' ? OPAQUE : { t: 'typeOf', cls };
+    }
+    // Generators and async iterators yield their first argument.
+    if (ITERATORS.has(last) && args.length >= 1) return seqOf(annotationRef(args[0], text));
   }
   return OPAQUE;
 }
@@ -91,6 +136,18 @@ export function refText(ref: Ref): string {
       return `${refText(ref.callee)}()`;
     case 'instance':
       return `<${refText(ref.type)}>`;
+    case 'item':
+      return `${refText(ref.of)}[${ref.index ?? '*'}]`;
+    case 'seqOf':
+      return `Iterable[${refText(ref.item)}]`;
+    case 'tupleOf':
+      return `Tuple[${ref.items.map(refText).join(', ')}]`;
+    case 'typeOf':
+      return `Type[${refText(ref.cls)}]`;
+    case 'none':
+      return 'None';
+    case 'unionOf':
+      return `Union[${ref.items.map(refText).join(', ')}]`;
     default:
       return '?';
   }

@@ -9,7 +9,11 @@ type Value =
   | { t: 'class'; def: Definition }
   | { t: 'instance'; def: Definition }
   | { t: 'super'; def: Definition; skip: number }
-  | { t: 'module'; key: string };
+  | { t: 'module'; key: string }
+  /** An iterable whose elements are any of `items` (from an annotation such as `List[X]`). */
+  | { t: 'seq'; items: Value[] }
+  /** A fixed tuple: unpacking position i gives `parts[i]` (`Tuple[A, B]`). */
+  | { t: 'tuple'; parts: Value[][] };
 
 /** Where a name lookup ended: bindings in a scope, or a module (a submodule found by attribute). */
 type Slot = { bindings: Binding[]; scope: Scope } | { module: string };
@@ -26,6 +30,7 @@ export class Resolver {
   private readonly returnCache = new Map<Definition, Value[]>();
   private readonly fileOfModuleScope = new Map<Scope, FileSymbols>();
   private readonly bindingCache = new Map<Binding, Value[]>();
+  private readonly externalBindings = new Set<Binding>();
   private readonly attrSlots = new Map<ClassInfo, Map<string, Slot[]>>();
   private external = false;
   private depth = 0;
@@ -50,7 +55,7 @@ export class Resolver {
     this.external = false;
     this.depth = 0;
     this.steps = 0;
-    const defs = unique(this.goto(call.ref, call.scope));
+    const defs = unique(this.goto(call.ref, call.scope, call.start));
     if (defs.length) return { status: 'resolved', targets: defs, via: this.via(call.ref, call.scope) };
     if (this.external) return { status: 'external', reason: 'builtin, standard library or third-party name' };
     return { status: 'unresolved', reason: call.ref.t === 'opaque' ? 'dynamic callee expression' : 'no in-repo definition found' };
@@ -66,31 +71,81 @@ export class Resolver {
     return 'instance';
   }
 
-  /** The definitions a callee name denotes (jedi's goto: assignments are not followed for the last name). */
-  private goto(ref: Ref, scope: Scope): Definition[] {
-    if (ref.t === 'name') return this.gotoSlots(this.lookup(ref.name, scope));
+  /**
+   * The definitions a callee denotes (jedi's goto), plus local aliases: in a function, a name
+   * whose reaching bindings are plain `name = other` / `name = obj.attr` assignments (and parameters
+   * they replace, as in `if cls is None: cls = JSONEncoder`) denotes what `other` denotes.
+   * `pos`: where the name is used, for the bindings that reach it in its own scope.
+   */
+  private goto(ref: Ref, scope: Scope, pos?: number): Definition[] {
+    if (ref.t === 'name') return this.gotoSlots(this.lookupAt(ref.name, scope, pos));
     if (ref.t !== 'attr') return [];
     const out: Definition[] = [];
-    for (const v of this.infer(ref.base, scope)) out.push(...this.gotoSlots(this.member(v, ref.name)));
+    for (const v of this.infer(ref.base, scope, pos)) out.push(...this.gotoSlots(this.member(v, ref.name)));
     return out;
   }
 
+  /**
+   * A lookup at a position: a name of the function the use is in is bound by what reaches the
+   * use (`x = x.parent()` reads the earlier x); elsewhere, or without a position, by lookup.
+   */
+  private lookupAt(name: string, scope: Scope, pos?: number): Slot[] {
+    const own = pos !== undefined && scope.kind === 'function' && !scope.globals.has(name) && !scope.nonlocals.has(name)
+      ? scope.bindings.get(name) : undefined;
+    return own ? [{ bindings: reachingBindings(own, pos as number), scope }] : this.lookup(name, scope);
+  }
+
   private gotoSlots(slots: Slot[]): Definition[] {
+    const aliases = this.gotoAliases(slots);
+    if (aliases) return aliases;
     const out: Definition[] = [];
     for (const slot of slots) {
-      if (!('bindings' in slot)) continue;
-      for (const b of slot.bindings) {
-        if (b.kind === 'def') out.push(b.def);
-        else if (b.kind === 'from') {
-          if (b.key === null) this.external = true;
-          else if (this.enter()) {
-            out.push(...this.gotoSlots(this.moduleMember(b.key, b.name)));
-            this.depth--;
-          }
-        } else if (b.kind === 'import' && b.key === null) this.external = true;
-      }
+      if ('bindings' in slot) for (const b of slot.bindings) out.push(...this.gotoBinding(b));
     }
     return out;
+  }
+
+  private gotoBinding(b: Binding): Definition[] {
+    if (b.kind === 'def') return [b.def];
+    if (b.kind === 'from') {
+      if (b.key === null) this.external = true;
+      else if (this.enter()) {
+        const out = this.gotoSlots(this.moduleMember(b.key, b.name));
+        this.depth--;
+        return out;
+      }
+    } else if (b.kind === 'import' && b.key === null) this.external = true;
+    return [];
+  }
+
+  /**
+   * A name assigned in a function (a local, or `self.<name>` in methods), undefined when no such
+   * assignment reaches: its aliases (`f = other`, `f = obj.attr`) are followed only when every
+   * binding that reaches the use is an alias of something that resolves, a definition or an
+   * import, `None`, or a parameter such an alias may replace (`if cls is None: cls =
+   * JSONEncoder`). A name also bound to anything else (a call result, a loop target...) is not
+   * followed.
+   */
+  private gotoAliases(slots: Slot[]): Definition[] | undefined {
+    if (!slots.some((s) => 'bindings' in s && s.scope.kind === 'function' && s.bindings.some((b) => b.kind === 'assign'))) return undefined;
+    const out: Definition[] = [];
+    for (const slot of slots) {
+      if (!('bindings' in slot)) return undefined;
+      for (const b of slot.bindings) {
+        // A parameter the alias may replace, or None (calling None is no call of anything).
+        if ((b.kind === 'param' && !b.selfOf) || (b.kind === 'assign' && b.value?.t === 'none')) continue;
+        let defs: Definition[];
+        if (b.kind !== 'assign') defs = this.gotoBinding(b);
+        else if (!b.value || (b.value.t !== 'name' && b.value.t !== 'attr') || slot.scope.kind !== 'function' || !this.enter()) return undefined;
+        else {
+          defs = this.goto(b.value, slot.scope, b.pos);
+          this.depth--;
+        }
+        if (!defs.length) return undefined;
+        out.push(...defs);
+      }
+    }
+    return out.length ? out : undefined;
   }
 
   /** Lexical lookup (LEGB; class bodies are invisible from nested scopes). Empty: a builtin or undefined. */
@@ -212,23 +267,56 @@ export class Resolver {
     return true;
   }
 
-  /** What a receiver expression evaluates to (jedi's inference: follows assignments and annotations). */
-  private infer(ref: Ref, scope: Scope): Value[] {
+  /**
+   * What a receiver expression evaluates to (jedi's inference: follows assignments and
+   * annotations); `pos`, where the expression is (see lookupAt).
+   */
+  private infer(ref: Ref, scope: Scope, pos?: number): Value[] {
     if (!this.enter()) return [];
     try {
       switch (ref.t) {
         case 'name':
-          return this.inferSlots(this.lookup(ref.name, scope));
+          return this.inferSlots(this.lookupAt(ref.name, scope, pos));
         case 'attr':
-          return this.infer(ref.base, scope).flatMap((v) => this.memberValues(v, ref.name));
+          return this.infer(ref.base, scope, pos).flatMap((v) => this.memberValues(v, ref.name));
         case 'call':
-          return this.infer(ref.callee, scope).flatMap((v) => this.callResult(v));
+          return this.infer(ref.callee, scope, pos).flatMap((v) => this.callResult(v));
         case 'super':
           return this.inferSuper(ref, scope);
         case 'instance':
-          return this.infer(ref.type, scope).flatMap((v) => (v.t === 'class' ? [{ t: 'instance', def: v.def } as Value] : []));
+          return this.annotationValues(ref.type, scope);
+        case 'item':
+          return this.infer(ref.of, scope, pos).flatMap((v) => {
+            if (ref.index === undefined) return v.t === 'seq' ? v.items : [];
+            return v.t === 'tuple' ? (v.parts[ref.index] ?? []) : [];
+          });
         default:
           return [];
+      }
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** What a value of an annotated type is: an instance of the class, a typed iterable or tuple, the class (`Type[X]`). */
+  private annotationValues(ref: Ref, scope: Scope): Value[] {
+    if (!this.enter()) return [];
+    try {
+      switch (ref.t) {
+        case 'seqOf': {
+          const items = this.annotationValues(ref.item, scope);
+          return items.length ? [{ t: 'seq', items }] : [];
+        }
+        case 'tupleOf': {
+          const parts = ref.items.map((r) => this.annotationValues(r, scope));
+          return parts.some((p) => p.length) ? [{ t: 'tuple', parts }] : [];
+        }
+        case 'typeOf':
+          return this.infer(ref.cls, scope).filter((v) => v.t === 'class');
+        case 'unionOf':
+          return ref.items.flatMap((r) => this.annotationValues(r, scope));
+        default:
+          return this.infer(ref, scope).flatMap((v) => (v.t === 'class' ? [{ t: 'instance', def: v.def } as Value] : []));
       }
     } finally {
       this.depth--;
@@ -246,7 +334,7 @@ export class Resolver {
     const fn = this.functions.get(v.def);
     let out: Value[] = [];
     if (fn?.returns && fn.scope.parent) {
-      out = this.infer(fn.returns, fn.scope.parent).flatMap((r) => (r.t === 'class' ? [{ t: 'instance', def: r.def } as Value] : []));
+      out = this.annotationValues(fn.returns, fn.scope.parent);
     } else if (fn) {
       out = fn.returnValues.flatMap((r) => this.infer(r, fn.scope));
     }
@@ -295,13 +383,22 @@ export class Resolver {
   /** Cached per binding (a binding's value does not depend on where it is used). */
   private inferBinding(b: Binding, scope: Scope): Value[] {
     const cached = this.bindingCache.get(b);
-    if (cached) return cached;
+    if (cached) {
+      // The cache also remembers that the value leaves the repository (for the call's status).
+      if (this.externalBindings.has(b)) this.external = true;
+      return cached;
+    }
     this.bindingCache.set(b, []); // A binding that depends on itself (x = x.next()) adds nothing.
     const cuts = this.cuts;
+    const external = this.external;
+    this.external = false;
     const out = uniqueValues(this.inferBindingUncached(b, scope));
     // A result cut short by the depth or step bound is not remembered.
-    if (this.cuts === cuts) this.bindingCache.set(b, out);
-    else this.bindingCache.delete(b);
+    if (this.cuts === cuts) {
+      this.bindingCache.set(b, out);
+      if (this.external) this.externalBindings.add(b);
+    } else this.bindingCache.delete(b);
+    this.external ||= external;
     return out;
   }
 
@@ -317,21 +414,44 @@ export class Resolver {
         return b.key ? this.inferSlots(this.moduleMember(b.key, b.name)) : [];
       case 'param':
         if (b.selfOf) return [{ t: b.isClass ? 'class' : 'instance', def: b.selfOf }];
-        if (b.annotation && scope.parent) {
-          return this.infer(b.annotation, scope.parent).flatMap((v) => (v.t === 'class' ? [{ t: 'instance', def: v.def } as Value] : []));
-        }
+        if (b.annotation && scope.parent) return this.annotationValues(b.annotation, scope.parent);
         // Like jedi, an unannotated parameter may hold its default (evaluated around the def).
         return b.default && scope.parent ? this.infer(b.default, scope.parent) : [];
       case 'assign':
-        return b.value ? this.infer(b.value, scope) : [];
+        // Evaluated where the assignment is (a binding's value is cached: its position is fixed).
+        return b.value ? this.infer(b.value, scope, b.pos) : [];
     }
+  }
+}
+
+/**
+ * The bindings of a name in its own scope that can reach a use at `pos`: from the last
+ * unconditional one before it on (flow inside branches is not modelled). None before it (a loop
+ * carries it over, or the use is in a nested scope that runs later): every live binding.
+ */
+function reachingBindings(bindings: Binding[], pos: number): Binding[] {
+  const before = bindings.filter((b) => b.pos < pos);
+  if (!before.length) return liveBindings(bindings);
+  return liveBindings(before);
+}
+
+function valueKey(v: Value): string {
+  switch (v.t) {
+    case 'module':
+      return `m:${v.key}`;
+    case 'seq':
+      return `seq[${v.items.map(valueKey).join('|')}]`;
+    case 'tuple':
+      return `tuple[${v.parts.map((p) => p.map(valueKey).join('|')).join(',')}]`;
+    default:
+      return `${v.t}:${v.def.id}`;
   }
 }
 
 function uniqueValues(values: Value[]): Value[] {
   const seen = new Set<string>();
   return values.filter((v) => {
-    const k = v.t === 'module' ? `m:${v.key}` : `${v.t}:${v.def.id}`;
+    const k = valueKey(v);
     if (seen.has(k)) return false;
     seen.add(k);
     return true;

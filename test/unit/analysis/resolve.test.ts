@@ -67,6 +67,48 @@ describe('callees', () => {
     expect(calleeIds('pkg/core.py', 'uses_len')).toEqual(['pkg/core.py::len']);
   });
 
+  it('follows local aliases of in-repo classes and functions that reach the call', () => {
+    // if cls is None: cls = Store; cls(). Also a bound method, a module attribute, an alias of an
+    // alias, and k = None; if flag: k = helper.
+    expect(calleeIds('pkg/core.py', 'aliases')).toEqual([
+      'pkg/core.py::Store', 'pkg/core.py::Store.save', 'pkg/util.py::helper', 'pkg/core.py::helper',
+    ]);
+    // Each call sees the binding before it; a name also bound to a call result, a loop target and
+    // an alias of an external name are not followed; a nested function sees the last binding.
+    expect(calleeIds('pkg/core.py', 'aliases_rebound')).toEqual([
+      'pkg/core.py::helper', 'pkg/core.py::Session', 'pkg/core.py::len', 'pkg/core.py::make_store',
+    ]);
+    const def = index.find('pkg/core.py', 'aliases_rebound');
+    if (!def) throw new Error('aliases_rebound not found');
+    const sites = callSites(index, def).map((s) => [s.callee, s.resolution.status]);
+    expect(sites.filter(([c]) => c === 'g' || c === 'k' || c === 'j')).toEqual([['g', 'unresolved'], ['k', 'unresolved'], ['j', 'external']]);
+  });
+
+  it('evaluates an assignment where it is: x = x.m() reads the earlier x', () => {
+    expect(calleeIds('pkg/core.py', 'rebinds')).toEqual(['pkg/core.py::Store.clone', 'pkg/core.py::Store.save']);
+  });
+
+  it('types for targets, comprehension targets and unpacked tuples from annotations', () => {
+    expect(calleeIds('pkg/core.py', 'Registry.use')).toEqual([
+      'pkg/core.py::Store.save', // for s in self.stores (List[Store]); also [x.save() for x in ...] and Type[Store]()
+      'pkg/core.py::Registry.pairs',
+      'pkg/core.py::Session.close', // for name, sess in Iterator[Tuple[str, Session]]
+      'pkg/core.py::Registry.first', // store, sess2 = Tuple[Store, Session]
+    ]);
+    const def = index.find('pkg/core.py', 'Registry.use');
+    if (!def) throw new Error('Registry.use not found');
+    expect(callSites(index, def).find((s) => s.callee === 'last.close')?.resolution.status).toBe('unresolved');
+  });
+
+  it('types unions (Union[...], A | B), except-as targets and exception tuples', () => {
+    expect(calleeIds('pkg/core.py', 'Registry.handles')).toEqual([
+      'pkg/core.py::Registry.either',
+      'pkg/core.py::Store.save', // Union[Store, Session, None]: only Store has save; also maybe: Store | None
+      'pkg/errors.py::MyError.describe', // except MyError as e; except (KeyError, MyError) as e2
+      'pkg/core.py::Session.close', // pair: Session | Store
+    ]);
+  });
+
   it('follows re-exports, star imports with __all__, aliases, try/except ImportError and local imports', () => {
     expect(calleeIds('pkg/client.py', 'main')).toEqual([
       'pkg/core.py::Engine',
