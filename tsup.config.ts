@@ -11,6 +11,7 @@ export default defineConfig({
     'cli/main': 'src/cli/main.ts',
     // Worker threads start from files of their own, found beside the module that starts them.
     'analysis-worker': 'src/analysis/python/index-worker.ts',
+    'verify-worker': 'src/tasks/verify-worker.ts',
   },
   format: ['esm', 'cjs'],
   // Shared chunks for all entries, so . and ./testing (and the command line) share classes in CJS too.

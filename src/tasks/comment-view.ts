@@ -1,5 +1,5 @@
 import { walkCode, type CodeToken } from '../analysis/python/code-tokens.js';
-import { parsePython } from '../analysis/python/parser.js';
+import { parsePython, type ParsedSource } from '../analysis/python/parser.js';
 
 export type { CodeToken };
 
@@ -27,7 +27,11 @@ export interface CommentView {
  * analysis layer (the same walk), but docstrings stay: adding or editing one is a code change here.
  */
 export function commentView(source: string): CommentView {
-  const { root, text, hasErrors } = parsePython(source);
+  return commentViewOf(parsePython(source));
+}
+
+/** `commentView` of a text already parsed. */
+export function commentViewOf({ root, text, hasErrors }: ParsedSource): CommentView {
   const tokens: CodeToken[] = [];
   const comments: SourceComment[] = [];
   const commentRows = new Set<number>();

@@ -1,4 +1,4 @@
-import { checkCompiles, type NameUse } from '../analysis/python/compile-check.js';
+import { checkCompiles, type CompileCheck, type NameUse } from '../analysis/python/compile-check.js';
 import type { CodeCheck, RunCheck } from './code-check.js';
 
 /** Files only the interpreter can judge (`\N{...}` names, a codec not modelled): no code runner was given. */
@@ -77,9 +77,21 @@ export async function firstCompileError(
   run: RunCheck | undefined,
   options: { pureOnly?: boolean } = {},
 ): Promise<CompileError | Unchecked | null> {
+  return firstCompileErrorOf(files.map((f) => ({ ...f, check: () => checkCompiles(f.after, f.before) })), run, options);
+}
+
+/**
+ * `firstCompileError` with each file's pure check given (or run on demand): verifiers that checked
+ * the files elsewhere (a worker, or only the changed blocks of a large file) pass their results.
+ */
+export async function firstCompileErrorOf(
+  files: ReadonlyArray<ChangedPython & { check: CompileCheck | (() => CompileCheck) }>,
+  run: RunCheck | undefined,
+  options: { pureOnly?: boolean } = {},
+): Promise<CompileError | Unchecked | null> {
   const pending: Array<ChangedPython & { names: NameUse[] }> = [];
-  for (const f of files) {
-    const r = checkCompiles(f.after, f.before);
+  for (const { check, ...f } of files) {
+    const r = typeof check === 'function' ? check() : check;
     if (!r.ok) return { file: f.file, line: r.line, ...(r.column !== undefined && { column: r.column }), message: r.message };
     // A codec not modelled: the interpreter's compile() is the whole verdict (no names to look up).
     if (r.ok === 'interpreter') pending.push({ ...f, names: [] });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import {
   BAD_BYTE,
   checkBytesEscapes,
@@ -78,6 +79,11 @@ const MAX_DEPTH = 200;
 export function checkCompiles(source: Buffer, original?: Buffer): CompileCheck {
   const after = scanSource(source);
   const before: CompileScan = original ? scanSource(original) : { problems: [], names: [] };
+  return compareScans(after, before);
+}
+
+/** `checkCompiles` of two scans: the after's problems and names that the before does not have too. */
+export function compareScans(after: CompileScan, before: CompileScan): CompileCheck {
   // One codec we cannot model, before or after: the interpreter compiles the file (and its original).
   const interpreter = after.interpreter ?? before.interpreter;
   if (interpreter) return { ok: 'interpreter', reason: after.interpreter ? interpreter : `the original's ${interpreter}` };
@@ -100,6 +106,27 @@ export function checkCompiles(source: Buffer, original?: Buffer): CompileCheck {
     else names.push(use);
   }
   return { ok: true, names };
+}
+
+/**
+ * Whether `scanText` of the decoded text is all `scanSource` would do with these bytes: UTF-8
+ * (valid, so nothing is marked) without a BOM, a NUL byte or a coding declaration but `utf-8`.
+ * Such a file can be scanned in pieces cut at line starts where the tokenizer is fresh.
+ */
+export function plainUtf8(bytes: Buffer): boolean {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return false;
+  const declared = codingDeclaration(bytes);
+  return (declared === undefined || declared === 'utf-8') && bytes.indexOf(0) < 0 && isUtf8(bytes);
+}
+
+/**
+ * The scan of a piece of a `plainUtf8` file's text that starts at a line start in the tokenizer's
+ * fresh state (no open bracket or string, indentation 0), its lines numbered from `row` + 1.
+ */
+export function scanText(text: string, row = 0): CompileScan {
+  const scan = new Scanner(text.replace(/\r\n?/g, '\n'), row);
+  scan.run();
+  return { problems: scan.ordered(), names: scan.names };
 }
 
 /**
@@ -230,7 +257,10 @@ class Scanner {
   private group: StringToken[] = [];
   private nameBefore: { line: number; column: number } | null = null;
 
-  constructor(private readonly text: string) {}
+  /** `lineBase`: lines of the file above the text (a piece of a file is numbered as in the file). */
+  constructor(private readonly text: string, lineBase = 0) {
+    this.line = 1 + lineBase;
+  }
 
   private column(at: number): number {
     return [...this.text.slice(this.lineStart, at)].length + 1;

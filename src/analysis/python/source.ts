@@ -3,7 +3,7 @@ import { ByteOffsets } from './byte-offsets.js';
 import { docstringStatement, extractDocstring } from './docstrings.js';
 import { extractDefinitions } from './definitions.js';
 import { walkCode } from './code-tokens.js';
-import { parsePython, type PyNode } from './parser.js';
+import { parsePython, type ParsedSource, type PyNode } from './parser.js';
 
 /** Definitions of one source text, for re-finding them by qualname in an edited file. */
 export interface ParsedPythonSource {
@@ -18,7 +18,11 @@ export interface ParsedPythonSource {
 
 /** Parses one Python source string (no module context: `module` is null, nothing is resolved). */
 export function parsePythonSource(text: string, file = '<string>'): ParsedPythonSource {
-  const parsed = parsePython(text);
+  return sourceOf(parsePython(text), file);
+}
+
+/** `parsePythonSource` of a text already parsed (each text is parsed once by the verifiers). */
+export function sourceOf(parsed: ParsedSource, file = '<string>'): ParsedPythonSource {
   const { definitions } = extractDefinitions(parsed.root, parsed.text, file, null);
   return {
     file,
@@ -52,7 +56,11 @@ function docstringNodes(root: PyNode, text: string): Set<PyNode> {
  * to formatting, comments and docstrings.
  */
 export function stripDocstringsAndComments(source: string): string {
-  const { root, text } = parsePython(source);
+  return strippedOf(parsePython(source));
+}
+
+/** `stripDocstringsAndComments` of a text already parsed. */
+export function strippedOf({ root, text }: ParsedSource): string {
   const out: string[] = [];
   walkCode(root, text, docstringNodes(root, text), (t) => out.push(t.text));
   return out.join(' ');
