@@ -21,7 +21,7 @@ let codeHash: string | undefined;
  * results: the bundled worker script (its imports name content-hashed chunks), or, run from
  * source, every file beside this module.
  */
-function analysisCodeHash(): string {
+export function analysisCodeHash(): string {
   if (codeHash) return codeHash;
   const h = createHash('sha256');
   const worker = workerScript();

@@ -21,7 +21,7 @@ const NO_BYTES = Buffer.alloc(0);
 /** Below this much source, starting workers (a tree-sitter load each) costs more than it saves. */
 const MIN_WORKER_BYTES = 2 * 1024 * 1024;
 /** A worker is sent files in batches of about this many bytes (small enough to share out evenly). */
-const BATCH_BYTES = 256 * 1024;
+const BATCH_BYTES = 128 * 1024;
 
 /** The bundled worker script next to this module (dist/analysis-worker.js); null when run from source or re-bundled. */
 export function workerScript(): URL | null {

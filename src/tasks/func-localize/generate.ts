@@ -7,12 +7,14 @@ import { indexProgress } from '../index-progress.js';
 import type { Definition } from '../../analysis/types.js';
 import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { parseOptions } from '../../options.js';
+import { HybridGymError } from '../../errors.js';
 import { describeFromDocstring, type DescribeHook } from './describe.js';
 import { maskable, removeDocstrings, type DocstringSpan } from './mask.js';
 import type { FuncLocalizeInstance, FuncLocalizeTarget } from './schema.js';
 import { isImageContents, normalizeAnswerText, type DroppedTargets, type ImageContents } from '../image-contents.js';
 import { cacheRoot } from '../../util/json-cache.js';
-import { LeakCheck } from './leak-check.js';
+import { cachedCandidates, candidatesKey, saveCandidates, type Candidate } from './candidate-cache.js';
+import { LeakCheck, repoState } from './leak-check.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
 import { loadRepoFiles } from '../../workspace/files.js';
 import { literalBody } from './workspace.js';
@@ -73,20 +75,37 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   const o = parseOptions(FuncLocalizeOptionsSchema, input, 'func-localize generator options');
   const repoPath = resolve(o.repo);
   const say = o.onProgress;
-  // Definitions are all it reads (call sites only for `details`), and no test file unless asked.
-  const index = await indexRepo(repoPath, {
-    calls: o.details,
-    ...(!o.includeTests && !o.details && { include: (f: string) => !isTestFile(f) }),
-    ...(o.cache !== undefined && { cache: o.cache }),
-    ...(say && { onProgress: indexProgress(say) }),
-  });
-  // Read afresh (not the per-process copy episodes share): the index has just read these files too.
-  const files = await loadRepoFiles(repoPath);
-  const sources = lazySources(files);
+  const cacheDir = o.cache === false ? null : o.cache ?? cacheRoot();
+  // Read afresh (not the per-process copy episodes share): what the index reads and the cache is keyed by.
+  let files = await loadRepoFiles(repoPath);
+  const state = repoState(files);
+  // Details need call sites: an index every time. Otherwise the candidates of this very state may be cached.
+  const key = candidatesKey(state, o);
+  let found = !o.details && cacheDir ? await cachedCandidates(cacheDir, repoPath, key) : undefined;
+  let index: AnalyzedRepo | undefined;
+  let sources = lazySources(files);
+  if (found) say?.(`func-localize: ${found.length} candidates from the cache`);
+  else {
+    // Not held while indexing (the peak of a cold generation): read again after, and checked unchanged.
+    files = new Map();
+    sources = lazySources(files);
+    // Definitions are all it reads (call sites only for details), and no test file unless asked.
+    index = await indexRepo(repoPath, {
+      calls: o.details,
+      ...(!o.includeTests && !o.details && { include: (f: string) => !isTestFile(f) }),
+      ...(o.cache !== undefined && { cache: o.cache }),
+      ...(say && { onProgress: indexProgress(say) }),
+    });
+    files = await loadRepoFiles(repoPath);
+    if (repoState(files) !== state) throw new HybridGymError('REPO_CHANGED', `${repoPath} changed while instances were generated from it; generate again`);
+    sources = lazySources(files);
+    found = withOccurrences(index, candidates(index, o, sources));
+    if (cacheDir && !o.details) await saveCandidates(cacheDir, repoPath, key, found);
+  }
   const inImage: string[] = [];
-  const found = candidates(index, o, sources);
   const image = o.imageContents ?? (found.length > 0 && o.loadImageContents ? await o.loadImageContents() : undefined);
-  const all = found.filter((d) => {
+  const occurrence = new Map(found.map((c) => [c.def, c.occurrence]));
+  const all = found.map((c) => c.def).filter((d) => {
     if (!image) return true;
     const normalized = normalizeAnswerText(d.docstring!.value);
     if (!image.hasDocstring(normalized)) return true;
@@ -98,7 +117,7 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
     o.onDropped?.({ task: 'func-localize', reason: `docstring in image ${image.name}`, count: inImage.length, examples: inImage.slice(0, 5) });
   }
   const pool = shuffled(all, seededRandom(o.seed));
-  const leaks = await LeakCheck.open(files, o.cache === false ? null : o.cache ?? cacheRoot(), repoPath);
+  const leaks = await LeakCheck.open(files, state, cacheDir, repoPath);
   let lastSaid = Date.now();
 
   const perFile = new Map<string, number>();
@@ -120,7 +139,7 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
       }
     }
     if (group.length < o.targets) continue;
-    const targets = group.map((d) => toTarget(d, index, o.details, sources));
+    const targets = group.map((d) => toTarget(d, occurrence.get(d)!, o.details ? index : undefined, sources));
     if (leaks.leaks(maskedFiles(group, sources), targets)) continue;
     for (const d of group) {
       used.add(d.id);
@@ -183,19 +202,25 @@ function maskedFiles(group: readonly Definition[], sources: Sources): WorkspaceF
   return out;
 }
 
-function toTarget(d: Definition, index: AnalyzedRepo, withDetails: boolean, sources: Sources): FuncLocalizeTarget {
+/** Each candidate with which definition of its qualname in its file it is. */
+function withOccurrences(index: AnalyzedRepo, defs: Definition[]): Candidate[] {
+  return defs.map((def) => ({ def, occurrence: index.definitionsIn(def.file).filter((x) => x.qualname === def.qualname).indexOf(def) }));
+}
+
+/** `index`: given for details only (call sites). */
+function toTarget(d: Definition, occurrence: number, index: AnalyzedRepo | undefined, sources: Sources): FuncLocalizeTarget {
   const doc = d.docstring!;
   const target: FuncLocalizeTarget = {
     file: d.file,
     name: d.name,
     qualname: d.qualname,
-    occurrence: index.definitionsIn(d.file).filter((x) => x.qualname === d.qualname).indexOf(d),
+    occurrence,
     kind: d.kind,
     line: d.line,
     endLine: d.endLine,
     docstring: { line: doc.line, endLine: doc.endLine, text: doc.literal },
   };
-  if (withDetails) {
+  if (index) {
     target.details = {
       parameters: d.parameters.map((p) => (p.kind === 'var-positional' ? `*${p.name}` : p.kind === 'var-keyword' ? `**${p.name}` : p.name)),
       returnsValue: /\breturn\s+[^\s#]/.test(sources.get(d.file)?.slice(d.startIndex, d.endIndex) ?? ''),

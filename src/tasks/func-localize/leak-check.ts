@@ -15,19 +15,21 @@ interface Verdicts {
   found: Map<string, string[]>;
 }
 
+/** A hash of every workspace file's path and content: what the generator's cached results hold for. */
+export function repoState(files: WorkspaceFiles): string {
+  return contentHash(Buffer.concat([...files].flatMap(([p, b]) => [Buffer.from(`${p}\0${b.length}\0`), Buffer.from(contentHash(b))])));
+}
+
 /**
  * Whether a target's docstring is still anywhere once its files are masked, whitespace aside (a
- * copy indented differently counts). Every file's searchable text (leakSearchText) is joined into
- * one corpus, built on the first search; each docstring is searched once, and which files hold it
+ * copy indented differently counts). Every file's searchable text (leakSearchText) is made once,
+ * on the first search; each docstring is searched once, and which files hold it
  * is cached for the repository's state (all paths and contents), so that a second generation from
  * the same repository searches only docstrings it has not seen. Only the files a group masks are
  * searched again, masked.
  */
 export class LeakCheck {
-  private corpus: Buffer | null = null;
-  /** Byte offset of each file's text in the corpus, ascending, and the files in that order. */
-  private readonly starts: number[] = [];
-  private readonly order: string[] = [];
+  private corpus: Array<[string, Buffer]> | undefined;
   private changed = false;
 
   private constructor(
@@ -36,8 +38,8 @@ export class LeakCheck {
     private readonly file: string | null,
   ) {}
 
-  static async open(files: WorkspaceFiles, cacheDir: string | null, root: string): Promise<LeakCheck> {
-    const state = contentHash(Buffer.concat([...files].flatMap(([p, b]) => [Buffer.from(`${p}\0${b.length}\0`), Buffer.from(contentHash(b))])));
+  /** `state`: {@link repoState} of `files`. */
+  static async open(files: WorkspaceFiles, state: string, cacheDir: string | null, root: string): Promise<LeakCheck> {
     const fresh: Verdicts = { format: FORMAT, state, found: new Map() };
     if (!cacheDir) return new LeakCheck(files, fresh, null);
     const file = cacheFile(cacheDir, 'leaks', root);
@@ -67,52 +69,16 @@ export class LeakCheck {
     const key = contentHash(needle);
     let found = this.verdicts.found.get(key);
     if (found) return found;
-    found = [];
-    const corpus = this.buildCorpus();
     const n = Buffer.from(needle, 'utf8');
-    for (let i = corpus.indexOf(n); i >= 0; ) {
-      const k = this.fileIndexAt(i);
-      found.push(this.order[k]!);
-      // On to the next file: one hit per file is enough.
-      const next = this.starts[k + 1];
-      if (next === undefined) break;
-      i = corpus.indexOf(n, next);
-    }
+    found = this.texts().filter(([, text]) => text.includes(n)).map(([file]) => file);
     this.verdicts.found.set(key, found);
     this.changed = true;
     return found;
   }
 
-  private buildCorpus(): Buffer {
-    if (this.corpus) return this.corpus;
-    // Sized first, then written in place: one copy of the corpus in memory, not two.
-    const texts = new Map<string, string>();
-    let size = 0;
-    for (const [file, content] of this.files) {
-      const text = leakSearchText(content);
-      texts.set(file, text);
-      size += Buffer.byteLength(text, 'utf8') + 1;
-    }
-    const corpus = Buffer.alloc(size);
-    let at = 0;
-    for (const [file, text] of texts) {
-      this.starts.push(at);
-      this.order.push(file);
-      at += corpus.write(text, at, 'utf8');
-      // A NUL after each file: no needle holds one, so no match spans two files.
-      corpus[at++] = 0;
-    }
-    return (this.corpus = corpus);
-  }
-
-  private fileIndexAt(offset: number): number {
-    let lo = 0;
-    let hi = this.starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+  /** Each file's searchable text as UTF-8, made on the first search (one buffer per file: no second copy joined). */
+  private texts(): Array<[string, Buffer]> {
+    this.corpus ??= [...this.files].map(([file, content]) => [file, Buffer.from(leakSearchText(content), 'utf8')]);
+    return this.corpus;
   }
 }

@@ -99,12 +99,18 @@ describe('func-localize generation with the analysis cache', () => {
       const key = (i: { targets: Array<{ file: string; qualname: string }> }): string => `${i.targets[0]!.file}:${i.targets[0]!.qualname}`;
       const first = await generateFuncLocalize({ repo, n: 100, perFile: 100, cache });
       const target = first.find((i) => i.targets[0]!.qualname === 'percent_off')!;
-      const warm = await generateFuncLocalize({ repo, n: 100, perFile: 100, cache });
+      const said: string[] = [];
+      const warm = await generateFuncLocalize({ repo, n: 100, perFile: 100, cache, onProgress: (l) => said.push(l) });
       expect(toJsonl(warm)).toBe(toJsonl(first));
+      // No index at all the second time: the candidates of this exact state come from the cache.
+      expect(said[0]).toBe('func-localize: 9 candidates from the cache');
+      expect(said.some((l) => l.startsWith('indexing'))).toBe(false);
       // The same folder, one file added: a copy of the answer, reflowed.
       const body = literalBody(target.targets[0]!.docstring.text);
       await writeFile(join(repo, 'pkg', 'notes.py'), `NOTES = """\n${body.split(/\s+/).filter(Boolean).join('\n    ')}\n"""\n`);
-      const planted = await generateFuncLocalize({ repo, n: 100, perFile: 100, cache });
+      const plantedSaid: string[] = [];
+      const planted = await generateFuncLocalize({ repo, n: 100, perFile: 100, cache, onProgress: (l) => plantedSaid.push(l) });
+      expect(plantedSaid[0]).toMatch(/^indexing: /);
       expect(planted.map(key)).not.toContain(key(target));
       expect(planted.length).toBe(first.length - 1);
     } finally {

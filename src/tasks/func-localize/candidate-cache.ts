@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { analysisCodeHash } from '../../analysis/python/index-cache.js';
+import type { Definition } from '../../analysis/types.js';
+import { cacheFile, contentHash, readCached, writeCached } from '../../util/disk-cache.js';
+
+const FORMAT = 1;
+
+/** A target candidate and which definition of its qualname in its file it is (0-based). */
+export interface Candidate {
+  def: Definition;
+  occurrence: number;
+}
+
+interface Cached {
+  format: number;
+  key: string;
+  candidates: Candidate[];
+}
+
+let generatorCode: string | undefined;
+
+/**
+ * The key of a repository's candidates: the repository's exact state, the options that choose
+ * candidates, and the code that found them (the analysis and this generator's module).
+ */
+export function candidatesKey(state: string, o: { includeTests: boolean; minDocstringWords: number }): string {
+  generatorCode ??= contentHash(readFileSync(fileURLToPath(import.meta.url)));
+  return contentHash(JSON.stringify([FORMAT, analysisCodeHash(), generatorCode, state, o.includeTests, o.minDocstringWords]));
+}
+
+/**
+ * The func-localize candidates of a repository as a previous generation found them, when the
+ * repository (every path and content), the options and the code are the same: a second
+ * generation needs no index at all. Undefined otherwise, or when the file cannot be read.
+ */
+export async function cachedCandidates(dir: string, root: string, key: string): Promise<Candidate[] | undefined> {
+  const c = (await readCached(cacheFile(dir, 'func-localize', root))) as Cached | undefined;
+  return c?.format === FORMAT && c.key === key && Array.isArray(c.candidates) ? c.candidates : undefined;
+}
+
+export async function saveCandidates(dir: string, root: string, key: string, candidates: Candidate[]): Promise<void> {
+  await writeCached(cacheFile(dir, 'func-localize', root), { format: FORMAT, key, candidates } satisfies Cached);
+}
