@@ -118,7 +118,7 @@ for (const [label, eol] of [['LF', '\n'], ['CRLF', '\r\n']] as const) {
           expect(shape(blocks), `${inst.id}: ${what}`).toEqual(shape(whole));
         }
       }
-    });
+    }, 240_000);
 
     it('dep-search: the same verdict for comments and code changes anywhere', async () => {
       const all = (await generateDepSearch({ repo, n: 30, seed: 2, includeTests: true })).filter((i) => i.dependencies.some((d) => d.file === MID));
@@ -144,7 +144,7 @@ for (const [label, eol] of [['LF', '\n'], ['CRLF', '\r\n']] as const) {
           }
         }
       }
-    });
+    }, 240_000);
   });
 }
 
@@ -225,5 +225,5 @@ describe('the file-size cap', () => {
       delete process.env.HYBRID_GYM_VERIFY_MAX_FILE_BYTES;
     }
     expect((await verifyDepSearch(inst, grown)).details.violations).toEqual([]);
-  });
+  }, 120_000);
 });
