@@ -47,7 +47,15 @@ export class EpisodeSandboxes<I extends BaseInstance> {
       const previous = this.next.sandbox;
       this.next = { instance, image: this.next.image, sandbox: previous.then((s) => this.install(s, instance)) };
     } else {
-      this.next = { instance, image, sandbox: this.acquire(image).then((s) => this.install(s, instance)) };
+      const t0 = performance.now();
+      this.next = {
+        instance,
+        image,
+        sandbox: this.acquire(image).then((s) => {
+          log('acquired a sandbox in %dms', Math.round(performance.now() - t0));
+          return this.install(s, instance);
+        }),
+      };
     }
     this.next.sandbox.catch((err) => log('preparing the next sandbox failed: %s', (err as Error).message));
   }
@@ -55,7 +63,11 @@ export class EpisodeSandboxes<I extends BaseInstance> {
   private async install(sandbox: Sandbox, instance: I | undefined): Promise<Sandbox> {
     if (!instance) return sandbox;
     try {
-      const { replaced } = await installWorkspace(sandbox, await this.files(instance));
+      const t0 = performance.now();
+      const files = await this.files(instance);
+      const t1 = performance.now();
+      const { replaced } = await installWorkspace(sandbox, files);
+      log('installed %s: files %dms, install %dms', instance.id, Math.round(t1 - t0), Math.round(performance.now() - t1));
       // The shell the agent gets has carried the earlier workspace (its unmasked answer among it)
       // through its memory: hand over a new shell process instead.
       if (replaced) await sandbox.restartShell();

@@ -25,8 +25,8 @@ export interface RolloutOptions<I extends BaseInstance> {
   maxSteps?: number;
   maxSeconds?: number;
   /**
-   * Prepare each env's next episode while one runs (a reset is then a hand-over): at most
-   * 2 x concurrency containers. With `false`, at most `concurrency`, and each reset starts one. @default true
+   * Prepare each env's next episode while one runs (a reset is then a hand-over), with one more
+   * container started ahead per env: at most 3 x concurrency containers. With `false`, at most `concurrency`, and each reset starts one. @default true
    */
   prepareNext?: boolean;
   /** Called as each episode ends (in completion order). */
@@ -74,9 +74,11 @@ export async function rollout<I extends BaseInstance>(
   parseOptions(RolloutOptionsSchema, options, 'rollout options');
   const concurrency = Math.min(options.concurrency ?? 1, options.instances.length);
   const provider = await createProvider(options.sandbox ?? 'docker', (options.sandboxOptions ?? {}) as never);
-  // Every episode gets a fresh sandbox; each env prepares its next one while an episode runs, so
-  // the pool keeps none in reserve: 2 x concurrency containers at most (concurrency with prepareNext off).
-  const pool = new SandboxPool(provider, { warm: 0 });
+  // Every episode gets a fresh sandbox; each env prepares its next one (started, its workspace
+  // installed) while an episode runs, and the pool keeps one more started per env, so that a
+  // container start never waits for the install before it: 3 x concurrency containers at most
+  // (concurrency with prepareNext off, where each reset starts its own).
+  const pool = new SandboxPool(provider, { warm: options.prepareNext === false ? 0 : concurrency });
   const results: EpisodeRecord[] = new Array(options.instances.length);
   let next = 0;
   let done = 0;

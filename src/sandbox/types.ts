@@ -84,6 +84,12 @@ export interface Sandbox extends AsyncDisposable {
   restartShell(): Promise<void>;
   /** Release every resource. Safe to call twice. */
   close(): Promise<void>;
+  /**
+   * Where this process can see the sandbox's whole file system from outside it, without any
+   * process in the sandbox taking part (a local Docker engine's overlay, merged): workspace reads
+   * go there. Undefined when there is no such place (a remote engine, another storage driver).
+   */
+  hostRoot?(): Promise<string | undefined>;
 }
 
 /** Makes sandboxes of one kind. */

@@ -1,45 +1,106 @@
+import createDebug from 'debug';
 import tar from 'tar-stream';
 import type { Readable } from 'node:stream';
 import { SandboxError, WorkspaceError } from '../errors.js';
 import type { Sandbox } from '../sandbox/types.js';
 import { shellQuote } from '../sandbox/subshell.js';
 import { isIgnoredDir, isIgnoredFile, type WorkspaceFiles } from './files.js';
+import { gitRepoEntries } from './git-repo.js';
+import { readHost, snapshotHost, type Snapshot } from './host-read.js';
+import { writeHostTree } from '../sandbox/host-fs.js';
 
-const GIT = 'git -c user.name=hybrid-gym -c user.email=hybrid-gym@localhost';
+const log = createDebug('hybrid-gym:workspace');
 
-// Empty the workdir and make a one-commit repository of what is written next.
+// Empty the workdir before the workspace is written.
 const FRESH = (w: string) => `find ${shellQuote(w)} -mindepth 1 -maxdepth 1 -exec rm -rf {} +`;
-// -f: the repo's own .gitignore must not keep any of its files out of the commit.
-// One time stamp for every file, .git included: which files were written last must not show which
-// one holds the target.
+// One time stamp for every file and folder, .git included: which files were written last must not
+// show which one holds the target.
 const SAME_TIMES = `find . -exec touch -h -d @0 {} +`;
-const GIT_INIT = `git init -q -b main . && git add -A -f && ${GIT} commit -q --no-verify -m workspace && ${SAME_TIMES}`;
+// A file system keeps times at the kernel's tick: a change within one tick of the install could
+// share its ctime. The workspace is handed over only once the clock is past this margin.
+const CTIME_MARGIN_NS = 20_000_000n;
 
 // The sandboxes this process installed a workspace in.
 const installed = new WeakSet<Sandbox>();
 
+interface HostState {
+  root: string;
+  given: WorkspaceFiles;
+  snapshot: Snapshot;
+}
+// Sandboxes whose workspace can be read from the host: where, what was installed, and its stamps.
+const hostState = new WeakMap<Sandbox, HostState>();
+
 /**
  * Put `files` into the sandbox's workdir as a git repository with exactly one commit: no history,
- * no remotes, no objects of earlier episodes, nothing but what the agent is meant to see. A
- * workspace this process installed before is replaced whole (`replaced`): every file and object is
- * written anew, in path order. Writing only the difference would leave the changed files and their
- * objects the only ones born last, and a file's birth time (`stat -c %w`) cannot be set back: it
- * would name the file that holds the answer.
+ * no remotes, no objects of earlier episodes, nothing but what the agent is meant to see. The
+ * repository is made on the host ({@link gitRepoEntries}) and written with the files in one archive,
+ * in path order; no git runs in the sandbox. A workspace this process installed before is replaced
+ * whole (`replaced`): every file and object is written anew. Writing only the difference would leave
+ * the changed files and their objects the only ones born last, and a file's birth time
+ * (`stat -c %w`) cannot be set back: it would name the file that holds the answer.
+ *
+ * Where the sandbox has a host view ({@link Sandbox.hostRoot}), the installed files' stamps are kept,
+ * so that the final read reads only the files changed since (see readWorkspace).
  */
 export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles): Promise<{ replaced: boolean }> {
   const replaced = installed.has(sandbox);
+  hostState.delete(sandbox);
   const sh = async (script: string, what: string): Promise<string> => {
     const r = await sandbox.execDetached(['sh', '-c', script], { timeoutMs: 300_000 });
     if (r.exitCode !== 0) throw new SandboxError(`${what} failed: ${r.output.trim().slice(-2000)}`, { sandboxId: sandbox.id });
     return r.output.trim();
   };
+  const t0 = performance.now();
   await sh(FRESH(sandbox.workdir), 'emptying the workdir');
-  await sandbox.writeFiles([...files].map(([path, content]) => ({ path, content })));
-  await sh(GIT_INIT, 'git init of the workspace');
+  const entries = [...[...files].map(([path, content]) => ({ path, content })), ...gitRepoEntries(files)];
+  const t1 = performance.now();
+  // A sandbox no agent has used yet is written from the host where it can be (a fraction of the
+  // engine's archive upload); anything in the way, and it is emptied again and written through the engine.
+  const root = await sandbox.hostRoot?.().catch(() => undefined);
+  let written = false;
+  if (root) {
+    try {
+      writeHostTree(root, sandbox.workdir, entries);
+      written = true;
+    } catch (err) {
+      log('writing the workspace of %s from the host failed, writing through the engine: %s', sandbox.id.slice(0, 12), (err as Error).message);
+      await sh(FRESH(sandbox.workdir), 'emptying the workdir');
+    }
+  }
+  if (!written) {
+    await sandbox.writeFiles(entries);
+    await sh(SAME_TIMES, 'setting the workspace times');
+  }
+  const t2 = performance.now();
   installed.add(sandbox);
+  await keepStamps(sandbox, files);
+  log('installed in %s: %d files, empty and git %dms, write %dms (%s), stamps %dms', sandbox.id.slice(0, 12), files.size,
+    Math.round(t1 - t0), Math.round(t2 - t1), written ? 'host' : 'engine', Math.round(performance.now() - t2));
   return { replaced };
 }
 
+async function keepStamps(sandbox: Sandbox, files: WorkspaceFiles): Promise<void> {
+  const root = await sandbox.hostRoot?.().catch(() => undefined);
+  if (!root) return;
+  let snapshot: Snapshot;
+  try {
+    snapshot = snapshotHost(root, sandbox.workdir);
+  } catch (err) {
+    log('no host reading for %s: %s', sandbox.id.slice(0, 12), (err as Error).message);
+    return;
+  }
+  // The view must show exactly what was written (else it is not this sandbox's, or not whole).
+  for (const [path, content] of files) {
+    if (snapshot.stamps.get(path)?.size !== BigInt(content.length)) {
+      log('the host view of %s does not show %s as written: read through the engine', sandbox.id.slice(0, 12), path);
+      return;
+    }
+  }
+  const wait = Number((snapshot.maxCtimeNs + CTIME_MARGIN_NS) / 1_000_000n) - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait + 1));
+  hostState.set(sandbox, { root, given: files, snapshot });
+}
 
 /** Bounds on reading an agent's final workspace: what it left there never costs more memory than this. */
 export interface ReadLimits {
@@ -74,13 +135,29 @@ export function checkGrowth(given: WorkspaceFiles, final: WorkspaceFiles, limits
 }
 
 /**
- * Read the workdir back as files (the agent's final state), leaving out `.git` and caches. A
- * symlink, FIFO or device the agent made reads as a file saying what it is ({@link specialEntry}),
+ * Read the workdir back as files (the agent's final state), leaving out `.git` and caches, with no
+ * process of the sandbox taking part. Where the install kept the files' stamps (a local engine's
+ * host view, see installWorkspace), only the files whose stamp moved are read, from the host
+ * ({@link readHost}); otherwise, and for anything the host reading does not model, the workdir comes
+ * whole through the engine's archive. A symlink, FIFO or device the agent made reads as a file saying what it is ({@link specialEntry}),
  * so verifiers see it as a new or changed file, never as nothing. What the agent did to it is a WorkspaceError (missing workdir, a file or a total over the limits); only a
  * sandbox that is gone is a SandboxError.
  */
 export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
   const { maxFileBytes, maxTotalBytes, maxFiles } = { ...DEFAULT_READ_LIMITS, ...limits };
+  const host = hostState.get(sandbox);
+  if (host && !sandbox.closed) {
+    try {
+      return readHost(host.root, sandbox.workdir, host.given, host.snapshot, { maxFileBytes, maxTotalBytes, maxFiles }, specialEntry);
+    } catch (err) {
+      if (err instanceof WorkspaceError) throw err;
+      log('reading %s from the host failed, reading through the engine: %s', sandbox.id.slice(0, 12), (err as Error).message);
+    }
+  }
+  return readThroughEngine(sandbox, maxFileBytes, maxTotalBytes, maxFiles);
+}
+
+async function readThroughEngine(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes: number, maxFiles: number): Promise<WorkspaceFiles> {
   try {
     return await readArchive(sandbox, maxFileBytes, maxTotalBytes, maxFiles);
   } catch (err) {
@@ -89,6 +166,20 @@ export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): 
     if (!(await sandbox.isAlive().catch(() => false))) throw new SandboxError(`Reading the workspace failed: ${(err as Error).message}`, { sandboxId: sandbox.id });
     throw new WorkspaceError('unreadable', `The workspace could not be read (it changed while it was read?): ${(err as Error).message}`);
   }
+}
+
+/**
+ * The final workspace read whole through the engine's archive, never from the host: what
+ * readWorkspace falls back to, and what its host reading must always agree with.
+ */
+export async function readWorkspaceFromEngine(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
+  const { maxFileBytes, maxTotalBytes, maxFiles } = { ...DEFAULT_READ_LIMITS, ...limits };
+  return readThroughEngine(sandbox, maxFileBytes, maxTotalBytes, maxFiles);
+}
+
+/** Whether readWorkspace can read this sandbox's workspace from the host (only what changed). */
+export function readsFromHost(sandbox: Sandbox): boolean {
+  return hostState.has(sandbox);
 }
 
 /** What a symlink, FIFO or device of the final workspace reads as: a NUL first, so no source file is ever equal to it. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { benchEpisodes, formatEpisodeBench, stdlibBenchRepo } from '../../bench/episode-bench.js';
 import { benchReset } from '../../bench/reset-bench.js';
 import { benchSandbox } from '../../bench/sandbox-bench.js';
 import { benchServeStep } from '../../bench/serve-bench.js';
@@ -13,13 +14,26 @@ import { makeProgress } from '../progress.js';
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('step and reset latencies, measured side by side in one run')
+    .description('step and reset latencies, or episodes per second (--episodes), measured side by side in one run')
     .option('--json', 'print one JSON object on stdout', false)
     .option('--steps <n>', 'samples per command latency (whole number >= 1)', wholeNumber(1), 200)
     .option('--starts <n>', 'samples per sandbox start and per env reset (whole number >= 1)', wholeNumber(1), 8)
-    .option('--repo <dir>', 'Python repository for the reset benchmark', existingDir, defaultBenchRepo())
-    .action(async (opts: { json: boolean; steps: number; starts: number; repo: string }) => {
+    .option('--repo <dir>', 'Python repository for the reset benchmark (and --episodes)', existingDir, defaultBenchRepo())
+    .option(
+      '--episodes <n>',
+      'instead: oracle func-localize episodes per second at each --concurrency, beside `docker run --rm IMAGE true` (on --repo, else ~300 standard library files)',
+      wholeNumber(1),
+    )
+    .option('--concurrency <list>', 'concurrencies of --episodes, comma-separated', concurrencyList, [1, 2, 4])
+    .option('--docker-runs <n>', 'sequential `docker run --rm IMAGE true` of --episodes', wholeNumber(1), 20)
+    .action(async (opts: { json: boolean; steps: number; starts: number; repo: string; episodes?: number; concurrency: number[]; dockerRuns: number }, cmd: Command) => {
       const progress = makeProgress();
+      if (opts.episodes !== undefined) {
+        const repo = cmd.getOptionValueSource('repo') === 'default' ? stdlibBenchRepo() : resolve(opts.repo);
+        const r = await benchEpisodes({ repo, episodes: opts.episodes, concurrencies: opts.concurrency, dockerRuns: opts.dockerRuns, onProgress: progress });
+        process.stdout.write(opts.json ? `${JSON.stringify(r)}\n` : formatEpisodeBench(r));
+        return;
+      }
       const provider = await DockerProvider.start();
       const unregister = closeOnExit(() => provider.close());
       try {
@@ -45,6 +59,11 @@ export function registerBench(program: Command): void {
         await provider.close();
       }
     });
+}
+
+function concurrencyList(value: string): number[] {
+  const each = wholeNumber(1);
+  return value.split(',').map((v) => each(v));
 }
 
 /** Real Python code that a fresh Debian machine has: the system interpreter's standard library. */

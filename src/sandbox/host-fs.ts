@@ -1,0 +1,203 @@
+import { chmodSync, closeSync, constants, fchmodSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, readSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
+import { posix } from 'node:path';
+import { FileTooLargeError } from '../errors.js';
+
+/**
+ * Reading a sandbox's files from the host, through the engine's own view of the container's file
+ * system (the overlay's merged folder of a local Docker engine), without any process inside the
+ * sandbox: nothing the agent installed there (a replaced `find`, an LD_PRELOAD) takes part.
+ *
+ * Every path is looked up one name at a time below a folder held open, never following a symlink
+ * (an absolute link made inside the sandbox would point into the host), and a name is opened with
+ * O_PATH first (a device node the agent made is never opened), its content read only once the
+ * open file is known to be a regular one.
+ */
+
+// Linux's O_PATH (the same value on x86-64 and arm64); node does not name it.
+const O_PATH = 0o10000000;
+const LOOKUP = O_PATH | constants.O_NOFOLLOW;
+
+/** The walk found something the host reading does not model: read the workspace through the engine instead. */
+export class HostReadUnsupported extends Error {}
+
+export interface Entry {
+  rel: string;
+  st: BigIntStats;
+  /** An O_PATH descriptor of the entry, open while `visit` runs. */
+  fd: number;
+  /** The folder holding it (O_PATH) and its name there, for readlink. */
+  parent: number;
+  name: string;
+}
+
+export const at = (dirFd: number, name: string): string => `/proc/self/fd/${dirFd}/${name}`;
+
+/** Open `root` (a host path the engine gave) and then `inner` (a path inside the sandbox) one name at a time. */
+export function openRoot(root: string, inner: string): number {
+  let fd = openSync(root, O_PATH | constants.O_DIRECTORY);
+  // The container's file system must be mounted there (a stopped container's is not: the folder
+  // below is empty). Held open, the walk sees that file system even if it is unmounted meanwhile.
+  const parent = devOf(`${root}/..`);
+  if (fstatSync(fd).dev === parent) {
+    closeSync(fd);
+    throw new HostReadUnsupported(`${root} is not mounted`);
+  }
+  for (const name of inner.split('/').filter((p) => p !== '')) {
+    let next: number;
+    try {
+      next = openSync(at(fd, name), LOOKUP);
+    } catch (err) {
+      closeSync(fd);
+      // Gone, or never there: the engine's reading tells which (and whether the sandbox is).
+      throw new HostReadUnsupported(`${inner}: ${(err as Error).message}`);
+    }
+    closeSync(fd);
+    fd = next;
+    if (!fstatSync(fd).isDirectory()) {
+      closeSync(fd);
+      // A symlink or file in place of a folder of the workdir's path: the engine's reading tells what it is.
+      throw new HostReadUnsupported(`${inner}: ${name} is not a folder`);
+    }
+  }
+  return fd;
+}
+
+function devOf(path: string): number {
+  const fd = openSync(path, O_PATH | constants.O_DIRECTORY);
+  try {
+    return fstatSync(fd).dev;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Depth-first, names in sorted order; `visit` returns false to not descend into a folder. */
+export function walk(dirFd: number, rel: string, visit: (e: Entry) => boolean | void): void {
+  const names = readdirSync(`/proc/self/fd/${dirFd}`).sort();
+  for (const name of names) {
+    let fd: number;
+    try {
+      fd = openSync(at(dirFd, name), LOOKUP);
+    } catch (err) {
+      // Removed meanwhile by a process of the agent's: as if it had not been there.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    try {
+      const st = fstatSync(fd, { bigint: true });
+      const childRel = rel ? `${rel}/${name}` : name;
+      const descend = visit({ rel: childRel, st, fd, parent: dirFd, name });
+      if (st.isDirectory() && descend !== false) walk(fd, childRel, visit);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+/** Read the content of an open (O_PATH) regular file, at most `max` bytes (more is a FileTooLargeError). */
+export function readContent(fd: number, rel: string, max: number): Buffer {
+  const file = openSync(`/proc/self/fd/${fd}`, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(file);
+    if (!st.isFile()) throw new HostReadUnsupported(`${rel} changed type while it was read`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const chunk = Math.max(1, Math.min(Number(st.size) + 1, 1 << 20));
+    for (;;) {
+      const buf = Buffer.allocUnsafe(chunk);
+      const n = readSync(file, buf, 0, chunk, null);
+      if (n === 0) break;
+      total += n;
+      if (total > max) throw new FileTooLargeError(rel, total, max);
+      chunks.push(n === chunk ? buf : buf.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(file);
+  }
+}
+
+
+/**
+ * The content of the regular file at `path` inside the sandbox whose file system is at `root` on
+ * the host; a HostReadUnsupported where the path is not plainly a regular file (a symlink on the
+ * way, a device, nothing there): the engine's reading, which resolves links as the sandbox does, says what it is.
+ */
+export function readHostFile(root: string, path: string, maxBytes: number): Buffer {
+  const dir = openRoot(root, posix.dirname(path));
+  try {
+    let fd: number;
+    try {
+      fd = openSync(at(dir, posix.basename(path)), LOOKUP);
+    } catch (err) {
+      throw new HostReadUnsupported(`${path}: ${(err as Error).message}`);
+    }
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile()) throw new HostReadUnsupported(`${path} is not a regular file`);
+      if (st.size > maxBytes) throw new FileTooLargeError(path, st.size, maxBytes);
+      return readContent(fd, path, maxBytes);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    closeSync(dir);
+  }
+}
+
+/** A file to write with {@link writeHostTree}: a path relative to the folder written into. */
+export interface HostFile {
+  path: string;
+  content: string | Uint8Array;
+  mode?: number;
+}
+
+/**
+ * Write `files` below `root`+`inner` from the host, every file and folder created anew (O_EXCL,
+ * never through a symlink: each folder is made and then held open, each file created in the folder
+ * held), in the order given; every time stamp is set to `time` (seconds), folders' last. For a
+ * sandbox no agent has used yet (an install ahead of its episode): it costs a fraction of the
+ * engine's archive upload. A HostReadUnsupported when the folder is not this process's to write as
+ * the sandbox's root (another owner: a user namespace) or anything is in the way; the caller then
+ * empties the folder and writes through the engine.
+ */
+export function writeHostTree(root: string, inner: string, files: HostFile[], time = 0): void {
+  const rootFd = openRoot(root, inner);
+  const dirs = new Map<string, number>([['', rootFd]]);
+  try {
+    const owner = fstatSync(rootFd);
+    if (typeof process.getuid !== 'function' || owner.uid !== process.getuid() || owner.gid !== process.getgid!()) {
+      throw new HostReadUnsupported(`${inner} is owned by ${owner.uid}:${owner.gid}, not this process`);
+    }
+    const dirOf = (rel: string): number => {
+      const held = dirs.get(rel);
+      if (held !== undefined) return held;
+      const parent = dirOf(posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
+      const name = posix.basename(rel);
+      mkdirSync(at(parent, name), 0o755);
+      const fd = openSync(at(parent, name), LOOKUP | constants.O_DIRECTORY);
+      dirs.set(rel, fd);
+      chmodSync(`/proc/self/fd/${fd}`, 0o755);
+      return fd;
+    };
+    for (const f of files) {
+      const path = posix.normalize(f.path);
+      if (path.startsWith('/') || path === '.' || path.split('/').includes('..')) throw new HostReadUnsupported(`${f.path}: not a path inside the folder`);
+      const parent = dirOf(posix.dirname(path) === '.' ? '' : posix.dirname(path));
+      const mode = f.mode ?? 0o644;
+      const fd = openSync(at(parent, posix.basename(path)), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+      try {
+        const data = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+        for (let off = 0; off < data.byteLength; ) off += writeSync(fd, data, off, data.byteLength - off);
+        fchmodSync(fd, mode);
+        futimesSync(fd, time, time);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    // Folders last, deepest first: writing into a folder moves its times.
+    for (const rel of [...dirs.keys()].sort((a, b) => b.length - a.length)) utimesSync(`/proc/self/fd/${dirs.get(rel)!}`, time, time);
+  } finally {
+    for (const fd of dirs.values()) closeSync(fd);
+  }
+}
