@@ -12,11 +12,12 @@
  * The reference is jedi's goto with its bundled stubs of the measured package hidden and local
  * aliases followed one hop (bench/jedi-callees.py; docs/analysis.md "How the bench adjudicates").
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureDebianPackage } from './debian-package.js';
 import { callees, indexRepo, type Definition } from '../src/analysis/index.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -41,22 +42,7 @@ function arg(name: string): string | undefined {
 
 /** Downloads and extracts `python3-<pkg>` once; returns a repo folder holding only its packages. */
 function ensurePackage(pkg: string): string {
-  const repo = path.join(CACHE, pkg, 'repo');
-  if (existsSync(repo)) return repo;
-  const debs = path.join(CACHE, 'debs');
-  mkdirSync(debs, { recursive: true });
-  if (!readdirSync(debs).some((f) => f.startsWith(`python3-${pkg}_`))) {
-    execFileSync('apt-get', ['download', `python3-${pkg}`], { cwd: debs, stdio: 'ignore' });
-  }
-  const deb = readdirSync(debs).find((f) => f.startsWith(`python3-${pkg}_`));
-  if (!deb) throw new Error(`could not download python3-${pkg}`);
-  const extract = path.join(CACHE, pkg, 'extract');
-  mkdirSync(extract, { recursive: true });
-  execFileSync('dpkg', ['-x', path.join(debs, deb), extract]);
-  for (const mod of PACKAGES[pkg] ?? [pkg]) {
-    cpSync(path.join(extract, 'usr/lib/python3/dist-packages', mod), path.join(repo, mod), { recursive: true });
-  }
-  return repo;
+  return ensureDebianPackage(CACHE, pkg, PACKAGES[pkg] ?? [pkg]);
 }
 
 function isPublic(d: Definition): boolean {

@@ -36,3 +36,21 @@ export function asBuffer(bytes: Uint8Array | undefined): Buffer | undefined {
   if (bytes === undefined || Buffer.isBuffer(bytes)) return bytes as Buffer | undefined;
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+/** A file of a verifier's job: its original and final bytes (either absent when added or deleted). */
+export interface JobFile {
+  path: string;
+  original?: Uint8Array;
+  final?: Uint8Array;
+}
+
+/** A job's files back as the original and final workspaces (of the files it carries). */
+export function jobWorkspaces(files: readonly JobFile[]): { original: Map<string, Buffer>; final: Map<string, Buffer> } {
+  const original = new Map<string, Buffer>();
+  const final = new Map<string, Buffer>();
+  for (const f of files) {
+    if (f.original) original.set(f.path, asBuffer(f.original));
+    if (f.final) final.set(f.path, asBuffer(f.final));
+  }
+  return { original, final };
+}

@@ -2,11 +2,11 @@ import { checkCompiles, compareScans, plainUtf8, scanText, type CompileScan } fr
 import { parsePython } from '../../analysis/python/parser.js';
 import { decodeSource } from '../../analysis/python/read-source.js';
 import { sourceOf } from '../../analysis/python/source.js';
-import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
+import { diffFiles } from '../../workspace/files.js';
 import { commentViewOf, firstDifference, type CommentView } from '../comment-view.js';
 import type { FileCompileCheck } from '../func-localize/check-files.js';
 import { alignBlocks, type Block, type Segment } from '../python-blocks.js';
-import { asBuffer, tooLargeProblem, type VerifyLimits } from '../verify-limits.js';
+import { jobWorkspaces, tooLargeProblem, type JobFile, type VerifyLimits } from '../verify-limits.js';
 import { markerName } from './comment.js';
 
 type Where = { file: string; line: number | null };
@@ -24,7 +24,7 @@ export interface MarkerComment {
 
 export interface DepSearchJob {
   /** Every file that differs: original bytes (none when added) and final bytes (none when deleted). */
-  files: Array<{ path: string; original?: Uint8Array; final?: Uint8Array }>;
+  files: JobFile[];
   limits: VerifyLimits;
 }
 
@@ -46,12 +46,7 @@ const MAYBE_MARKER = /called\s+by/gi;
  */
 export function checkDepSearchFiles(job: DepSearchJob): DepSearchFindings {
   const { limits } = job;
-  const original: WorkspaceFiles = new Map();
-  const final: WorkspaceFiles = new Map();
-  for (const f of job.files) {
-    if (f.original) original.set(f.path, asBuffer(f.original));
-    if (f.final) final.set(f.path, asBuffer(f.final));
-  }
+  const { original, final } = jobWorkspaces(job.files);
   const violations: Violation[] = [];
   const markers: MarkerComment[] = [];
   const compile: FileCompileCheck[] = [];

@@ -6,7 +6,7 @@ import { HybridGymError } from '../../errors.js';
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
 import { firstDifferentLine } from '../first-different-line.js';
 import { alignBlocks, blocksOf, type Block, type Segment } from '../python-blocks.js';
-import { asBuffer, tooLargeProblem, type VerifyLimits } from '../verify-limits.js';
+import { jobWorkspaces, tooLargeProblem, type JobFile, type VerifyLimits } from '../verify-limits.js';
 import { removeDocstrings, type DocstringSpan } from './mask.js';
 import type { FuncLocalizeTarget } from './schema.js';
 
@@ -29,7 +29,7 @@ export interface FuncLocalizeJob {
   repoPath: string;
   targets: FuncLocalizeTarget[];
   /** Original bytes (none when the file was added) and final bytes (none when deleted). */
-  files: Array<{ path: string; original?: Uint8Array; final?: Uint8Array }>;
+  files: JobFile[];
   limits: VerifyLimits;
 }
 
@@ -61,12 +61,7 @@ interface MaskedTarget {
  */
 export function checkFuncLocalizeFiles(job: FuncLocalizeJob): FuncLocalizeFindings {
   const { limits } = job;
-  const original: WorkspaceFiles = new Map();
-  const final: WorkspaceFiles = new Map();
-  for (const f of job.files) {
-    if (f.original) original.set(f.path, asBuffer(f.original));
-    if (f.final) final.set(f.path, asBuffer(f.final));
-  }
+  const { original, final } = jobWorkspaces(job.files);
   const byFile = new Map<string, Array<{ index: number; target: FuncLocalizeTarget }>>();
   job.targets.forEach((target, index) => byFile.set(target.file, [...(byFile.get(target.file) ?? []), { index, target }]));
 
