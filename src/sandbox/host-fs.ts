@@ -1,4 +1,5 @@
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, readSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, type BigIntStats } from 'node:fs';
+import { chmod, mkdir, open, utimes } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { FileTooLargeError } from '../errors.js';
 
@@ -155,13 +156,13 @@ export interface HostFile {
 /**
  * Write `files` below `root`+`inner` from the host, every file and folder created anew (O_EXCL,
  * never through a symlink: each folder is made and then held open, each file created in the folder
- * held), in the order given; every time stamp is set to `time` (seconds), folders' last. For a
+ * held), in the order given (a few at a time, off the event loop); every time stamp is set to `time` (seconds), folders' last. For a
  * sandbox no agent has used yet (an install ahead of its episode): it costs a fraction of the
  * engine's archive upload. A HostReadUnsupported when the folder is not this process's to write as
  * the sandbox's root (another owner: a user namespace) or anything is in the way; the caller then
  * empties the folder and writes through the engine.
  */
-export function writeHostTree(root: string, inner: string, files: HostFile[], time = 0): void {
+export async function writeHostTree(root: string, inner: string, files: HostFile[], time = 0): Promise<void> {
   const rootFd = openRoot(root, inner);
   const dirs = new Map<string, number>([['', rootFd]]);
   try {
@@ -169,34 +170,44 @@ export function writeHostTree(root: string, inner: string, files: HostFile[], ti
     if (typeof process.getuid !== 'function' || owner.uid !== process.getuid() || owner.gid !== process.getgid!()) {
       throw new HostReadUnsupported(`${inner} is owned by ${owner.uid}:${owner.gid}, not this process`);
     }
-    const dirOf = (rel: string): number => {
-      const held = dirs.get(rel);
-      if (held !== undefined) return held;
-      const parent = dirOf(posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
-      const name = posix.basename(rel);
-      mkdirSync(at(parent, name), 0o755);
-      const fd = openSync(at(parent, name), LOOKUP | constants.O_DIRECTORY);
-      dirs.set(rel, fd);
-      chmodSync(`/proc/self/fd/${fd}`, 0o755);
-      return fd;
-    };
-    for (const f of files) {
+    const parentOf = (rel: string): string => (posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
+    const paths = files.map((f) => {
       const path = posix.normalize(f.path);
       if (path.startsWith('/') || path === '.' || path.split('/').includes('..')) throw new HostReadUnsupported(`${f.path}: not a path inside the folder`);
-      const parent = dirOf(posix.dirname(path) === '.' ? '' : posix.dirname(path));
-      const mode = f.mode ?? 0o644;
-      const fd = openSync(at(parent, posix.basename(path)), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-      try {
-        const data = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
-        for (let off = 0; off < data.byteLength; ) off += writeSync(fd, data, off, data.byteLength - off);
-        fchmodSync(fd, mode);
-        futimesSync(fd, time, time);
-      } finally {
-        closeSync(fd);
-      }
+      return path;
+    });
+    // Folders first, each made and then held open (creating a file in a folder of the overlay costs
+    // about a millisecond: the files are written off the event loop, a few at a time, in order).
+    const folders = new Set<string>();
+    for (const path of paths) for (let d = parentOf(path); d !== '' && !folders.has(d); d = parentOf(d)) folders.add(d);
+    for (const rel of [...folders].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1))) {
+      const parent = dirs.get(parentOf(rel))!;
+      await mkdir(at(parent, posix.basename(rel)), 0o755);
+      const fd = openSync(at(parent, posix.basename(rel)), LOOKUP | constants.O_DIRECTORY);
+      dirs.set(rel, fd);
+      await chmod(`/proc/self/fd/${fd}`, 0o755);
     }
+    let next = 0;
+    const writer = async (): Promise<void> => {
+      while (next < files.length) {
+        const k = next++;
+        const f = files[k]!;
+        const path = paths[k]!;
+        const mode = f.mode ?? 0o644;
+        const fh = await open(at(dirs.get(parentOf(path))!, posix.basename(path)), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+        try {
+          const data = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+          for (let off = 0; off < data.byteLength; ) off += (await fh.write(data, off, data.byteLength - off)).bytesWritten;
+          await fh.chmod(mode);
+          await fh.utimes(time, time);
+        } finally {
+          await fh.close();
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, writer));
     // Folders last, deepest first: writing into a folder moves its times.
-    for (const rel of [...dirs.keys()].sort((a, b) => b.length - a.length)) utimesSync(`/proc/self/fd/${dirs.get(rel)!}`, time, time);
+    for (const rel of [...dirs.keys()].sort((a, b) => b.length - a.length)) await utimes(`/proc/self/fd/${dirs.get(rel)!}`, time, time);
   } finally {
     for (const fd of dirs.values()) closeSync(fd);
   }

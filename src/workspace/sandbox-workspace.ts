@@ -61,7 +61,7 @@ export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles):
   let written = false;
   if (root) {
     try {
-      writeHostTree(root, sandbox.workdir, entries);
+      await writeHostTree(root, sandbox.workdir, entries);
       written = true;
     } catch (err) {
       log('writing the workspace of %s from the host failed, writing through the engine: %s', sandbox.id.slice(0, 12), (err as Error).message);
