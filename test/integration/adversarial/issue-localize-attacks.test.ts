@@ -107,7 +107,10 @@ describe.runIf(dockerReady())('adversarial: issue-localize episodes give nothing
     await sleep(1500);
     await finish(env);
     await env.reset({ options: { instanceId: B.id } });
-    const listing = await bash(env, 'cd /workspace && git ls-tree -r HEAD | while read -r mode type oid path; do printf "%s\\t%s\\n" "$(stat -c %w .git/objects/$(echo $oid | cut -c1-2)/$(echo $oid | cut -c3-))" "$path"; done');
+    // Each blob's birth: its loose object's, or (packed) its pack's; and each working file's own.
+    const objects = await bash(env, 'cd /workspace && git ls-tree -r HEAD | while read -r mode type oid path; do f=.git/objects/${oid:0:2}/${oid:2}; [ -e "$f" ] || f=$(ls .git/objects/pack/*.pack | head -1); printf "%s\\t%s\\n" "$(stat -c %w "$f")" "$path"; done');
+    const files = await bash(env, 'cd /workspace && git ls-files | while read -r path; do printf "%s\\t%s\\n" "$(stat -c %w "$path")" "$path"; done');
+    const listing = `${objects.trim()}\n${files.trim()}`;
     const rows = listing.trim().split('\n').map((l) => {
       const [born, path] = l.split('\t');
       return { born: Date.parse(born!.replace(/(\.\d{3})\d*/, '$1').replace(' ', 'T').replace(/ ([+-]\d{2})(\d{2})$/, '$1:$2')), path: path! };
