@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import createDebug from 'debug';
 
@@ -36,10 +37,29 @@ export async function readCached(file: string): Promise<unknown> {
 export async function writeCached(file: string, value: unknown): Promise<void> {
   try {
     await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
     await writeFile(tmp, serialize(value));
     await rename(tmp, file);
   } catch (err) {
     log('%s not written: %s', file, (err as Error).message);
   }
+}
+
+const codeHashes = new Map<string, string>();
+
+/**
+ * A fingerprint of the code beside a module (every script in its folder: the whole bundle in a
+ * build, the module's own folder run from source), so that results cached by one version of the
+ * code are never read by another.
+ */
+export function moduleCodeHash(moduleUrl: string): string {
+  const dir = path.dirname(fileURLToPath(moduleUrl));
+  let hash = codeHashes.get(dir);
+  if (!hash) {
+    const h = createHash('sha256');
+    for (const f of readdirSync(dir).sort()) if (/\.[cm]?[jt]s$/.test(f) && !f.endsWith('.d.ts')) h.update(f).update(readFileSync(path.join(dir, f)));
+    hash = h.digest('base64url');
+    codeHashes.set(dir, hash);
+  }
+  return hash;
 }

@@ -20,9 +20,8 @@ export function isIgnoredFile(name: string): boolean {
   return name.endsWith('.pyc') || name.endsWith('.pyo') || name === '.DS_Store';
 }
 
-/** Read a repository into memory, in sorted order, skipping what `IGNORED_DIRS` names and symlinks. */
-export async function loadRepoFiles(root: string): Promise<WorkspaceFiles> {
-  const files: WorkspaceFiles = new Map();
+/** Every file a workspace copies, in sorted order (what `IGNORED_DIRS` names and symlinks left out), with its relative path. */
+async function walkRepo(root: string, onFile: (rel: string) => Promise<void>): Promise<void> {
   const walk = async (rel: string): Promise<void> => {
     const entries = (await readdir(join(root, rel), { withFileTypes: true })).sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
@@ -32,14 +31,36 @@ export async function loadRepoFiles(root: string): Promise<WorkspaceFiles> {
       if (e.isDirectory()) {
         if (!isIgnoredDir(e.name)) await walk(childRel);
       } else if (e.isFile() && !isIgnoredFile(e.name)) {
-        files.set(childRel, await readFile(join(root, childRel)));
+        await onFile(childRel);
       }
     }
   };
   const st = await lstat(root);
   if (!st.isDirectory()) throw new Error(`not a directory: ${root}`);
   await walk('');
+}
+
+/** Read a repository into memory, in sorted order, skipping what `IGNORED_DIRS` names and symlinks. */
+export async function loadRepoFiles(root: string): Promise<WorkspaceFiles> {
+  const files: WorkspaceFiles = new Map();
+  await walkRepo(root, async (rel) => {
+    files.set(rel, await readFile(join(root, rel)));
+  });
   return files;
+}
+
+/**
+ * What a repository's files look like without reading them: each path with its inode, size,
+ * mtime and ctime (the kernel moves ctime on any write, rename or chmod). Equal stamps: the files
+ * loadRepoFiles would read are the same ones, unchanged.
+ */
+export async function repoStamp(root: string): Promise<string> {
+  const parts: string[] = [];
+  await walkRepo(root, async (rel) => {
+    const s = await lstat(join(root, rel), { bigint: true });
+    parts.push(`${rel}\0${s.ino}\0${s.size}\0${s.mtimeNs}\0${s.ctimeNs}`);
+  });
+  return parts.join('\n');
 }
 
 /** Paths whose content differs between two workspaces, with what happened to each. */

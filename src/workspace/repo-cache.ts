@@ -1,19 +1,32 @@
-import { loadRepoFiles, type WorkspaceFiles } from './files.js';
+import { loadRepoFiles, repoStamp, type WorkspaceFiles } from './files.js';
 
 // Episodes reset many times on the same few repositories: keep their files instead of rereading.
 const CACHE_SIZE = 4;
-const repoCache = new Map<string, Promise<WorkspaceFiles>>();
+const repoCache = new Map<string, Promise<{ stamp: string; files: WorkspaceFiles }>>();
 
-/** The repository's files, read once per process (the repository is assumed not to change under us). */
-export function repoFiles(path: string): Promise<WorkspaceFiles> {
+async function load(path: string): Promise<{ stamp: string; files: WorkspaceFiles }> {
+  const stamp = await repoStamp(path);
+  return { stamp, files: await loadRepoFiles(path) };
+}
+
+/**
+ * The repository's files, read once per process while they stay as they are: every call checks
+ * the files' stamps (paths, inodes, sizes, mtimes, ctimes) and reads the repository again when any
+ * moved, so that a repository changed or replaced at the same path (a checkout between rounds of
+ * a long-running trainer) never serves an old workspace.
+ */
+export async function repoFiles(path: string): Promise<WorkspaceFiles> {
   let p = repoCache.get(path);
   if (p) {
     repoCache.delete(path);
-  } else {
-    p = loadRepoFiles(path);
+    const cached = await p.catch(() => undefined);
+    if (!cached || cached.stamp !== (await repoStamp(path))) p = undefined;
+  }
+  if (!p) {
+    p = load(path);
     p.catch(() => repoCache.delete(path));
   }
   repoCache.set(path, p);
   while (repoCache.size > CACHE_SIZE) repoCache.delete(repoCache.keys().next().value!);
-  return p;
+  return (await p).files;
 }

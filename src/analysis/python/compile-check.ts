@@ -262,8 +262,39 @@ class Scanner {
     this.line = 1 + lineBase;
   }
 
+  /** Where the last column() counted to, on which line, and the column there: counting goes on from it. */
+  private colLine = -1;
+  /** The line start of the last 'too many nested parentheses' recorded. */
+  private nestedLine = -1;
+  /** The line start of the last invalid character recorded. */
+  private invalidLine = -1;
+  /** The end of the last name-like run undecodableName() found decodable. */
+  private cleanRunStart = -1;
+  private cleanRunEnd = -1;
+  private colAt = 0;
+  private colValue = 1;
+
+  /** The 1-based column (in code points, as CPython counts) of an offset on the current line. */
   private column(at: number): number {
-    return [...this.text.slice(this.lineStart, at)].length + 1;
+    // Columns asked for on one line mostly move forward: counted on from the last one (a line of
+    // 100,000 problems would cost 100,000 scans of the line otherwise).
+    if (this.colLine !== this.lineStart || at < this.colAt) {
+      this.colLine = this.lineStart;
+      this.colAt = this.lineStart;
+      this.colValue = 1;
+    }
+    const t = this.text;
+    let i = this.colAt;
+    let col = this.colValue;
+    while (i < at) {
+      const c = t.charCodeAt(i);
+      // A surrogate pair is one code point, unless at falls between its halves.
+      i += c >= 0xd800 && c <= 0xdbff && i + 1 < at && (t.charCodeAt(i + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+      col++;
+    }
+    this.colAt = i;
+    this.colValue = col;
+    return col;
   }
 
   private problem(message: string, line: number | null, column: number | undefined, key: string, kind: Kind = 'parse'): void {
@@ -349,12 +380,18 @@ class Scanner {
         if (cp < 0x20 || cp === 0x7f || cp > 0x7f) {
           const hex = cp.toString(16).toUpperCase().padStart(4, '0');
           const message = PRINTABLE.test(ch) ? `invalid character '${ch}' (U+${hex})` : `invalid non-printable character U+${hex}`;
-          this.problem(message, this.line, this.column(this.i), hex, 'raise');
+          // CPython stops at the first: one per line is kept (100,000 of them cost minutes later on).
+          if (this.invalidLine !== this.lineStart) {
+            this.invalidLine = this.lineStart;
+            this.problem(message, this.line, this.column(this.i), hex, 'raise');
+          }
           this.i += ch.length;
           continue;
         }
         this.token(this.i);
-        if ('([{'.includes(c) && this.depth >= MAX_DEPTH) {
+        // CPython stops at the first: later ones on the line are not recorded (each would copy the line).
+        if ('([{'.includes(c) && this.depth >= MAX_DEPTH && this.nestedLine !== this.lineStart) {
+          this.nestedLine = this.lineStart;
           this.problem('too many nested parentheses', this.line, this.column(this.i), t.slice(this.lineStart, this.i + 1), 'raise');
         }
         if ('([{'.includes(c)) this.depth++;
@@ -371,11 +408,18 @@ class Scanner {
    * then decodes it: with an undecodable byte in it, that fails (consumed; true).
    */
   private undecodableName(): boolean {
+    // Inside a run already read and found decodable, every run starting further on ends where it
+    // ended and is decodable too (without this, 100,000 non-ASCII characters took minutes).
+    if (this.cleanRunStart <= this.i && this.i < this.cleanRunEnd) return false;
     const t = this.text;
     let j = this.i;
     while (j < t.length && (/[A-Za-z0-9_]/.test(t[j]!) || t[j]! > '\x7f')) j++;
     const name = t.slice(this.i, j);
-    if (!BAD_BYTE.test(name)) return false;
+    if (!BAD_BYTE.test(name)) {
+      this.cleanRunStart = this.i;
+      this.cleanRunEnd = j;
+      return false;
+    }
     const b = rawBytes(name);
     this.problem(`(unicode error) ${codecMessage('utf-8', b, utf8Error(b)!)}`, this.line, this.column(this.i), name, 'raise');
     this.token(this.i);

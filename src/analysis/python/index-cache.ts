@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -113,7 +113,7 @@ export class IndexCache {
   /** Writes the pack when anything changed; a pack that cannot be written costs the next run time, never this run its result. */
   async save(): Promise<void> {
     if (!this.changed) return;
-    const tmp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
+    const tmp = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
     try {
       await mkdir(path.dirname(this.file), { recursive: true });
       const out = await open(tmp, 'w');

@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { analysisCodeHash } from '../../analysis/python/index-cache.js';
 import type { Definition } from '../../analysis/types.js';
-import { cacheFile, contentHash, readCached, writeCached } from '../../util/disk-cache.js';
+import { cacheFile, contentHash, moduleCodeHash, readCached, writeCached } from '../../util/disk-cache.js';
 
 const FORMAT = 1;
 
@@ -22,10 +20,10 @@ let generatorCode: string | undefined;
 
 /**
  * The key of a repository's candidates: the repository's exact state, the options that choose
- * candidates, and the code that found them (the analysis and this generator's module).
+ * candidates, and the code that found them (the analysis, and the code beside this module).
  */
 export function candidatesKey(state: string, o: { includeTests: boolean; minDocstringWords: number }): string {
-  generatorCode ??= contentHash(readFileSync(fileURLToPath(import.meta.url)));
+  generatorCode ??= moduleCodeHash(import.meta.url);
   return contentHash(JSON.stringify([FORMAT, analysisCodeHash(), generatorCode, state, o.includeTests, o.minDocstringWords]));
 }
 

@@ -1,5 +1,5 @@
 import type { WorkspaceFiles } from '../../workspace/files.js';
-import { cacheFile, contentHash, readCached, writeCached } from '../../util/disk-cache.js';
+import { cacheFile, contentHash, moduleCodeHash, readCached, writeCached } from '../../util/disk-cache.js';
 import { normalizeAnswerText } from '../image-contents.js';
 import { leakSearchText } from '../leak-text.js';
 import type { FuncLocalizeTarget } from './schema.js';
@@ -9,6 +9,8 @@ const FORMAT = 1;
 
 interface Verdicts {
   format: number;
+  /** The code that searched. */
+  code: string;
   /** Hash of every workspace file's path and content: the verdicts hold for this state only. */
   state: string;
   /** Needle hash -> the files whose searchable text holds the needle. */
@@ -40,11 +42,12 @@ export class LeakCheck {
 
   /** `state`: {@link repoState} of `files`. */
   static async open(files: WorkspaceFiles, state: string, cacheDir: string | null, root: string): Promise<LeakCheck> {
-    const fresh: Verdicts = { format: FORMAT, state, found: new Map() };
+    // The verdicts are the leak search's (leakSearchText and what it opens): another version's are not reused.
+    const fresh: Verdicts = { format: FORMAT, code: moduleCodeHash(import.meta.url), state, found: new Map() };
     if (!cacheDir) return new LeakCheck(files, fresh, null);
     const file = cacheFile(cacheDir, 'leaks', root);
     const cached = (await readCached(file)) as Verdicts | undefined;
-    const usable = cached?.format === FORMAT && cached.state === state && cached.found instanceof Map;
+    const usable = cached?.format === FORMAT && cached.code === fresh.code && cached.state === state && cached.found instanceof Map;
     return new LeakCheck(files, usable ? cached : fresh, file);
   }
 

@@ -335,3 +335,18 @@ describe.skipIf(!hasPython311)('compile check against CPython 3.11 (python3 on P
     expect(caught).toBeGreaterThan(1000);
   });
 });
+
+describe('compile check on hostile input: bounded by the input size, not its square', () => {
+  // One agent's file must not stall the verification of every episode of a process (red team of issue 15).
+  it.each([
+    ['a 40,000-deep bracket nest', `x = ${'['.repeat(40_000)}${']'.repeat(40_000)}\n`, 'too many nested parentheses'],
+    ['100,000 invalid characters on one line', `x = 1 ${'€'.repeat(100_000)}\n`, "invalid character '€' (U+20AC)"],
+  ])('%s is judged like CPython, in well under a second of work', (_name, text, message) => {
+    const started = process.cpuUsage();
+    const r = checkCompiles(Buffer.from(text));
+    const cpu = process.cpuUsage(started);
+    expect(r).toMatchObject({ ok: false, line: 1, message });
+    // Quadratic scanning took 12 s and 100 s of CPU for these; a generous bound that a regression cannot meet.
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(3000);
+  });
+});

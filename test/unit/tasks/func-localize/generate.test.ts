@@ -126,3 +126,21 @@ describe('func-localize generation with the analysis cache', () => {
     expect(lines.at(-1)).toBe(`func-localize: ${made.length} instances from 9 candidates`);
   });
 });
+
+describe('func-localize episodes after the repository changed at the same path', () => {
+  it('a workspace never holds a file that generation no longer saw (a deleted copy of an answer)', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'hg-fl-samepath-'));
+    try {
+      const repo = join(tmp, 'shop');
+      await cp(SHOP, repo, { recursive: true });
+      await writeFile(join(repo, 'NOTES.txt'), 'old notes\n');
+      const [old] = await generateFuncLocalize({ repo, n: 1, cache: false });
+      expect((await funcLocalizeWorkspace(old!)).has('NOTES.txt')).toBe(true);
+      await rm(join(repo, 'NOTES.txt'));
+      const [fresh] = await generateFuncLocalize({ repo, n: 1, cache: false });
+      expect((await funcLocalizeWorkspace(fresh!)).has('NOTES.txt')).toBe(false);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,33 @@
+import { mkdtemp, rm, utimes, writeFile, unlink, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { repoFiles } from '../../../src/workspace/repo-cache.js';
+
+let repo: string;
+beforeEach(async () => {
+  repo = await mkdtemp(join(tmpdir(), 'hg-repo-cache-'));
+  await writeFile(join(repo, 'a.py'), 'A = 1\n');
+  await writeFile(join(repo, 'NOTES.txt'), 'the answer\n');
+});
+afterEach(() => rm(repo, { recursive: true, force: true }));
+
+describe('the per-process repository cache', () => {
+  it('serves the same files while nothing changed', async () => {
+    const first = await repoFiles(repo);
+    expect(await repoFiles(repo)).toBe(first);
+  });
+
+  it('reads again when a file is deleted, added, or rewritten with the same size and times set back', async () => {
+    await repoFiles(repo);
+    // The red team's case: a file holding an answer removed between two generations at the same path.
+    await unlink(join(repo, 'NOTES.txt'));
+    expect([...(await repoFiles(repo)).keys()]).toEqual(['a.py']);
+    await writeFile(join(repo, 'b.py'), 'B = 2\n');
+    expect([...(await repoFiles(repo)).keys()]).toEqual(['a.py', 'b.py']);
+    const before = await stat(join(repo, 'a.py'));
+    await writeFile(join(repo, 'a.py'), 'A = 9\n');
+    await utimes(join(repo, 'a.py'), before.atime, before.mtime);
+    expect((await repoFiles(repo)).get('a.py')?.toString()).toBe('A = 9\n');
+  });
+});
