@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { workerExecArgv } from '../util/worker-exec-argv.js';
 import { Worker } from 'node:worker_threads';
 import { HybridGymError } from '../errors.js';
 import { checkDepSearchFiles, type DepSearchFindings, type DepSearchJob } from './dep-search/check-files.js';
@@ -41,7 +42,7 @@ class VerifyWorker {
   private readonly worker: Worker;
 
   constructor(file: string, private readonly onGone: () => void) {
-    this.worker = new Worker(file);
+    this.worker = new Worker(file, { execArgv: workerExecArgv() });
     this.worker.unref();
     this.worker.on('message', (msg: { id: number; result?: unknown; error?: { name: string; code?: string; message: string } }) => {
       const p = this.pending.get(msg.id);

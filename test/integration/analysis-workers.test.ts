@@ -1,5 +1,6 @@
 // The indexer's worker threads run from the built package (dist/analysis-worker.js, which
 // scripts/setup.sh builds): from source there is no worker script and indexing stays in-thread.
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,5 +44,19 @@ describe('indexing in worker threads (built package)', () => {
     const a = await lib.indexRepo(repo, { cache: false, calls: false, workers: 2 });
     const b = await lib.indexRepo(repo, { cache: false, calls: false, workers: 0 });
     expect(a.definitions).toEqual(b.definitions);
+  });
+});
+
+describe('workers in a program started with node --input-type=module -e', () => {
+  it('start (the flag a worker refuses is not passed on) and index in parallel', () => {
+    const script = `const lib = await import(process.argv[1]); let w = -1; await lib.indexRepo(process.argv[2], { cache: false, workers: 2, onProgress: (p) => (w = p.workers) }); console.log(w);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, pathToFileURL(path.join(ROOT, 'dist/index.js')).href, repo], {
+      encoding: 'utf8',
+      env: { ...process.env, DEBUG: 'hybrid-gym:analysis' },
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('2');
+    // A worker that fails falls back to this thread silently but for the debug log: none may have.
+    expect(r.stderr).not.toMatch(/worker failed/);
   });
 });

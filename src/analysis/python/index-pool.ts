@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import createDebug from 'debug';
 import type { ModuleTable } from './discover.js';
+import { workerExecArgv } from '../../util/worker-exec-argv.js';
 import { freeTrees } from './free-trees.js';
 import { indexFile, type FileResult } from './index-file.js';
 import type { WorkerJob, WorkerReply, WorkerSetup } from './index-worker.js';
@@ -54,22 +55,14 @@ export async function indexFiles(
   const batches = inBatches(jobs);
   if (workers === 0 || !script || jobs.length < 2) {
     if (workers > 0 && !script) log('no worker script beside the module: indexing in this thread');
-    // A small repository's trees are few: collecting them would cost this thread more than they hold.
-    const large = jobs.reduce((n, j) => n + j.bytes.length, 0) >= MIN_WORKER_BYTES;
-    for (const batch of batches) {
-      for (const j of batch) {
-        done(indexFile(j.file, j.bytes, table, setup.calls));
-        j.bytes = NO_BYTES;
-      }
-      if (large) await freeTrees();
-    }
+    await inThisThread(jobs, table, setup.calls, done);
     return;
   }
   const leftOver: FileJob[] = [];
   let next = 0;
   const runWorker = (): Promise<void> =>
     new Promise<void>((resolve) => {
-      const worker = new Worker(script, { workerData: setup });
+      const worker = new Worker(script, { workerData: setup, execArgv: workerExecArgv() });
       let inFlight: FileJob[] | null = null;
       let settled = false;
       const finish = (): void => {
@@ -109,7 +102,20 @@ export async function indexFiles(
   await Promise.all(Array.from({ length: Math.min(workers, batches.length) }, runWorker));
   // Batches no worker took (every worker failed) and those a failed worker held.
   for (; next < batches.length; next++) leftOver.push(...batches[next]!);
-  for (const j of leftOver) done(indexFile(j.file, j.bytes, table, setup.calls));
+  await inThisThread(leftOver, table, setup.calls, done);
+}
+
+/** Indexes files here, letting each batch's trees go when there are many. */
+async function inThisThread(jobs: readonly FileJob[], table: ModuleTable, calls: boolean, done: (result: FileResult) => void): Promise<void> {
+  // A small repository's trees are few: collecting them would cost this thread more than they hold.
+  const large = jobs.reduce((n, j) => n + j.bytes.length, 0) >= MIN_WORKER_BYTES;
+  for (const batch of inBatches(jobs)) {
+    for (const j of batch) {
+      done(indexFile(j.file, j.bytes, table, calls));
+      j.bytes = NO_BYTES;
+    }
+    if (large) await freeTrees();
+  }
 }
 
 function inBatches(jobs: readonly FileJob[]): FileJob[][] {
