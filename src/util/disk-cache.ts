@@ -1,6 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './json-cache.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -36,10 +37,7 @@ export async function readCached(file: string): Promise<unknown> {
  */
 export async function writeCached(file: string, value: unknown): Promise<void> {
   try {
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-    await writeFile(tmp, serialize(value));
-    await rename(tmp, file);
+    await writeFileAtomic(file, serialize(value));
   } catch (err) {
     log('%s not written: %s', file, (err as Error).message);
   }

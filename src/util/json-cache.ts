@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -34,9 +35,17 @@ export async function readJsonCache<S extends z.ZodType>(file: string, schema: S
 
 /** Write a cache file whole, then rename it: a concurrent reader sees the old file or the new one. */
 export async function writeJsonCache(file: string, value: unknown): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(value)}\n`);
+}
+
+/**
+ * Write a file whole under a temporary name (unique to this write), then rename it into place,
+ * creating its folder: a concurrent reader sees the old file or the new one, never a torn one.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temp, `${JSON.stringify(value)}\n`);
+  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  await writeFile(temp, data);
   await rename(temp, file).catch(async (error) => {
     await rm(temp, { force: true });
     throw error;

@@ -1,36 +1,19 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import createDebug from 'debug';
-import { cacheFile } from '../../util/disk-cache.js';
+import { cacheFile, moduleCodeHash } from '../../util/disk-cache.js';
 import type { FileResult } from './index-file.js';
-import { workerScript } from './index-pool.js';
 
 const log = createDebug('hybrid-gym:analysis');
 
 /** Bumped when the pack's own layout changes (the analysis code is fingerprinted separately). */
 const PACK_FORMAT = 2;
 
-let codeHash: string | undefined;
-
-/**
- * A fingerprint of the analysis code itself, so that a new version never reads an old one's
- * results: the bundled worker script (its imports name content-hashed chunks), or, run from
- * source, every file beside this module.
- */
+/** A fingerprint of the analysis code, so that a new version never reads an old one's results. */
 export function analysisCodeHash(): string {
-  if (codeHash) return codeHash;
-  const h = createHash('sha256');
-  const worker = workerScript();
-  if (worker) h.update(readFileSync(worker));
-  else {
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    for (const f of readdirSync(here).sort()) if (/\.[cm]?[jt]s$/.test(f)) h.update(f).update(readFileSync(path.join(here, f)));
-  }
-  return (codeHash = h.digest('hex'));
+  return moduleCodeHash(import.meta.url);
 }
 
 /** The pack's table of contents, written after the results it points into. */

@@ -33,15 +33,20 @@ export function workerScript(): URL | null {
   return null;
 }
 
-/** How many workers to use for this much source: all cores for large repositories, none for small ones. */
-export function workerCount(requested: number | undefined, totalBytes: number): number {
-  if (requested !== undefined) return requested;
-  if (totalBytes < MIN_WORKER_BYTES) return 0;
-  return Math.min(availableParallelism(), 8);
+/**
+ * How many workers will index these jobs: `requested`, else all cores (at most 8) for over 2 MB of
+ * source and none below; never more than there are files, and none without a worker script
+ * (run from source, or re-bundled) or with a single file.
+ */
+export function workerCount(requested: number | undefined, jobs: readonly FileJob[]): number {
+  const bytes = jobs.reduce((n, j) => n + j.bytes.length, 0);
+  const wanted = requested ?? (bytes < MIN_WORKER_BYTES ? 0 : Math.min(availableParallelism(), 8));
+  if (wanted > 0 && !workerScript()) log('no worker script beside the module: indexing in this thread');
+  return wanted > 0 && jobs.length > 1 && workerScript() ? Math.min(wanted, jobs.length) : 0;
 }
 
 /**
- * Indexes the files, in worker threads when asked for and available (in this thread otherwise, or
+ * Indexes the files, in `workers` threads (from {@link workerCount}; in this thread when 0, and
  * for what a failed worker left). Results come back through `done` in any order.
  */
 export async function indexFiles(
@@ -52,12 +57,11 @@ export async function indexFiles(
   done: (result: FileResult) => void,
 ): Promise<void> {
   const script = workers > 0 ? workerScript() : null;
-  const batches = inBatches(jobs);
-  if (workers === 0 || !script || jobs.length < 2) {
-    if (workers > 0 && !script) log('no worker script beside the module: indexing in this thread');
+  if (!script) {
     await inThisThread(jobs, table, setup.calls, done);
     return;
   }
+  const batches = inBatches(jobs);
   const leftOver: FileJob[] = [];
   let next = 0;
   const runWorker = (): Promise<void> =>

@@ -6,7 +6,7 @@ import { discoverPythonFiles, ModuleTable } from './discover.js';
 import { contentHash } from '../../util/disk-cache.js';
 import { IndexCache } from './index-cache.js';
 import type { FileResult } from './index-file.js';
-import { indexFiles, workerCount, workerScript, type FileJob } from './index-pool.js';
+import { indexFiles, workerCount, type FileJob } from './index-pool.js';
 import { PythonRepoIndex } from './repo-index.js';
 import type { FileSymbols } from './scopes.js';
 
@@ -82,7 +82,6 @@ export async function indexPythonRepo(rootDir: string, options: PythonIndexOptio
   const results = new Map<string, FileResult>();
   const hashes = new Map<string, string>();
   const jobs: FileJob[] = [];
-  let bytes = 0;
   for (const l of loaded) {
     if (!l.bytes) continue;
     const hash = cache ? contentHash(l.bytes) : '';
@@ -91,7 +90,6 @@ export async function indexPythonRepo(rootDir: string, options: PythonIndexOptio
     else {
       if (cache) hashes.set(l.file, hash);
       jobs.push({ file: l.file, bytes: l.bytes });
-      bytes += l.bytes.length;
     }
     l.bytes = undefined; // The job holds them until the file is indexed.
   }
@@ -99,7 +97,7 @@ export async function indexPythonRepo(rootDir: string, options: PythonIndexOptio
   const cached = results.size;
   let done = cached;
   let lastReport = 0;
-  let workers = 0;
+  const workers = workerCount(options.workers, jobs);
   const report = (force = false): void => {
     if (!options.onProgress) return;
     const now = Date.now();
@@ -107,8 +105,6 @@ export async function indexPythonRepo(rootDir: string, options: PythonIndexOptio
     lastReport = now;
     options.onProgress({ done, total, cached, workers });
   };
-  const requested = workerCount(options.workers, bytes);
-  workers = requested > 0 && workerScript() && jobs.length > 1 ? Math.min(requested, jobs.length) : 0;
   report(true);
   await indexFiles(jobs, table, { files: all, rootName, calls: options.calls }, workers, (r) => {
     results.set(r.file, r);

@@ -115,7 +115,9 @@ describe('indexing only what is used', () => {
   });
 
   it('workers: 2 from source indexes in this thread (no bundled worker script) with the same result', async () => {
-    const threaded = await indexRepo(repo, { cache: false, workers: 2 });
+    let workers = -1;
+    const threaded = await indexRepo(repo, { cache: false, workers: 2, onProgress: (p) => (workers = p.workers) });
+    expect(workers).toBe(0);
     expect(snapshot(threaded)).toEqual(snapshot(await indexRepo(repo, { cache: false, workers: 0 })));
   });
 });
