@@ -12,8 +12,8 @@ export interface VerifyLimits {
   blockChars: number;
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 10_000_000;
-export const DEFAULT_BLOCK_CHARS = 128 * 1024;
+const DEFAULT_MAX_FILE_BYTES = 10_000_000;
+const DEFAULT_BLOCK_CHARS = 128 * 1024;
 
 /** The limits for one verification: the given ones over the environment's over the defaults. */
 export function verifyLimits(given: Partial<VerifyLimits> = {}): VerifyLimits {

@@ -22,7 +22,6 @@ function sameStamp(a: Stamp, b: Stamp): boolean {
   return a.ino === b.ino && a.dev === b.dev && a.ctimeNs === b.ctimeNs && a.mtimeNs === b.mtimeNs && a.size === b.size && a.mode === b.mode && a.nlink === b.nlink;
 }
 
-export { HostReadUnsupported };
 
 /** The regular files of a workspace as installed, by path, and the latest ctime among them. */
 export interface Snapshot {

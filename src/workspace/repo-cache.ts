@@ -18,15 +18,20 @@ async function load(path: string): Promise<{ stamp: string; files: WorkspaceFile
 export async function repoFiles(path: string): Promise<WorkspaceFiles> {
   let p = repoCache.get(path);
   if (p) {
+    // Back in place at once (most recently used): calls meanwhile share it instead of reading again.
     repoCache.delete(path);
+    repoCache.set(path, p);
     const cached = await p.catch(() => undefined);
-    if (!cached || cached.stamp !== (await repoStamp(path))) p = undefined;
+    if (cached && cached.stamp === (await repoStamp(path))) return cached.files;
+    // Stale: one reload, shared by every call that found the same stale entry.
+    if (repoCache.get(path) === p) repoCache.delete(path);
+    p = repoCache.get(path);
   }
   if (!p) {
     p = load(path);
     p.catch(() => repoCache.delete(path));
+    repoCache.set(path, p);
+    while (repoCache.size > CACHE_SIZE) repoCache.delete(repoCache.keys().next().value!);
   }
-  repoCache.set(path, p);
-  while (repoCache.size > CACHE_SIZE) repoCache.delete(repoCache.keys().next().value!);
   return (await p).files;
 }

@@ -82,6 +82,11 @@ export function checkCompiles(source: Buffer, original?: Buffer): CompileCheck {
   return compareScans(after, before);
 }
 
+/** The scans of a file's pieces (top-level blocks) as one scan of the file. */
+export function mergeScans(scans: readonly CompileScan[]): CompileScan {
+  return { problems: scans.flatMap((s) => s.problems), names: scans.flatMap((s) => s.names) };
+}
+
 /** `checkCompiles` of two scans: the after's problems and names that the before does not have too. */
 export function compareScans(after: CompileScan, before: CompileScan): CompileCheck {
   // One codec we cannot model, before or after: the interpreter compiles the file (and its original).

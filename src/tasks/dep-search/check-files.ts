@@ -1,4 +1,4 @@
-import { checkCompiles, compareScans, plainUtf8, scanText, type CompileScan } from '../../analysis/python/compile-check.js';
+import { checkCompiles, compareScans, mergeScans, plainUtf8, scanText, type CompileScan } from '../../analysis/python/compile-check.js';
 import { parsePython } from '../../analysis/python/parser.js';
 import { decodeSource } from '../../analysis/python/read-source.js';
 import { sourceOf } from '../../analysis/python/source.js';
@@ -169,6 +169,5 @@ function checkSegments(file: string, segments: Segment[], plain: boolean): { dif
   });
   for (const i of wanted) if (segments[i]) parse(segments[i]!.after);
   const markers = markersOf(file, [...parts.values()]);
-  const merge = (scans: CompileScan[]): CompileScan => ({ problems: scans.flatMap((s) => s.problems), names: scans.flatMap((s) => s.names) });
-  return { diff, markers, ...(plain && { scans: { after: merge(after), before: merge(before) } }) };
+  return { diff, markers, ...(plain && { scans: { after: mergeScans(after), before: mergeScans(before) } }) };
 }

@@ -1,5 +1,5 @@
 import { defineTask } from '../define-task.js';
-import { loadRepoFiles } from '../../workspace/files.js';
+import { repoFiles } from '../../workspace/repo-cache.js';
 import { generateDepSearch } from './generate.js';
 import { depSearchOracle } from './oracle.js';
 import { depSearchPrompt } from './prompt.js';
@@ -21,7 +21,8 @@ export const depSearchTask = defineTask<DepSearchInstance>({
   generateInputs: ['progress'],
   generate: generateDepSearch,
   // Nothing to hide: the answer is a set of comments that are not there yet.
-  workspace: (instance) => loadRepoFiles(instance.repo.path),
+  // The process's copy of the repository (rechecked by its files' stamps), never changed here: a copy of the map.
+  workspace: async (instance) => new Map(await repoFiles(instance.repo.path)),
   prompt: depSearchPrompt,
   verify: (instance, final, ctx) => verifyDepSearch(instance, final, ctx),
   oracle: depSearchOracle,

@@ -1,4 +1,5 @@
-import { diffFiles, loadRepoFiles, type WorkspaceFiles } from '../../workspace/files.js';
+import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
+import { repoFiles } from '../../workspace/repo-cache.js';
 import { compileDetails, firstCompileErrorOf } from '../compile-changed.js';
 import type { VerifyContext, VerifyResult } from '../define-task.js';
 import { ownBytes, runFileJobOffThread } from '../verify-offload.js';
@@ -28,7 +29,7 @@ export async function verifyDepSearch(
   ctx: Partial<VerifyContext> = {},
   limits: Partial<VerifyLimits> = {},
 ): Promise<VerifyResult> {
-  const original = await loadRepoFiles(instance.repo.path);
+  const original = await repoFiles(instance.repo.path);
   const files = diffFiles(original, final).map(({ path }) => ({ path, original: ownBytes(original.get(path)), final: ownBytes(final.get(path)) }));
   const { violations, markers, compile: checks } = await runFileJobOffThread({ task: 'dep-search', job: { files, limits: verifyLimits(limits) } });
 

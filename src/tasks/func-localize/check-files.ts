@@ -1,4 +1,4 @@
-import { checkCompiles, compareScans, plainUtf8, scanText, type CompileCheck, type CompileScan } from '../../analysis/python/compile-check.js';
+import { checkCompiles, compareScans, mergeScans, plainUtf8, scanText, type CompileCheck, type CompileScan } from '../../analysis/python/compile-check.js';
 import { parsePython, type ParsedSource } from '../../analysis/python/parser.js';
 import { sourceOf, strippedOf } from '../../analysis/python/source.js';
 import type { Definition } from '../../analysis/types.js';
@@ -363,9 +363,7 @@ function compareSegments(file: string, segments: Segment[], targets: MaskedTarge
     out.push(...docstringChanges(file, b, a, (qualname, k) => isTarget.has(`${qualname}#${k}`), s.after.row));
   });
   for (const t of targets) if (!found.has(t.index)) found.set(t.index, { file, qualname: t.target.qualname, documented: false, reason: 'definition not found' });
-  const compile = bytes ? checkCompiles(bytes[0], bytes[1]) : compareScans(merge(scans.after), merge(scans.before));
+  const compile = bytes ? checkCompiles(bytes[0], bytes[1]) : compareScans(mergeScans(scans.after), mergeScans(scans.before));
   return { violations: out, targets: found, compile };
 }
-
-const merge = (scans: CompileScan[]): CompileScan => ({ problems: scans.flatMap((s) => s.problems), names: scans.flatMap((s) => s.names) });
 

@@ -30,4 +30,15 @@ describe('the per-process repository cache', () => {
     await utimes(join(repo, 'a.py'), before.atime, before.mtime);
     expect((await repoFiles(repo)).get('a.py')?.toString()).toBe('A = 9\n');
   });
+
+  it('calls at the same time share one copy, before and after a change (one read, not one each)', async () => {
+    const first = await repoFiles(repo);
+    const [a, b] = await Promise.all([repoFiles(repo), repoFiles(repo)]);
+    expect(a).toBe(first);
+    expect(b).toBe(first);
+    await writeFile(join(repo, 'c.py'), 'C = 3\n');
+    const [c, d] = await Promise.all([repoFiles(repo), repoFiles(repo)]);
+    expect(c).toBe(d);
+    expect(c.has('c.py')).toBe(true);
+  });
 });
