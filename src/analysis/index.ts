@@ -13,6 +13,8 @@ export { parsePythonSource, stripDocstringsAndComments, type ParsedPythonSource 
 export { hasSyntaxErrors } from './python/parser.js';
 export { cleandoc } from './python/docstrings.js';
 export type { IndexProgress } from './python/index.js';
+/** The Python files indexRepo reads: relative, `/`-separated, sorted (hidden, build and environment folders left out). */
+export { discoverPythonFiles as pythonFiles } from './python/discover.js';
 
 const IndexOptionsSchema = z.object({
   /** Language of the sources to index. @default 'python' */

@@ -1,5 +1,6 @@
-import { readdir, readFile, lstat } from 'node:fs/promises';
+import { readdir, readFile, lstat, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import pLimit from 'p-limit';
 
 /** A repository as files: path relative to the root with `/` separators, mapped to its bytes. */
 export type WorkspaceFiles = Map<string, Buffer>;
@@ -35,18 +36,22 @@ async function walkRepo(root: string, onFile: (rel: string) => Promise<void>): P
       }
     }
   };
-  const st = await lstat(root);
+  // The root may be a symlink to the repository (the user named it); symlinks inside are skipped.
+  const st = await stat(root);
   if (!st.isDirectory()) throw new Error(`not a directory: ${root}`);
   await walk('');
 }
 
 /** Read a repository into memory, in sorted order, skipping what `IGNORED_DIRS` names and symlinks. */
 export async function loadRepoFiles(root: string): Promise<WorkspaceFiles> {
-  const files: WorkspaceFiles = new Map();
+  const paths: string[] = [];
   await walkRepo(root, async (rel) => {
-    files.set(rel, await readFile(join(root, rel)));
+    paths.push(rel);
   });
-  return files;
+  // Read a few dozen at a time (one after another waits on each read); the map keeps the sorted order.
+  const limit = pLimit(32);
+  const contents = await Promise.all(paths.map((rel) => limit(() => readFile(join(root, rel)))));
+  return new Map(paths.map((rel, i) => [rel, contents[i]!]));
 }
 
 /**

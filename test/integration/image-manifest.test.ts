@@ -70,11 +70,12 @@ describe.runIf(dockerReady())('the manifest of the default image, and generators
   });
 
   it('drops every json target, since the image holds them all, and says so', { timeout: 300_000 }, async () => {
-    const without = await generateFuncLocalize({ repo: jsonCopy, n: 50 });
+    // Every candidate of the package (no cap per file), so that the image's copy of each is known to matter.
+    const without = await generateFuncLocalize({ repo: jsonCopy, n: 50, perFile: 100 });
     expect(without.map((i) => i.targets[0]!.qualname)).toContain('py_scanstring');
     const dropped: DroppedTargets[] = [];
     const imageContents = await episodeImageContents({ sandbox: 'docker' });
-    const made = await generateFuncLocalize({ repo: jsonCopy, n: 50, imageContents, onDropped: (d) => dropped.push(d) });
+    const made = await generateFuncLocalize({ repo: jsonCopy, n: 50, perFile: 100, imageContents, onDropped: (d) => dropped.push(d) });
     expect(made).toEqual([]);
     expect(dropped).toEqual([expect.objectContaining({ reason: `docstring in image ${DEFAULT_IMAGE}` })]);
     expect(dropped[0]!.count).toBeGreaterThanOrEqual(without.length);
@@ -88,7 +89,7 @@ describe.runIf(dockerReady())('the manifest of the default image, and generators
     expect(cli.stdout).toBe('');
     expect(cli.stderr).toMatch(new RegExp(`dropped \\d+ targets: docstring in image ${DEFAULT_IMAGE.replace(/[.:/]/g, '\\$&')}`));
     // Turned off, the same command makes them (the answers then sit in the image).
-    const off = await promisify(execFile)(process.execPath, [CLI, 'generate', 'func-localize', '--repo', jsonCopy, '--no-image-check']);
+    const off = await promisify(execFile)(process.execPath, [CLI, 'generate', 'func-localize', '--repo', jsonCopy, '--no-image-check', '--set', 'perFile=100']);
     expect(off.stdout).toContain('py_scanstring');
   });
 });

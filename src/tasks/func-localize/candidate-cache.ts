@@ -2,7 +2,7 @@ import { analysisCodeHash } from '../../analysis/python/index-cache.js';
 import type { Definition } from '../../analysis/types.js';
 import { cacheFile, contentHash, moduleCodeHash, readCached, writeCached } from '../../util/disk-cache.js';
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** A target candidate and which definition of its qualname in its file it is (0-based). */
 export interface Candidate {
@@ -10,10 +10,15 @@ export interface Candidate {
   occurrence: number;
 }
 
-interface Cached {
+/** What one generation found: every file's estimate, and the candidates of the files it indexed. */
+export interface FoundCandidates {
+  estimates: Map<string, number>;
+  files: Map<string, readonly Candidate[]>;
+}
+
+interface Cached extends FoundCandidates {
   format: number;
   key: string;
-  candidates: Candidate[];
 }
 
 let generatorCode: string | undefined;
@@ -28,15 +33,15 @@ export function candidatesKey(state: string, o: { includeTests: boolean; minDocs
 }
 
 /**
- * The func-localize candidates of a repository as a previous generation found them, when the
- * repository (every path and content), the options and the code are the same: a second
- * generation needs no index at all. Undefined otherwise, or when the file cannot be read.
+ * The func-localize candidates of a repository as earlier generations found them, when the
+ * repository (every path and content), the options and the code are the same: files they indexed
+ * need no index again. Undefined otherwise, or when the file cannot be read.
  */
-export async function cachedCandidates(dir: string, root: string, key: string): Promise<Candidate[] | undefined> {
+export async function cachedCandidates(dir: string, root: string, key: string): Promise<FoundCandidates | undefined> {
   const c = (await readCached(cacheFile(dir, 'func-localize', root))) as Cached | undefined;
-  return c?.format === FORMAT && c.key === key && Array.isArray(c.candidates) ? c.candidates : undefined;
+  return c?.format === FORMAT && c.key === key && c.estimates instanceof Map && c.files instanceof Map ? c : undefined;
 }
 
-export async function saveCandidates(dir: string, root: string, key: string, candidates: Candidate[]): Promise<void> {
-  await writeCached(cacheFile(dir, 'func-localize', root), { format: FORMAT, key, candidates } satisfies Cached);
+export async function saveCandidates(dir: string, root: string, key: string, found: FoundCandidates): Promise<void> {
+  await writeCached(cacheFile(dir, 'func-localize', root), { format: FORMAT, key, estimates: found.estimates, files: found.files } satisfies Cached);
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isTestFile } from '../test-files.js';
-import { basename, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { indexRepo, type AnalyzedRepo } from '../../analysis/index.js';
+import { indexRepo, pythonFiles, type AnalyzedRepo } from '../../analysis/index.js';
 import { indexProgress } from '../index-progress.js';
 import type { Definition } from '../../analysis/types.js';
-import { seededRandom, shuffled } from '../../util/seeded-random.js';
 import { parseOptions } from '../../options.js';
 import { HybridGymError } from '../../errors.js';
 import { describeFromDocstring, type DescribeHook } from './describe.js';
@@ -13,7 +13,9 @@ import { maskable, removeDocstrings, type DocstringSpan } from './mask.js';
 import type { FuncLocalizeInstance, FuncLocalizeTarget } from './schema.js';
 import { isImageContents, normalizeAnswerText, type DroppedTargets, type ImageContents } from '../image-contents.js';
 import { cacheRoot } from '../../util/json-cache.js';
-import { cachedCandidates, candidatesKey, saveCandidates, type Candidate } from './candidate-cache.js';
+import { cachedCandidates, candidatesKey, saveCandidates, type Candidate, type FoundCandidates } from './candidate-cache.js';
+import { CandidateWalk, type LoadCandidates } from './candidate-walk.js';
+import { estimateCandidates } from './estimate-candidates.js';
 import { LeakCheck, repoState } from './leak-check.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
 import { loadRepoFiles } from '../../workspace/files.js';
@@ -43,7 +45,7 @@ export const FuncLocalizeOptionsSchema = z.object({
   imageContents: z.custom<ImageContents>(isImageContents, 'expected an ImageContents ({ name, hasDocstring, hasBody })').optional(),
   /** Loads `imageContents` when there are candidates to check (what make() and the CLI pass). */
   loadImageContents: z.custom<() => Promise<ImageContents>>((v) => typeof v === 'function', 'expected a function').optional(),
-  /** Told, after generation, how many targets were dropped and why (once per reason). */
+  /** Told, after generation, how many of the candidates it reached were dropped and why (once per reason). */
   onDropped: z.custom<(dropped: DroppedTargets) => void>((v) => typeof v === 'function', 'expected a function').optional(),
   /** Told what a long generation is doing (files indexed, instances made), a line at a time. */
   onProgress: z.custom<(line: string) => void>((v) => typeof v === 'function', 'expected a function').optional(),
@@ -53,21 +55,42 @@ export const FuncLocalizeOptionsSchema = z.object({
 export type FuncLocalizeOptions = z.input<typeof FuncLocalizeOptionsSchema>;
 
 
+/**
+ * Places of the seeded order the first indexing covers (then twice as many each time): a constant,
+ * so that the order, and so the instances, do not depend on `n` (fewer instances are a prefix).
+ */
+const FIRST_BATCH = 256;
+
 /** A file's text by path, decoded on first use. */
 type Sources = { get(file: string): string | undefined };
 
-/** Every function, method and class whose docstring can be removed and described. */
-export function candidates(index: AnalyzedRepo, o: { includeTests: boolean; minDocstringWords: number }, sources: Sources): Definition[] {
-  return index.definitions.filter((d) => {
-    if (!d.docstring || d.qualname.includes('<locals>')) return false;
-    if (!o.includeTests && isTestFile(d.file)) return false;
-    const file = index.file(d.file);
-    if (!file || file.hasErrors || file.encoding !== 'utf-8') return false;
-    if (d.docstring.cleaned.split(/\s+/).filter(Boolean).length < o.minDocstringWords) return false;
-    const text = sources.get(d.file);
-    // A byte-order mark would shift the analysis' offsets against the text read here.
-    return text !== undefined && text.charCodeAt(0) !== 0xfeff && maskable(d, text);
-  });
+interface CandidateOptions {
+  includeTests: boolean;
+  minDocstringWords: number;
+}
+
+/** Whether a definition's docstring can be removed and described: a function, method or class with a docstring of enough words. */
+function isCandidate(d: Definition, index: AnalyzedRepo, o: CandidateOptions, sources: Sources): boolean {
+  if (!d.docstring || d.qualname.includes('<locals>')) return false;
+  if (!o.includeTests && isTestFile(d.file)) return false;
+  const file = index.file(d.file);
+  if (!file || file.hasErrors || file.encoding !== 'utf-8') return false;
+  if (d.docstring.cleaned.split(/\s+/).filter(Boolean).length < o.minDocstringWords) return false;
+  const text = sources.get(d.file);
+  // A byte-order mark would shift the analysis' offsets against the text read here.
+  return text !== undefined && text.charCodeAt(0) !== 0xfeff && maskable(d, text);
+}
+
+/** A file's candidates in file order, each with which definition of its qualname in the file it is. */
+function fileCandidates(index: AnalyzedRepo, file: string, o: CandidateOptions, sources: Sources): Candidate[] {
+  const seen = new Map<string, number>();
+  const out: Candidate[] = [];
+  for (const def of index.definitionsIn(file)) {
+    const occurrence = seen.get(def.qualname) ?? 0;
+    seen.set(def.qualname, occurrence + 1);
+    if (isCandidate(def, index, o, sources)) out.push({ def, occurrence });
+  }
+  return out;
 }
 
 /** Seeded generation of func-localize instances from a repository. Same inputs, same bytes out. */
@@ -77,79 +100,99 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   const say = o.onProgress;
   const cacheDir = o.cache === false ? null : o.cache ?? cacheRoot();
   // Read afresh (not the per-process copy episodes share): what the index reads and the cache is keyed by.
-  let files = await loadRepoFiles(repoPath);
+  const files = await loadRepoFiles(repoPath);
   const state = repoState(files);
-  // Details need call sites: an index every time. Otherwise the candidates of this very state may be cached.
+  const sources = lazySources(files);
+  const indexOptions = {
+    ...(o.cache !== undefined && { cache: o.cache }),
+    ...(say && { onProgress: indexProgress(say) }),
+  };
+  // Details need call sites, resolved across the repository: all of it is indexed, once. Otherwise
+  // only the files the seeded order reaches are, and what earlier generations found of this very
+  // state is reused.
+  const full = o.details ? await indexRepo(repoPath, indexOptions) : undefined;
   const key = candidatesKey(state, o);
-  let found = !o.details && cacheDir ? await cachedCandidates(cacheDir, repoPath, key) : undefined;
-  let index: AnalyzedRepo | undefined;
-  let sources = lazySources(files);
-  if (found) say?.(`func-localize: ${found.length} candidates from the cache`);
-  else {
-    // Not held while indexing (the peak of a cold generation): read again after, and checked unchanged.
-    files = new Map();
-    sources = lazySources(files);
-    // Definitions are all it reads (call sites only for details), and no test file unless asked.
-    index = await indexRepo(repoPath, {
-      calls: o.details,
-      ...(!o.includeTests && !o.details && { include: (f: string) => !isTestFile(f) }),
-      ...(o.cache !== undefined && { cache: o.cache }),
-      ...(say && { onProgress: indexProgress(say) }),
-    });
-    files = await loadRepoFiles(repoPath);
-    if (repoState(files) !== state) throw new HybridGymError('REPO_CHANGED', `${repoPath} changed while instances were generated from it; generate again`);
-    sources = lazySources(files);
-    found = withOccurrences(index, candidates(index, o, sources));
-    if (cacheDir && !o.details) await saveCandidates(cacheDir, repoPath, key, found);
-  }
-  const inImage: string[] = [];
-  const image = o.imageContents ?? (found.length > 0 && o.loadImageContents ? await o.loadImageContents() : undefined);
-  const occurrence = new Map(found.map((c) => [c.def, c.occurrence]));
-  const all = found.map((c) => c.def).filter((d) => {
-    if (!image) return true;
-    const normalized = normalizeAnswerText(d.docstring!.value);
-    if (!image.hasDocstring(normalized)) return true;
-    const where = image.docstringLocation?.(normalized);
-    inImage.push(`${d.file}:${d.qualname}${where ? ` (${where})` : ''}`);
-    return false;
-  });
-  if (image && inImage.length > 0) {
-    o.onDropped?.({ task: 'func-localize', reason: `docstring in image ${image.name}`, count: inImage.length, examples: inImage.slice(0, 5) });
-  }
-  const pool = shuffled(all, seededRandom(o.seed));
+  const cached = !full && cacheDir ? await cachedCandidates(cacheDir, repoPath, key) : undefined;
+  if (cached) say?.(`func-localize: candidates of ${cached.files.size} files from the cache`);
+  const estimates =
+    cached?.estimates ??
+    new Map((await pythonFiles(repoPath)).filter((f) => o.includeTests || !isTestFile(f)).map((f) => [f, estimateCandidates(sources.get(f) ?? '')]));
+  const found: FoundCandidates = { estimates, files: new Map(cached?.files) };
+  let foundMore = false;
   const leaks = await LeakCheck.open(files, state, cacheDir, repoPath);
+  const load: LoadCandidates = async (want) => {
+    const missing = want.filter((f) => !found.files.has(f));
+    if (missing.length > 0) {
+      const wanted = new Set(missing);
+      const index = full ?? (await indexRepo(repoPath, { ...indexOptions, calls: false, include: (f) => wanted.has(f) }));
+      if (!full) await assertUnchanged(repoPath, missing, files);
+      for (const f of missing) found.files.set(f, fileCandidates(index, f, o, sources));
+      foundMore = true;
+    }
+    // The leak check searches these files' docstrings in one pass, when the first is asked about.
+    leaks.expect(want.flatMap((f) => (found.files.get(f) ?? []).map((c) => c.def.docstring!.literal)));
+    return found.files;
+  };
+  const walk = new CandidateWalk(estimates, o.seed, load, FIRST_BATCH);
+
+  // A target whose docstring the image holds is dropped: the agent could read it there.
+  const inImage: string[] = [];
+  let image: ImageContents | undefined | null = o.imageContents ?? null;
+  const imageHolds = new Map<string, boolean>();
+  const take = async (i: number): Promise<Candidate | null | undefined> => {
+    const c = await walk.at(i);
+    if (!c) return c;
+    let held = imageHolds.get(c.def.id);
+    if (held === undefined) {
+      if (image === null) image = o.loadImageContents ? await o.loadImageContents() : undefined;
+      const normalized = normalizeAnswerText(c.def.docstring!.value);
+      held = image?.hasDocstring(normalized) ?? false;
+      imageHolds.set(c.def.id, held);
+      if (held) {
+        const where = image!.docstringLocation?.(normalized);
+        inImage.push(`${c.def.file}:${c.def.qualname}${where ? ` (${where})` : ''}`);
+      }
+    }
+    return held ? null : c;
+  };
   let lastSaid = Date.now();
 
   const perFile = new Map<string, number>();
   const used = new Set<string>();
   const instances: FuncLocalizeInstance[] = [];
-  for (let i = 0; i < pool.length && instances.length < o.n; i++) {
-    const first = pool[i]!;
-    if (used.has(first.id) || (perFile.get(first.file) ?? 0) >= o.perFile) continue;
+  let tried = 0;
+  for (let i = 0; instances.length < o.n; i++) {
+    const first = await take(i);
+    if (first === undefined) break;
+    if (first === null) continue;
+    tried++;
+    if (used.has(first.def.id) || (perFile.get(first.def.file) ?? 0) >= o.perFile) continue;
     const group = [first];
     // Further targets come from other files first, then from the same file.
     for (const preferOther of [true, false]) {
-      for (let j = i + 1; j < pool.length && group.length < o.targets; j++) {
-        const c = pool[j]!;
-        const inGroup = group.filter((g) => g.file === c.file).length;
-        if (used.has(c.id) || group.includes(c) || (perFile.get(c.file) ?? 0) + inGroup >= o.perFile) continue;
-        if (preferOther && group.some((g) => g.file === c.file)) continue;
-        if (group.some((g) => overlaps(g, c) || (g.file === c.file && g.qualname === c.qualname))) continue;
+      for (let j = i + 1; group.length < o.targets; j++) {
+        const c = await take(j);
+        if (c === undefined) break;
+        if (c === null) continue;
+        const inGroup = group.filter((g) => g.def.file === c.def.file).length;
+        if (used.has(c.def.id) || group.includes(c) || (perFile.get(c.def.file) ?? 0) + inGroup >= o.perFile) continue;
+        if (preferOther && group.some((g) => g.def.file === c.def.file)) continue;
+        if (group.some((g) => overlaps(g.def, c.def) || (g.def.file === c.def.file && g.def.qualname === c.def.qualname))) continue;
         group.push(c);
       }
     }
     if (group.length < o.targets) continue;
-    const targets = group.map((d) => toTarget(d, occurrence.get(d)!, o.details ? index : undefined, sources));
-    if (leaks.leaks(maskedFiles(group, sources), targets)) continue;
-    for (const d of group) {
-      used.add(d.id);
-      perFile.set(d.file, (perFile.get(d.file) ?? 0) + 1);
+    const targets = group.map((c) => toTarget(c.def, c.occurrence, full, sources));
+    if (leaks.leaks(maskedFiles(group.map((c) => c.def), sources), targets)) continue;
+    for (const { def } of group) {
+      used.add(def.id);
+      perFile.set(def.file, (perFile.get(def.file) ?? 0) + 1);
     }
     const paragraphs = await Promise.all(
-      group.map((d, k) =>
+      group.map(({ def }, k) =>
         o.describe
-          ? o.describe({ target: targets[k]!, docstring: d.docstring!.cleaned, showName: o.showName })
-          : describeFromDocstring(targets[k]!, d.docstring!.cleaned, o.showName),
+          ? o.describe({ target: targets[k]!, docstring: def.docstring!.cleaned, showName: o.showName })
+          : describeFromDocstring(targets[k]!, def.docstring!.cleaned, o.showName),
       ),
     );
     instances.push({
@@ -166,9 +209,24 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
       say(`func-localize: ${instances.length} of ${o.n} instances made`);
     }
   }
+  if (image && inImage.length > 0) {
+    o.onDropped?.({ task: 'func-localize', reason: `docstring in image ${image.name}`, count: inImage.length, examples: inImage.slice(0, 5) });
+  }
   await leaks.save();
-  say?.(`func-localize: ${instances.length} instances from ${pool.length} candidates`);
+  if (cacheDir && !full && (foundMore || !cached)) await saveCandidates(cacheDir, repoPath, key, found);
+  say?.(`func-localize: ${instances.length} instances from ${tried} candidates (${walk.filesLoaded} of ${estimates.size} files read)`);
   return instances;
+}
+
+/** The files indexed must be the bytes the instances are made from. */
+async function assertUnchanged(root: string, paths: readonly string[], files: WorkspaceFiles): Promise<void> {
+  for (const p of paths) {
+    const now = await readFile(join(root, p)).catch(() => undefined);
+    const then = files.get(p);
+    if (now === undefined ? then !== undefined : !then?.equals(now)) {
+      throw new HybridGymError('REPO_CHANGED', `${root} changed while instances were generated from it (${p}); generate again`);
+    }
+  }
 }
 
 function lazySources(files: WorkspaceFiles): Sources {
@@ -200,11 +258,6 @@ function maskedFiles(group: readonly Definition[], sources: Sources): WorkspaceF
   const out: WorkspaceFiles = new Map();
   for (const [file, spans] of byFile) out.set(file, Buffer.from(removeDocstrings(sources.get(file)!, spans), 'utf8'));
   return out;
-}
-
-/** Each candidate with which definition of its qualname in its file it is. */
-function withOccurrences(index: AnalyzedRepo, defs: Definition[]): Candidate[] {
-  return defs.map((def) => ({ def, occurrence: index.definitionsIn(def.file).filter((x) => x.qualname === def.qualname).indexOf(def) }));
 }
 
 /** `index`: given for details only (call sites). */

@@ -4,6 +4,7 @@ import { normalizeAnswerText } from '../image-contents.js';
 import { leakSearchText } from '../leak-text.js';
 import type { FuncLocalizeTarget } from './schema.js';
 import { literalBody } from './workspace.js';
+import { findNeedles } from './find-needles.js';
 
 const FORMAT = 1;
 
@@ -25,14 +26,19 @@ export function repoState(files: WorkspaceFiles): string {
 /**
  * Whether a target's docstring is still anywhere once its files are masked, whitespace aside (a
  * copy indented differently counts). Every file's searchable text (leakSearchText) is made once,
- * on the first search; each docstring is searched once, and which files hold it
- * is cached for the repository's state (all paths and contents), so that a second generation from
+ * on the first search; each docstring is searched once, together with the docstrings
+ * {@link LeakCheck.expect}ed since the last pass (one pass over every file for all of them,
+ * {@link findNeedles}), and which files hold it is cached for the repository's state (all paths and contents), so that a second generation from
  * the same repository searches only docstrings it has not seen. Only the files a group masks are
  * searched again, masked.
  */
 export class LeakCheck {
   private corpus: Array<[string, Buffer]> | undefined;
   private changed = false;
+  /** Needles likely to be asked for next (searched together with the next one asked for). */
+  private expected = new Set<string>();
+  /** Holders found for expected needles not asked for yet (by needle hash; not saved). */
+  private readonly ahead = new Map<string, string[]>();
 
   private constructor(
     private readonly files: WorkspaceFiles,
@@ -49,6 +55,14 @@ export class LeakCheck {
     const cached = (await readCached(file)) as Verdicts | undefined;
     const usable = cached?.format === FORMAT && cached.code === fresh.code && cached.state === state && cached.found instanceof Map;
     return new LeakCheck(files, usable ? cached : fresh, file);
+  }
+
+  /** Docstrings (their literals) that may be asked about soon: searched in the same pass as the next one that is. */
+  expect(literals: Iterable<string>): void {
+    for (const l of literals) {
+      const n = normalizeAnswerText(literalBody(l));
+      if (n.length > 0 && !n.includes('\0')) this.expected.add(n);
+    }
   }
 
   /** `masked`: the files the group masks, masked (their originals are not searched). */
@@ -70,12 +84,20 @@ export class LeakCheck {
   /** The files whose original text holds the needle. */
   private holders(needle: string): string[] {
     const key = contentHash(needle);
-    let found = this.verdicts.found.get(key);
-    if (found) return found;
-    const n = Buffer.from(needle, 'utf8');
-    found = this.texts().filter(([, text]) => text.includes(n)).map(([file]) => file);
-    this.verdicts.found.set(key, found);
-    this.changed = true;
+    let found = this.verdicts.found.get(key) ?? this.ahead.get(key);
+    if (!found) {
+      // One pass over every file for this needle and every expected one not searched yet.
+      const batch = [needle, ...[...this.expected].filter((n) => n !== needle && !this.verdicts.found.has(contentHash(n)))];
+      this.expected = new Set();
+      const texts = this.texts();
+      const holders = findNeedles(texts.map(([, text]) => text), batch.map((n) => Buffer.from(n, 'utf8')));
+      batch.forEach((n, i) => this.ahead.set(contentHash(n), holders[i]!.map((t) => texts[t]![0])));
+      found = this.ahead.get(key)!;
+    }
+    if (!this.verdicts.found.has(key)) {
+      this.verdicts.found.set(key, found);
+      this.changed = true;
+    }
     return found;
   }
 

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +89,30 @@ describe('func-localize generator', () => {
   });
 });
 
+describe('func-localize repository path', () => {
+  it('follows a symlink that names the repository (symlinks inside it are still skipped)', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'hg-fl-link-'));
+    try {
+      await symlink(SHOP, join(tmp, 'shop'));
+      const linked = await generateFuncLocalize({ repo: join(tmp, 'shop'), perFile: 10, cache: false });
+      const direct = await generateFuncLocalize({ repo: SHOP, perFile: 10, cache: false });
+      expect(linked.map((i) => i.targets)).toEqual(direct.map((i) => i.targets));
+      expect(linked.length).toBeGreaterThan(0);
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('func-localize seeded order', () => {
+  it('makes fewer instances as a prefix of more: the order depends on the seed and the repository, not on n', async () => {
+    const few = await generateFuncLocalize({ repo: SHOP, seed: 5, n: 2, perFile: 10, cache: false });
+    const more = await generateFuncLocalize({ repo: SHOP, seed: 5, n: 6, perFile: 10, cache: false });
+    expect(few).toHaveLength(2);
+    expect(toJsonl(more.slice(0, 2))).toBe(toJsonl(few));
+  });
+});
+
 describe('func-localize generation with the analysis cache', () => {
   it('a docstring planted elsewhere after a cached run still drops the target (the cache is keyed by content)', async () => {
     const tmp = await mkdtemp(join(tmpdir(), 'hg-fl-cache-'));
@@ -103,7 +127,7 @@ describe('func-localize generation with the analysis cache', () => {
       const warm = await generateFuncLocalize({ repo, n: 100, perFile: 100, cache, onProgress: (l) => said.push(l) });
       expect(toJsonl(warm)).toBe(toJsonl(first));
       // No index at all the second time: the candidates of this exact state come from the cache.
-      expect(said[0]).toBe('func-localize: 9 candidates from the cache');
+      expect(said[0]).toBe('func-localize: candidates of 3 files from the cache');
       expect(said.some((l) => l.startsWith('indexing'))).toBe(false);
       // The same folder, one file added: a copy of the answer, reflowed.
       const body = literalBody(target.targets[0]!.docstring.text);
@@ -123,7 +147,8 @@ describe('func-localize generation with the analysis cache', () => {
     const made = await generateFuncLocalize({ repo: SHOP, n: 3, perFile: 10, cache: false, onProgress: (l) => lines.push(l) });
     expect(lines[0]).toMatch(/^indexing: 0 of \d+ files$/);
     expect(lines).toContainEqual(expect.stringMatching(/^indexing: (\d+) of \1 files$/));
-    expect(lines.at(-1)).toBe(`func-localize: ${made.length} instances from 9 candidates`);
+    // Three instances need only some files: the seeded order reached 2 of the 3 with candidates.
+    expect(lines.at(-1)).toBe(`func-localize: ${made.length} instances from 3 candidates (2 of 3 files read)`);
   });
 });
 
