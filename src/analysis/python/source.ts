@@ -4,6 +4,7 @@ import { docstringStatement, extractDocstring } from './docstrings.js';
 import { extractDefinitions } from './definitions.js';
 import { walkCode } from './code-tokens.js';
 import { parsePython, type ParsedSource, type PyNode } from './parser.js';
+import { contentHash } from '../../util/disk-cache.js';
 
 /** Definitions of one source text, for re-finding them by qualname in an edited file. */
 export interface ParsedPythonSource {
@@ -19,6 +20,28 @@ export interface ParsedPythonSource {
 /** Parses one Python source string (no module context: `module` is null, nothing is resolved). */
 export function parsePythonSource(text: string, file = '<string>'): ParsedPythonSource {
   return sourceOf(parsePython(text), file);
+}
+
+const remembered = new Map<string, readonly Definition[]>();
+const REMEMBERED = 16;
+
+/**
+ * The definitions `parsePythonSource` finds in a text, from an outline parse (definitions and
+ * their headers only: about half the work). The last few texts' are remembered, so an episode's
+ * workspace, its oracle and its verifier re-find a target without parsing its file each time; the
+ * array and its definitions are shared: read them, do not change them.
+ */
+export function definitionsOf(text: string, file = '<string>'): readonly Definition[] {
+  const key = `${file}\0${contentHash(text)}`;
+  let defs = remembered.get(key);
+  if (defs) {
+    remembered.delete(key);
+  } else {
+    defs = Object.freeze(extractDefinitions(parsePython(text, { outline: true }).root, text, file, null).definitions);
+    if (remembered.size >= REMEMBERED) remembered.delete(remembered.keys().next().value!);
+  }
+  remembered.set(key, defs);
+  return defs;
 }
 
 /** `parsePythonSource` of a text already parsed (each text is parsed once by the verifiers). */

@@ -1,6 +1,6 @@
 import { checkCompiles, compareScans, mergeScans, plainUtf8, scanText, type CompileCheck, type CompileScan } from '../../analysis/python/compile-check.js';
 import { parsePython, type ParsedSource } from '../../analysis/python/parser.js';
-import { sourceOf, strippedOf } from '../../analysis/python/source.js';
+import { definitionsOf, sourceOf, strippedOf } from '../../analysis/python/source.js';
 import type { Definition } from '../../analysis/types.js';
 import { HybridGymError } from '../../errors.js';
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
@@ -166,7 +166,7 @@ function checkMaskable(file: string, t: FuncLocalizeTarget, def: Definition | un
 
 /** `findTarget` for every target of the file, from one parse. */
 function findWhole(file: string, text: string, targets: Array<{ index: number; target: FuncLocalizeTarget }>): Found[] {
-  const defs = sourceOf(parsePython(text), file).definitions;
+  const defs = definitionsOf(text, file);
   return targets.map(({ index, target }) => ({ index, target, def: checkMaskable(file, target, defs.filter((d) => d.qualname === target.qualname)[target.occurrence]) }));
 }
 

@@ -1,4 +1,4 @@
-import { parsePythonSource } from '../../analysis/index.js';
+import { definitionsOf } from '../../analysis/python/source.js';
 import type { Definition } from '../../analysis/types.js';
 import { HybridGymError } from '../../errors.js';
 import type { WorkspaceFiles } from '../../workspace/files.js';
@@ -8,7 +8,7 @@ import type { FuncLocalizeInstance, FuncLocalizeTarget } from './schema.js';
 
 /** The target's definition in a source text: the `occurrence`-th definition with its qualified name. */
 export function findTarget(text: string, target: Pick<FuncLocalizeTarget, 'file' | 'qualname' | 'occurrence'>): Definition | undefined {
-  return parsePythonSource(text, target.file).definitions.filter((d) => d.qualname === target.qualname)[target.occurrence];
+  return definitionsOf(text, target.file).filter((d) => d.qualname === target.qualname)[target.occurrence];
 }
 
 /** The repository with every target's docstring removed: what the agent sees. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { hasSyntaxErrors, parsePythonSource, stripDocstringsAndComments } from '../../../src/analysis/index.js';
+import { definitionsOf } from '../../../src/analysis/python/source.js';
 
 const ORIGINAL = `"""Module doc."""
 import os
@@ -71,5 +74,25 @@ describe('hasSyntaxErrors', () => {
     const parsed = parsePythonSource('def ok():\n    pass\n\ndef bad(:\n    pass\n');
     expect(parsed.hasErrors).toBe(true);
     expect(parsed.find('ok')).toBeDefined();
+  });
+});
+
+describe('definitionsOf', () => {
+  it('finds the very definitions parsePythonSource finds, on real files and broken ones', async () => {
+    const root = '/usr/lib/python3.11';
+    const texts = await Promise.all(['argparse.py', 'json/decoder.py', 'dataclasses.py', 'email/_header_value_parser.py', 'asyncio/tasks.py'].map((f) => readFile(join(root, f), 'utf8')));
+    const broken = ['def f(:\n    """Doc."""\n', 'class A:\n    def g(self):\n        """Doc."""\n        return (\n', 'async def h():\n\t"""Tabs."""\n\tawait x\n@d\nclass'];
+    for (const text of [...texts, ...broken]) {
+      expect(definitionsOf(text, 'pkg/m.py')).toEqual(parsePythonSource(text, 'pkg/m.py').definitions);
+    }
+  });
+
+  it('remembers a text it has just parsed (same array back), keyed by file and content', () => {
+    const text = 'def f():\n    """Doc."""\n';
+    const a = definitionsOf(text, 'a.py');
+    expect(definitionsOf(text, 'a.py')).toBe(a);
+    expect(definitionsOf(text, 'b.py')).not.toBe(a);
+    expect(definitionsOf(`${text}\n`, 'a.py')).not.toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
   });
 });
