@@ -3,6 +3,7 @@ import { parsePython, type ParsedSource } from '../../analysis/python/parser.js'
 import { definitionsOf, sourceOf, strippedOf } from '../../analysis/python/source.js';
 import type { Definition } from '../../analysis/types.js';
 import { HybridGymError } from '../../errors.js';
+import { contentHash } from '../../util/disk-cache.js';
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
 import { firstDifferentLine } from '../first-different-line.js';
 import { alignBlocks, blocksOf, type Block, type Segment } from '../python-blocks.js';
@@ -247,9 +248,32 @@ function compareFile(file: string, beforeBytes: Buffer, afterBytes: Buffer, targ
   return compareWhole(file, before, after, targets, afterBytes, beforeBytes);
 }
 
-/** The whole texts, each parsed once. */
+/** What the comparison reads of the file as the agent got it: the same for every episode of an instance. */
+interface Before {
+  hasErrors: boolean;
+  code: string;
+  source: ReturnType<typeof sourceOf>;
+}
+
+const befores = new Map<string, Before>();
+
+/** The masked original's parse, the last few remembered (an instance's episodes share it). */
+function beforeOf(file: string, text: string): Before {
+  const key = `${file}\0${contentHash(text)}`;
+  let b = befores.get(key);
+  if (b) befores.delete(key);
+  else {
+    const pb = parsePython(text);
+    b = { hasErrors: pb.hasErrors, code: pb.hasErrors ? '' : codeOf(pb), source: sourceOf(pb, file) };
+    if (befores.size >= 16) befores.delete(befores.keys().next().value!);
+  }
+  befores.set(key, b);
+  return b;
+}
+
+/** The whole texts, each parsed once (the masked original once per instance). */
 function compareWhole(file: string, before: string, after: string, targets: MaskedTarget[], afterBytes: Buffer, beforeBytes: Buffer): FileComparison {
-  const pb = parsePython(before);
+  const pb = beforeOf(file, before);
   const pa = parsePython(after);
   const a = sourceOf(pa, file);
   const found = new Map<number, TargetVerdict>();
@@ -261,8 +285,8 @@ function compareWhole(file: string, before: string, after: string, targets: Mask
   }
   if (pa.hasErrors) return result([{ file, line: firstDifferentLine(before, after), problem: 'the file is no longer valid Python' }]);
   const out: Violation[] = [];
-  if (codeOf(pb) !== codeOf(pa)) out.push({ file, line: firstDifferentLine(before, after), problem: 'code changed (only docstrings and comments may change)' });
-  const b = sourceOf(pb, file);
+  if (pb.code !== codeOf(pa)) out.push({ file, line: firstDifferentLine(before, after), problem: 'code changed (only docstrings and comments may change)' });
+  const b = pb.source;
   if ((b.moduleDocstring?.literal ?? null) !== (a.moduleDocstring?.literal ?? null)) {
     out.push({ file, line: a.moduleDocstring?.line ?? 1, problem: 'the module docstring changed' });
   }
