@@ -6,7 +6,7 @@ const SKIP_DIRS = new Set(['node_modules', 'build', 'dist', '__pycache__', 'venv
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/u;
 
-/** Lists `.py` files under root (relative, `/`-separated, sorted), skipping hidden and build folders. */
+/** Lists `.py` files under root (relative, `/`-separated, sorted), skipping symlinks and hidden and build folders. */
 export async function discoverPythonFiles(root: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (rel: string): Promise<void> => {
@@ -20,11 +20,12 @@ export async function discoverPythonFiles(root: string): Promise<string[]> {
     if (rel && entries.some((e) => e.name === 'pyvenv.cfg')) return;
     for (const e of entries) {
       const child = rel ? `${rel}/${e.name}` : e.name;
-      // Symlinked folders are not followed: they can loop or leave the repository.
+      // Symlinks are not followed (they can loop or leave the repository), and a workspace leaves
+      // them out: the analysis sees the files the agent sees.
       if (e.isDirectory()) {
         if (e.name.startsWith('.') || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
         await walk(child);
-      } else if ((e.isFile() || e.isSymbolicLink()) && e.name.endsWith('.py')) {
+      } else if (e.isFile() && e.name.endsWith('.py')) {
         out.push(child);
       }
     }

@@ -44,14 +44,22 @@ function continued(text: string, nl: number): boolean {
 /** Where the body after a header's colon begins: on the same line, or the next line with code. */
 function bodyStart(text: string, from: number): number {
   let i = skipBlanks(text, from);
-  if (i < text.length && text.charCodeAt(i) !== 0x0a && text.charCodeAt(i) !== 0x0d && text.charCodeAt(i) !== 0x23) return i;
+  if (i < text.length && !restIsBlank(text, i)) return i;
   for (;;) {
     i = lineEnd(text, i) + 1;
     if (i >= text.length) return text.length;
     i = skipBlanks(text, i);
-    const c = text.charCodeAt(i);
-    if (c !== 0x0a && c !== 0x0d && c !== 0x23) return i;
+    if (!restIsBlank(text, i)) return i;
   }
+}
+
+/** Whether the line holds nothing from `i` on: its end, a comment, or a lone backslash (the line continues). */
+function restIsBlank(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c === 0x0a || c === 0x0d || c === 0x23) return true;
+  if (c !== 0x5c) return false;
+  const next = text.charCodeAt(i + 1);
+  return next === 0x0a || (next === 0x0d && text.charCodeAt(i + 2) === 0x0a);
 }
 
 function startsWithString(text: string, i: number): boolean {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isTestFile } from '../test-files.js';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import { indexRepo, pythonFiles, type AnalyzedRepo } from '../../analysis/index.js';
 import { indexProgress } from '../index-progress.js';
@@ -111,12 +112,17 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   // only the files the seeded order reaches are, and what earlier generations found of this very
   // state is reused.
   const full = o.details ? await indexRepo(repoPath, indexOptions) : undefined;
+  if (full) await assertUnchanged(repoPath, full.files.map((f) => f.file), files);
   const key = candidatesKey(state, o);
   const cached = !full && cacheDir ? await cachedCandidates(cacheDir, repoPath, key) : undefined;
   if (cached) say?.(`func-localize: candidates of ${cached.files.size} files from the cache`);
   const estimates =
     cached?.estimates ??
-    new Map((await pythonFiles(repoPath)).filter((f) => o.includeTests || !isTestFile(f)).map((f) => [f, estimateCandidates(sources.get(f) ?? '')]));
+    new Map(
+      (await pythonFiles(repoPath))
+        .filter((f) => files.has(f) && (o.includeTests || !isTestFile(f)))
+        .map((f) => [f, estimateCandidates(sources.get(f)!)]),
+    );
   const found: FoundCandidates = { estimates, files: new Map(cached?.files) };
   let foundMore = false;
   const leaks = await LeakCheck.open(files, state, cacheDir, repoPath);
@@ -218,15 +224,20 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   return instances;
 }
 
-/** The files indexed must be the bytes the instances are made from. */
+/** The files indexed must be the bytes the instances are made from (read a few dozen at a time). */
 async function assertUnchanged(root: string, paths: readonly string[], files: WorkspaceFiles): Promise<void> {
-  for (const p of paths) {
-    const now = await readFile(join(root, p)).catch(() => undefined);
-    const then = files.get(p);
-    if (now === undefined ? then !== undefined : !then?.equals(now)) {
-      throw new HybridGymError('REPO_CHANGED', `${root} changed while instances were generated from it (${p}); generate again`);
-    }
-  }
+  const limit = pLimit(32);
+  await Promise.all(
+    paths.map((p) =>
+      limit(async () => {
+        const now = await readFile(join(root, p)).catch(() => undefined);
+        const then = files.get(p);
+        if (now === undefined ? then !== undefined : !then?.equals(now)) {
+          throw new HybridGymError('REPO_CHANGED', `${root} changed while instances were generated from it (${p}); generate again`);
+        }
+      }),
+    ),
+  );
 }
 
 function lazySources(files: WorkspaceFiles): Sources {

@@ -31,8 +31,15 @@ describe('estimateCandidates', () => {
       '    b"bytes are not docstrings"',
       '  def nested(self):',
       '      """Nested definitions count too."""',
-    ].join('\n');
-    expect(estimateCandidates(text)).toBe(5);
+      'def eight():\\',
+      '    """A body continued onto the next line."""',
+      'def nine():',
+      '    \\',
+      '    """After a line holding only a backslash."""',
+      'def ten():\\',
+      '    """CRLF line ends."""',
+    ].join('\n').replace('ten():\\\n', 'ten():\\\r\n');
+    expect(estimateCandidates(text)).toBe(8);
   });
 
   it('is never below the analysis on real code (so the seeded order gives every candidate its place)', async () => {

@@ -1,0 +1,76 @@
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { generateFuncLocalize } from '../../../../src/tasks/func-localize/generate.js';
+
+const SHOP = fileURLToPath(new URL('../../../fixtures/func-localize/shop', import.meta.url));
+
+/** Runs before each indexing: what another process does to the repository meanwhile. */
+let beforeIndexing: (() => Promise<void>) | undefined;
+
+vi.mock('../../../../src/analysis/index.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../../src/analysis/index.js')>();
+  return {
+    ...real,
+    indexRepo: async (...args: Parameters<typeof real.indexRepo>) => {
+      await beforeIndexing?.();
+      return real.indexRepo(...args);
+    },
+  };
+});
+
+let tmp: string;
+let repo: string;
+beforeEach(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'hg-fl-changed-'));
+  repo = join(tmp, 'shop');
+  await cp(SHOP, repo, { recursive: true });
+  beforeIndexing = undefined;
+});
+afterEach(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+/** Another process rewrites a docstring of pkg/cart.py: byte offsets of the first read no longer hold. */
+async function rewriteCart(): Promise<void> {
+  const path = join(repo, 'pkg', 'cart.py');
+  const text = await readFile(path, 'utf8');
+  await writeFile(path, `# a line more\n${text.replace('"""', '"""Changed. ')}`);
+}
+
+describe('func-localize generation while the repository changes', () => {
+  for (const details of [false, true]) {
+    it(`a file changed between the first read and its indexing is REPO_CHANGED, never instances from mixed bytes (details: ${details})`, async () => {
+      beforeIndexing = rewriteCart;
+      await expect(generateFuncLocalize({ repo, perFile: 10, details, cache: false })).rejects.toMatchObject({
+        code: 'REPO_CHANGED',
+        message: expect.stringContaining('pkg/cart.py'),
+      });
+    });
+  }
+
+  it('a repository left alone generates the same instances with the hook in place (the check is not a false alarm)', async () => {
+    beforeIndexing = async () => {};
+    for (const details of [false, true]) {
+      const out = await generateFuncLocalize({ repo, perFile: 10, details, cache: false });
+      expect(out.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('func-localize and symlinks inside the repository', () => {
+  it('a symlinked .py file is left out as the workspace leaves it out: no target in it, no false REPO_CHANGED', async () => {
+    // Outside the repository: the agent's workspace never holds it, so neither may the instances.
+    await writeFile(join(tmp, 'outside.py'), 'def far_away():\n    """Lives outside the repository, reached through a symlink."""\n    return 1\n');
+    await symlink(join(tmp, 'outside.py'), join(repo, 'pkg', 'linked.py'));
+    for (const details of [false, true]) {
+      const out = await generateFuncLocalize({ repo, perFile: 10, details, cache: false });
+      expect(out.length).toBeGreaterThan(0);
+      const files = out.flatMap((i) => i.targets.map((t) => t.file));
+      expect(files).not.toContain('pkg/linked.py');
+      expect(files).toContain('pkg/cart.py');
+    }
+  });
+});
