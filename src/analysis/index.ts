@@ -33,6 +33,12 @@ const IndexOptionsSchema = z.object({
    * for no cache (results go under `analysis/`). @default `$HYBRID_GYM_CACHE`, else `~/.cache/hybrid-gym`
    */
   cache: z.union([z.string().min(1), z.literal(false)]).optional(),
+  /**
+   * The repository's bytes, already read (relative path to contents, as `loadRepoFiles` gives):
+   * the index parses these instead of reading the disk, so it describes exactly them. A file found
+   * on disk but not here is skipped (reason `unreadable`).
+   */
+  files: z.custom<ReadonlyMap<string, Uint8Array>>((v) => v instanceof Map, 'expected a Map of path to bytes').optional(),
   /** Worker threads that parse; 0 parses in this thread. @default every core for a repository over 2 MB, else 0 */
   workers: z.number().int().min(0).optional(),
   /** Told how far indexing has come (files done of total, how many from the cache), at most every 250 ms. */
@@ -67,6 +73,7 @@ export async function indexRepo(dir: string, options: IndexRepoOptions = {}): Pr
     calls: o.calls,
     cache,
     ...(o.include && { include: o.include }),
+    ...(o.files && { files: o.files }),
     ...(o.workers !== undefined && { workers: o.workers }),
     ...(o.onProgress && { onProgress: o.onProgress }),
   });

@@ -27,6 +27,8 @@ export interface PythonIndexOptions {
   calls: boolean;
   /** Only files this accepts are indexed (all files still make up the module layout). */
   include?: (file: string) => boolean;
+  /** The files' bytes, already read: parsed instead of the disk's. */
+  files?: ReadonlyMap<string, Uint8Array>;
   /** Cache folder, or null for none. */
   cache: string | null;
   /** Worker threads; undefined: every core for a large repository, none for a small one. */
@@ -36,7 +38,13 @@ export interface PythonIndexOptions {
 
 type Loaded = { file: string; bytes?: Buffer; skip?: SkippedFile };
 
-async function load(root: string, file: string, maxFileBytes: number): Promise<Loaded> {
+async function load(root: string, file: string, maxFileBytes: number, given?: ReadonlyMap<string, Uint8Array>): Promise<Loaded> {
+  if (given) {
+    const bytes = given.get(file);
+    if (!bytes) return { file, skip: { file, reason: 'unreadable', detail: 'not among the files given' } };
+    if (bytes.length > maxFileBytes) return { file, skip: { file, reason: 'too-large', detail: `${bytes.length} bytes > ${maxFileBytes}` } };
+    return { file, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length) };
+  }
   try {
     const full = path.join(root, file);
     const size = (await stat(full)).size;
@@ -47,14 +55,14 @@ async function load(root: string, file: string, maxFileBytes: number): Promise<L
   }
 }
 
-/** Reads every file, a few dozen at a time. */
-async function loadAll(root: string, files: readonly string[], maxFileBytes: number): Promise<Loaded[]> {
+/** Reads every file (from `given` when there), a few dozen at a time. */
+async function loadAll(root: string, files: readonly string[], maxFileBytes: number, given?: ReadonlyMap<string, Uint8Array>): Promise<Loaded[]> {
   const out: Loaded[] = new Array(files.length);
   let next = 0;
   const reader = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
-      out[i] = await load(root, files[i]!, maxFileBytes);
+      out[i] = await load(root, files[i]!, maxFileBytes, given);
     }
   };
   await Promise.all(Array.from({ length: 32 }, reader));
@@ -73,7 +81,7 @@ export async function indexPythonRepo(rootDir: string, options: PythonIndexOptio
   const rootName = path.basename(root);
   const table = new ModuleTable(all, rootName);
   const files = options.include ? all.filter(options.include) : all;
-  const loaded = await loadAll(root, files, options.maxFileBytes);
+  const loaded = await loadAll(root, files, options.maxFileBytes, options.files);
   const mode = options.calls ? 'calls' : 'outline';
   const cache = options.cache
     ? await IndexCache.open(options.cache, root, mode, createHashOfLayout(all, rootName))

@@ -25,10 +25,13 @@ const byPosition = (a: { file: string; line: number; qualname: string }, b: type
 export async function generateDepSearch(input: GenerateOptions): Promise<DepSearchInstance[]> {
   const o = parseOptions(DepSearchOptionsSchema, input, 'dep-search generator options');
   const root = path.resolve(o.repo);
-  const [index, files] = await Promise.all([
-    indexRepo(root, { ...(o.cache !== undefined && { cache: o.cache }), ...(o.onProgress && { onProgress: indexProgress(o.onProgress) }) }),
-    loadRepoFiles(root),
-  ]);
+  // The index parses the very bytes the instances are made from, whatever the disk does meanwhile.
+  const files = await loadRepoFiles(root);
+  const index = await indexRepo(root, {
+    files,
+    ...(o.cache !== undefined && { cache: o.cache }),
+    ...(o.onProgress && { onProgress: indexProgress(o.onProgress) }),
+  });
   const checker = new DependencyChecker(index, files);
   const definedNames = new Set(index.definitions.map((d) => d.name));
   const parents = new Set(index.definitions.map((d) => d.parentId));

@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
 import { isTestFile } from '../test-files.js';
-import { readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import pLimit from 'p-limit';
+import { basename, resolve } from 'node:path';
 import { z } from 'zod';
 import { indexRepo, pythonFiles, type AnalyzedRepo } from '../../analysis/index.js';
 import { indexProgress } from '../index-progress.js';
 import type { Definition } from '../../analysis/types.js';
 import { parseOptions } from '../../options.js';
-import { HybridGymError } from '../../errors.js';
 import { describeFromDocstring, type DescribeHook } from './describe.js';
 import { maskable, removeDocstrings, type DocstringSpan } from './mask.js';
 import type { FuncLocalizeInstance, FuncLocalizeTarget } from './schema.js';
@@ -104,7 +101,9 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   const files = await loadRepoFiles(repoPath);
   const state = repoState(files);
   const sources = lazySources(files);
+  // The index parses these very bytes, so its offsets hold in them whatever the disk does meanwhile.
   const indexOptions = {
+    files,
     ...(o.cache !== undefined && { cache: o.cache }),
     ...(say && { onProgress: indexProgress(say) }),
   };
@@ -112,7 +111,6 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   // only the files the seeded order reaches are, and what earlier generations found of this very
   // state is reused.
   const full = o.details ? await indexRepo(repoPath, indexOptions) : undefined;
-  if (full) await assertUnchanged(repoPath, full.files.map((f) => f.file), files);
   const key = candidatesKey(state, o);
   const cached = !full && cacheDir ? await cachedCandidates(cacheDir, repoPath, key) : undefined;
   if (cached) say?.(`func-localize: candidates of ${cached.files.size} files from the cache`);
@@ -131,7 +129,6 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
     if (missing.length > 0) {
       const wanted = new Set(missing);
       const index = full ?? (await indexRepo(repoPath, { ...indexOptions, calls: false, include: (f) => wanted.has(f) }));
-      if (!full) await assertUnchanged(repoPath, missing, files);
       for (const f of missing) found.files.set(f, fileCandidates(index, f, o, sources));
       foundMore = true;
     }
@@ -222,22 +219,6 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   if (cacheDir && !full && (foundMore || !cached)) await saveCandidates(cacheDir, repoPath, key, found);
   say?.(`func-localize: ${instances.length} instances from ${tried} candidates (${walk.filesLoaded} of ${estimates.size} files read)`);
   return instances;
-}
-
-/** The files indexed must be the bytes the instances are made from (read a few dozen at a time). */
-async function assertUnchanged(root: string, paths: readonly string[], files: WorkspaceFiles): Promise<void> {
-  const limit = pLimit(32);
-  await Promise.all(
-    paths.map((p) =>
-      limit(async () => {
-        const now = await readFile(join(root, p)).catch(() => undefined);
-        const then = files.get(p);
-        if (now === undefined ? then !== undefined : !then?.equals(now)) {
-          throw new HybridGymError('REPO_CHANGED', `${root} changed while instances were generated from it (${p}); generate again`);
-        }
-      }),
-    ),
-  );
 }
 
 function lazySources(files: WorkspaceFiles): Sources {

@@ -33,7 +33,7 @@ afterEach(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-/** Another process rewrites a docstring of pkg/cart.py: byte offsets of the first read no longer hold. */
+/** Another process rewrites a docstring of pkg/cart.py: byte offsets of the first read would not hold in the new bytes. */
 async function rewriteCart(): Promise<void> {
   const path = join(repo, 'pkg', 'cart.py');
   const text = await readFile(path, 'utf8');
@@ -42,22 +42,16 @@ async function rewriteCart(): Promise<void> {
 
 describe('func-localize generation while the repository changes', () => {
   for (const details of [false, true]) {
-    it(`a file changed between the first read and its indexing is REPO_CHANGED, never instances from mixed bytes (details: ${details})`, async () => {
+    it(`a file changed between the first read and its indexing changes nothing: the instances are made from the first read's bytes (details: ${details})`, async () => {
+      const before = await generateFuncLocalize({ repo, perFile: 10, details, cache: false });
+      const original = await readFile(join(repo, 'pkg', 'cart.py'), 'utf8');
       beforeIndexing = rewriteCart;
-      await expect(generateFuncLocalize({ repo, perFile: 10, details, cache: false })).rejects.toMatchObject({
-        code: 'REPO_CHANGED',
-        message: expect.stringContaining('pkg/cart.py'),
-      });
+      const during = await generateFuncLocalize({ repo, perFile: 10, details, cache: false });
+      await writeFile(join(repo, 'pkg', 'cart.py'), original);
+      expect(during).toEqual(before);
+      expect(during.some((i) => i.targets.some((t) => t.file === 'pkg/cart.py'))).toBe(true);
     });
   }
-
-  it('a repository left alone generates the same instances with the hook in place (the check is not a false alarm)', async () => {
-    beforeIndexing = async () => {};
-    for (const details of [false, true]) {
-      const out = await generateFuncLocalize({ repo, perFile: 10, details, cache: false });
-      expect(out.length).toBeGreaterThan(0);
-    }
-  });
 });
 
 describe('func-localize and symlinks inside the repository', () => {
