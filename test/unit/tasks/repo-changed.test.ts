@@ -3,15 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { generateFuncLocalize } from '../../../../src/tasks/func-localize/generate.js';
+import { generateDepSearch } from '../../../src/tasks/dep-search/generate.js';
+import { generateFuncLocalize } from '../../../src/tasks/func-localize/generate.js';
 
-const SHOP = fileURLToPath(new URL('../../../fixtures/func-localize/shop', import.meta.url));
+const SHOP = fileURLToPath(new URL('../../fixtures/func-localize/shop', import.meta.url));
+const DEP_SHOP = fileURLToPath(new URL('../../fixtures/dep-search/shop', import.meta.url));
 
 /** Runs before each indexing: what another process does to the repository meanwhile. */
 let beforeIndexing: (() => Promise<void>) | undefined;
 
-vi.mock('../../../../src/analysis/index.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../../src/analysis/index.js')>();
+vi.mock('../../../src/analysis/index.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../src/analysis/index.js')>();
   return {
     ...real,
     indexRepo: async (...args: Parameters<typeof real.indexRepo>) => {
@@ -22,6 +24,7 @@ vi.mock('../../../../src/analysis/index.js', async (importOriginal) => {
 });
 
 let tmp: string;
+/** A copy of func-localize's shop fixture. */
 let repo: string;
 beforeEach(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'hg-fl-changed-'));
@@ -52,6 +55,21 @@ describe('func-localize generation while the repository changes', () => {
       expect(during.some((i) => i.targets.some((t) => t.file === 'pkg/cart.py'))).toBe(true);
     });
   }
+});
+
+describe('dep-search generation while the repository changes', () => {
+  it('a file changed before it is indexed changes nothing: instances and their line numbers come from the bytes read', async () => {
+    const repo = join(tmp, 'dep-shop');
+    await cp(DEP_SHOP, repo, { recursive: true });
+    const before = await generateDepSearch({ repo, cache: false });
+    const models = join(repo, 'shop', 'models.py');
+    const original = await readFile(models, 'utf8');
+    // Two lines more at the top: every dependency's line would move if the index read the disk again.
+    beforeIndexing = () => writeFile(models, `# one\n# two\n${original}`);
+    const during = await generateDepSearch({ repo, cache: false });
+    expect(during).toEqual(before);
+    expect(during.some((i) => i.dependencies.some((d) => d.file === 'shop/models.py'))).toBe(true);
+  });
 });
 
 describe('func-localize and symlinks inside the repository', () => {
