@@ -1,6 +1,7 @@
 /**
  * Oracle func-localize episodes per second at concurrency 1, 2 and 4, beside bare
- * `docker run --rm IMAGE true` in the same run (issue 15's "cheap episodes").
+ * `docker run --rm IMAGE true` in the same run, sequential and at each concurrency over 1 (the
+ * most one-fresh-container-per-episode could give here) (issue 15's "cheap episodes").
  *
  * Run (nothing here runs TypeScript directly; esbuild comes with tsup):
  *   npx esbuild bench/episodes-vs-docker-run.ts --bundle --platform=node --format=esm --packages=external \

@@ -48,6 +48,11 @@ export interface EpisodeBenchResult {
   /** Sequential `docker run --rm IMAGE true` through the docker CLI. */
   dockerRunPerSec: number;
   dockerRunMs: number;
+  /**
+   * `docker run --rm IMAGE true` at each concurrency over 1 (`dockerRuns` runs each): about the most
+   * episodes a second any design with one fresh container per episode could reach on this machine.
+   */
+  dockerRunAt: Array<{ concurrency: number; perSec: number }>;
   oracle: OracleRate[];
   bestConcurrency: number;
   bestEpisodesPerSec: number;
@@ -82,6 +87,11 @@ export async function benchEpisodes(options: EpisodeBenchOptions): Promise<Episo
     runs.push(performance.now() - t);
   }
   const dockerRunPerSec = dockerRuns / ((performance.now() - t0) / 1000);
+  const dockerRunAt: EpisodeBenchResult['dockerRunAt'] = [];
+  for (const concurrency of concurrencies.filter((c) => c > 1)) {
+    say(`bench: ${dockerRuns} \`docker run --rm ${image} true\` at concurrency ${concurrency}`);
+    dockerRunAt.push({ concurrency, perSec: round3(await dockerRunRate(image, dockerRuns, concurrency)) });
+  }
 
   const oracle: OracleRate[] = [];
   for (const concurrency of concurrencies) {
@@ -115,11 +125,24 @@ export async function benchEpisodes(options: EpisodeBenchOptions): Promise<Episo
     dockerRuns,
     dockerRunPerSec: round3(dockerRunPerSec),
     dockerRunMs: round3(median(runs)),
+    dockerRunAt,
     oracle,
     bestConcurrency: best.concurrency,
     bestEpisodesPerSec: best.episodesPerSec,
     oracleOverDockerRun: round3(best.episodesPerSec / dockerRunPerSec),
   };
+}
+
+/** Runs per second of `runs` `docker run --rm IMAGE true`, `concurrency` at a time. */
+async function dockerRunRate(image: string, runs: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < runs) await run('docker', ['run', '--rm', image, 'true']);
+    }),
+  );
+  return runs / ((performance.now() - t) / 1000);
 }
 
 /** Folders of the standard library that, with its top-level modules, make a repository of about 300 files. */
@@ -152,6 +175,7 @@ export function formatEpisodeBench(r: EpisodeBenchResult): string {
   const lines = [
     `repo                ${r.repo} (${r.repoFiles} files)`,
     `docker run --rm     ${r.dockerRunPerSec} /s (median ${r.dockerRunMs} ms, ${r.dockerRuns} runs)`,
+    ...r.dockerRunAt.map((d) => `docker run c=${d.concurrency}      ${d.perSec} /s (${r.dockerRuns} runs)`),
     ...r.oracle.map(
       (o) =>
         `oracle c=${o.concurrency}          ${o.episodesPerSec} episodes/s (${o.episodes} in ${o.seconds} s; episode ${o.episodeMs} ms, score ${o.scoreMs} ms; success ${o.successRate}, errors ${o.errors})`,

@@ -25,7 +25,7 @@ export function registerBench(program: Command): void {
       wholeNumber(1),
     )
     .option('--concurrency <list>', 'concurrencies of --episodes, comma-separated', concurrencyList, [1, 2, 4])
-    .option('--docker-runs <n>', 'sequential `docker run --rm IMAGE true` of --episodes', wholeNumber(1), 20)
+    .option('--docker-runs <n>', '`docker run --rm IMAGE true` of --episodes: this many in sequence, then this many at each --concurrency over 1', wholeNumber(1), 20)
     .action(async (opts: { json: boolean; steps: number; starts: number; repo: string; episodes?: number; concurrency: number[]; dockerRuns: number }, cmd: Command) => {
       const progress = makeProgress();
       if (opts.episodes !== undefined) {
