@@ -70,6 +70,17 @@ export type { CodeCheck, CodeCheckResult, CheckDirs, RunCheck, CodeRunner } from
 export { isProtectedForChecks, withProtectedRestored } from './tasks/protected-files.js';
 export { readInstances, writeInstances, toJsonl, parseJsonl } from './tasks/instances-io.js';
 
+// The host cache
+export {
+  cacheUsage,
+  pruneCache,
+  CACHE_KINDS,
+  type CacheKind,
+  type CacheKindUsage,
+  type PruneCacheOptions,
+  type PruneCacheResult,
+} from './util/cache-maintenance.js';
+
 // Workspaces
 export { loadRepoFiles, diffFiles, type WorkspaceFiles } from './workspace/files.js';
 export { installWorkspace, readWorkspace } from './workspace/sandbox-workspace.js';

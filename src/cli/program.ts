@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { packageVersion } from '../image/package-root.js';
 import { registerBench } from './commands/bench.js';
+import { registerCache } from './commands/cache.js';
 import { registerDemo } from './commands/demo.js';
 import { registerExport } from './commands/export.js';
 import { registerGc } from './commands/gc.js';
@@ -25,6 +26,7 @@ export function createProgram(): Command {
   registerImage(program);
   registerBench(program);
   registerGc(program);
+  registerCache(program);
   registerExport(program);
 
   // Settings are copied to subcommands only when they are created, so apply them to the whole tree now.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from './json-cache.js';
+import { touchCacheFile, writeFileAtomic } from './json-cache.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
@@ -23,7 +23,9 @@ export function cacheFile(dir: string, kind: string, key: string): string {
 export async function readCached(file: string): Promise<unknown> {
   if (!existsSync(file)) return undefined;
   try {
-    return deserialize(await readFile(file));
+    const value: unknown = deserialize(await readFile(file));
+    void touchCacheFile(file);
+    return value;
   } catch (err) {
     log('%s unreadable (%s): ignored', file, (err as Error).message);
     return undefined;

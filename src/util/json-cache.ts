@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { z } from 'zod';
@@ -7,6 +7,15 @@ import type { z } from 'zod';
 /** The host's cache folder: `$HYBRID_GYM_CACHE`, else `~/.cache/hybrid-gym`. */
 export function cacheRoot(): string {
   return process.env.HYBRID_GYM_CACHE || join(homedir(), '.cache', 'hybrid-gym');
+}
+
+/**
+ * Marks a cache file as just used, so that pruning by age (`hybrid-gym cache prune`) keeps what is
+ * read often; its content is validated on every read, so the time stamp means nothing else. Never throws.
+ */
+export async function touchCacheFile(file: string): Promise<void> {
+  const now = new Date();
+  await utimes(file, now, now).catch(() => {});
 }
 
 /**
@@ -28,7 +37,10 @@ export async function readJsonCache<S extends z.ZodType>(file: string, schema: S
     return undefined;
   }
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    void touchCacheFile(file);
+    return parsed.data;
+  }
   why?.(parsed.error.message.slice(0, 300));
   return undefined;
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import createDebug from 'debug';
 import { cacheFile, moduleCodeHash } from '../../util/disk-cache.js';
+import { touchCacheFile } from '../../util/json-cache.js';
 import type { FileResult } from './index-file.js';
 
 const log = createDebug('hybrid-gym:analysis');
@@ -59,6 +60,7 @@ export class IndexCache {
       const toc = deserialize(bytes.subarray(bytes.length - 4 - tocLength, bytes.length - 4)) as Header;
       if (toc.format === PACK_FORMAT && toc.code === header.code && toc.context === context && Array.isArray(toc.entries)) {
         for (const [f, hash, offset, length] of toc.entries) entries.set(f, { hash, blob: bytes.subarray(offset, offset + length) });
+        void touchCacheFile(file);
       } else log('cache %s is of another version or layout: rebuilt', file);
     } catch (err) {
       log('cache %s unreadable (%s): rebuilt', file, (err as Error).message);
