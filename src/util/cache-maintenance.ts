@@ -89,8 +89,9 @@ export async function pruneCache(options: PruneCacheOptions = {}): Promise<Prune
 
 type Stat = Stats;
 
-/** Every regular file below `folder` (symlinks are neither followed nor counted); nothing when it is missing. */
+/** Every regular file below `folder` (symlinks are neither followed nor counted, `folder` itself included); nothing when it is missing. */
 async function eachFile(folder: string, visit: (file: string, st: Stat) => void | Promise<void>): Promise<void> {
+  if (!(await isRealFolder(folder))) return;
   let names: string[];
   try {
     names = await readdir(folder);
@@ -106,8 +107,14 @@ async function eachFile(folder: string, visit: (file: string, st: Stat) => void 
   }
 }
 
+/** A folder, not a symlink to one: a kind's folder linked elsewhere (`analysis -> /data`) is left alone, its target never walked. */
+async function isRealFolder(folder: string): Promise<boolean> {
+  return (await lstat(folder).catch(() => undefined))?.isDirectory() === true;
+}
+
 /** Removes the folders below `folder` (and it) that are left empty; a folder in use stays. */
 async function removeEmptyFolders(folder: string): Promise<void> {
+  if (!(await isRealFolder(folder))) return;
   let names: string[];
   try {
     names = await readdir(folder);

@@ -68,8 +68,13 @@ describe('pruning the host cache', () => {
     await put('demo/python3-toolz/a.py', 0);
     await mkdir(join(dir, 'leaks'), { recursive: true });
     await symlink(join(dir, 'elsewhere'), join(dir, 'leaks', 'link'));
+    // A kind's folder that is itself a link: its target is never walked.
+    await mkdir(join(dir, 'precious'));
+    await writeFile(join(dir, 'precious', 'thesis.tex'), 'years');
+    await symlink(join(dir, 'precious'), join(dir, 'images'));
     const r = await pruneCache({ dir, all: true });
     expect(r.removedFiles).toBe(2);
+    expect(existsSync(join(dir, 'precious', 'thesis.tex'))).toBe(true);
     expect(existsSync(outside)).toBe(true);
     expect(existsSync(join(dir, 'test-maps'))).toBe(false);
     expect(existsSync(join(dir, 'demo'))).toBe(false);
