@@ -146,6 +146,26 @@ export function readHostFile(root: string, path: string, maxBytes: number): Buff
   }
 }
 
+/**
+ * Whether the folder `inner` of the sandbox's file system at `root` is there and holds nothing,
+ * looked up from the host as every read here is (false when it cannot be told so).
+ */
+export function isEmptyHostFolder(root: string, inner: string): boolean {
+  let fd: number;
+  try {
+    fd = openRoot(root, inner);
+  } catch {
+    return false;
+  }
+  try {
+    return readdirSync(`/proc/self/fd/${fd}`).length === 0;
+  } catch {
+    return false;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** A file to write with {@link writeHostTree}: a path relative to the folder written into. */
 export interface HostFile {
   path: string;

@@ -7,7 +7,7 @@ import { shellQuote } from '../sandbox/subshell.js';
 import { isIgnoredDir, isIgnoredFile, type WorkspaceFiles } from './files.js';
 import { gitRepoEntries } from './git-repo.js';
 import { readHost, snapshotHost, type Snapshot } from './host-read.js';
-import { writeHostTree } from '../sandbox/host-fs.js';
+import { isEmptyHostFolder, writeHostTree } from '../sandbox/host-fs.js';
 
 const log = createDebug('hybrid-gym:workspace');
 
@@ -52,12 +52,15 @@ export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles):
     return r.output.trim();
   };
   const t0 = performance.now();
-  await sh(FRESH(sandbox.workdir), 'emptying the workdir');
+  const root = await sandbox.hostRoot?.().catch(() => undefined);
+  // A sandbox this process never installed in, whose workdir the host sees empty, needs no emptying
+  // (one container exec less per episode); any other is emptied inside the sandbox first.
+  const empty = !replaced && root !== undefined && isEmptyHostFolder(root, sandbox.workdir);
+  if (!empty) await sh(FRESH(sandbox.workdir), 'emptying the workdir');
   const entries = [...[...files].map(([path, content]) => ({ path, content })), ...gitRepoEntries(files)];
   const t1 = performance.now();
   // A sandbox no agent has used yet is written from the host where it can be (a fraction of the
   // engine's archive upload); anything in the way, and it is emptied again and written through the engine.
-  const root = await sandbox.hostRoot?.().catch(() => undefined);
   let written = false;
   if (root) {
     try {
@@ -75,8 +78,8 @@ export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles):
   const t2 = performance.now();
   installed.add(sandbox);
   await keepStamps(sandbox, files);
-  log('installed in %s: %d files, empty and git %dms, write %dms (%s), stamps %dms', sandbox.id.slice(0, 12), files.size,
-    Math.round(t1 - t0), Math.round(t2 - t1), written ? 'host' : 'engine', Math.round(performance.now() - t2));
+  log('installed in %s: %d files, %s and git %dms, write %dms (%s), stamps %dms', sandbox.id.slice(0, 12), files.size,
+    empty ? 'empty already' : 'emptied', Math.round(t1 - t0), Math.round(t2 - t1), written ? 'host' : 'engine', Math.round(performance.now() - t2));
   return { replaced };
 }
 

@@ -83,3 +83,52 @@ describe.runIf(dockerReady())('installing a workspace twice into one sandbox', (
     await s.close();
   });
 });
+
+describe.runIf(dockerReady())('installing into a sandbox no one has used', () => {
+  let provider: DockerProvider;
+  beforeAll(async () => {
+    provider = await DockerProvider.start();
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  /** The sandbox, with every command it is asked to run recorded. */
+  function recorded(s: Sandbox): { sandbox: Sandbox; commands: string[] } {
+    const commands: string[] = [];
+    const sandbox = new Proxy(s, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (key === 'execDetached') {
+          return (argv: string[], options?: unknown) => {
+            commands.push(argv.join(' '));
+            return (target.execDetached as (a: string[], o?: unknown) => unknown).call(target, argv, options);
+          };
+        }
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    return { sandbox, commands };
+  }
+
+  it('runs nothing in the sandbox to empty a workdir the host sees empty', async () => {
+    const s = await provider.create();
+    const root = await s.hostRoot?.();
+    const { sandbox, commands } = recorded(s);
+    await installWorkspace(sandbox, repoFor('B'));
+    // Without a host view (a remote engine, another storage driver) the workdir is emptied in the sandbox, as ever.
+    if (root) expect(commands.filter((c) => c.includes('rm -rf'))).toEqual([]);
+    expect([...(await readWorkspace(sandbox)).keys()].sort()).toEqual([...repoFor('B').keys()].sort());
+    await s.close();
+  });
+
+  it('still empties a first install whose workdir holds anything, hidden files and folders included', async () => {
+    const s = await provider.create();
+    await s.exec(`mkdir -p ${s.workdir}/.hidden && echo planted > ${s.workdir}/.hidden/answer.txt && echo planted > ${s.workdir}/.env`);
+    const { sandbox, commands } = recorded(s);
+    await installWorkspace(sandbox, repoFor('B'));
+    expect(commands.some((c) => c.includes('rm -rf'))).toBe(true);
+    expect((await s.exec(`ls -A ${s.workdir}`)).output.split(/\s+/).filter(Boolean).sort()).toEqual(['.git', 'README.md', 'pkg']);
+    await s.close();
+  });
+});
