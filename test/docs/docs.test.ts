@@ -140,7 +140,9 @@ describe('the code blocks of the docs', () => {
     }
     const words = text.replace(/#.*$/, '').replace(/^npx /, '').split(/\s+/).slice(1);
     let cmd: Command = program;
-    for (const w of words) {
+    for (const word of words) {
+      // `cache [info]`: an optional subcommand, written in brackets, is still that subcommand.
+      const w = word.replace(/^\[(\w+)\]$/, '$1');
       const sub = cmd.commands.find((c) => c.name() === w);
       if (!sub) break;
       cmd = sub;
