@@ -153,8 +153,9 @@ roots += [p for p in sys.path if p and not p.endswith('.zip')]
 print(json.dumps({'executable': sys.executable, 'version': sys.version.split()[0], 'roots': roots}))
 `;
 
+/** Caches a manifest; a cache that cannot be written (read-only, pruned meanwhile) costs the next run a rebuild, never this one its manifest. */
 async function writeManifest(file: string, manifest: ImageManifest): Promise<void> {
-  await writeJsonCache(file, manifest);
+  await writeJsonCache(file, manifest).catch((err: Error) => debug('could not cache the manifest at %s: %s', file, err.message));
 }
 
 /** A cached manifest, or undefined when it is missing or does not validate (it is then rebuilt). */

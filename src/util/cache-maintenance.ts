@@ -5,16 +5,26 @@ import { cacheRoot } from './json-cache.js';
 
 /**
  * What the host cache holds, one folder a kind: index packs, func-localize's candidates, leak
- * verdicts, image manifests, test maps, the demo's package. Maintenance touches only these folders,
- * so a cache root that is set to a folder holding other things (`HYBRID_GYM_CACHE=$HOME`) loses none of them.
+ * verdicts, image manifests, test maps, the demo's package. Maintenance touches only files of the
+ * names the cache itself writes in these folders (below), so a cache root that is set to a folder
+ * holding other things (`HYBRID_GYM_CACHE=$HOME`, with a `~/images/holiday.jpg`) loses none of them.
  */
 export const CACHE_KINDS = ['analysis', 'func-localize', 'leaks', 'images', 'test-maps', 'demo'] as const;
 export type CacheKind = (typeof CACHE_KINDS)[number];
 
-/** Kinds whose files are judged by age; the demo's package is fetched once and kept until `all`. */
-const AGED: readonly CacheKind[] = ['analysis', 'func-localize', 'leaks', 'images', 'test-maps'];
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/** The names each kind's files have, straight in its folder (`cacheFile()`, `manifestPath()`, test maps by key). */
+const NAMES: Record<Exclude<CacheKind, 'demo'>, string> = {
+  analysis: '[0-9a-f]{24}\\.v8',
+  'func-localize': '[0-9a-f]{24}\\.v8',
+  leaks: '[0-9a-f]{24}\\.v8',
+  images: '(?:[0-9a-f]{64}|host-[0-9a-f]{24})\\.json',
+  'test-maps': '[0-9a-f]{64}\\.json',
+};
+/** The demo's package: `demo/<Debian package>/` as `dpkg -x` left it, removed only by `all`. */
+const DEMO_PACKAGE = /^python3-[a-z0-9][a-z0-9.+-]*$/;
 
-/** A write that died before its rename leaves `<file>.<pid>.<uuid>.tmp`: removed once this old. */
+/** A write that died before its rename leaves `<file>.<pid>.<uuid>.tmp`: removed once this old, never sooner (a run may be writing it). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export interface CacheKindUsage {
@@ -41,18 +51,19 @@ export interface PruneCacheResult {
   keptFiles: number;
 }
 
-/** Files and bytes of each kind of the host cache. */
+/** Files and bytes of each kind of the host cache (only files of the names the cache writes). */
 export async function cacheUsage(dir: string = cacheRoot()): Promise<CacheKindUsage[]> {
   const out: CacheKindUsage[] = [];
   for (const kind of CACHE_KINDS) {
     const usage: CacheKindUsage = { kind, files: 0, bytes: 0 };
     let last = 0;
-    await eachFile(join(dir, kind), (_, st) => {
+    await eachCacheFile(dir, kind, (_, st) => {
       usage.files++;
       usage.bytes += st.size;
       last = Math.max(last, st.mtimeMs);
     });
-    if (last > 0) usage.lastUsed = new Date(last).toISOString();
+    // The demo's files keep the dates its Debian package gave them: no use to report.
+    if (last > 0 && kind !== 'demo') usage.lastUsed = new Date(last).toISOString();
     out.push(usage);
   }
   return out;
@@ -60,9 +71,10 @@ export async function cacheUsage(dir: string = cacheRoot()): Promise<CacheKindUs
 
 /**
  * Removes from the host cache what has not been used for `olderThanDays` (and writes that died
- * before their rename, an hour on), or with `all` every kind's folder. Only ever costs a later run
- * time: whatever is removed is rebuilt when next needed. A run that reads or writes the cache
- * meanwhile is safe (every cache file is read whole and written under a temporary name).
+ * before their rename, an hour on), or with `all` everything the cache wrote. Only ever costs a
+ * later run time: whatever is removed is rebuilt when next needed. A run that reads or writes the
+ * cache meanwhile is safe: every cache file is read whole, and written under a temporary name that
+ * is never removed in its first hour, `all` or not.
  */
 export async function pruneCache(options: PruneCacheOptions = {}): Promise<PruneCacheResult> {
   const dir = options.dir ?? cacheRoot();
@@ -73,32 +85,55 @@ export async function pruneCache(options: PruneCacheOptions = {}): Promise<Prune
   const now = Date.now();
   const cutoff = options.all ? Number.POSITIVE_INFINITY : now - options.olderThanDays! * 24 * 60 * 60 * 1000;
   for (const kind of CACHE_KINDS) {
-    const aged = options.all || AGED.includes(kind);
-    await eachFile(join(dir, kind), async (file, st) => {
-      const staleTemp = file.endsWith('.tmp') && st.mtimeMs < now - STALE_TEMP_MS;
-      if ((aged && st.mtimeMs < cutoff) || staleTemp) {
+    await eachCacheFile(dir, kind, async (file, st, temp) => {
+      const remove = temp ? st.mtimeMs < now - STALE_TEMP_MS : kind === 'demo' ? options.all === true : st.mtimeMs < cutoff;
+      if (remove) {
         await rm(file, { force: true });
         result.removedFiles++;
         result.removedBytes += st.size;
       } else result.keptFiles++;
     });
-    await removeEmptyFolders(join(dir, kind));
+    if (kind === 'demo' && options.all) {
+      // What dpkg -x left besides files (links, empty folders) goes with the package; rm never follows a link.
+      for (const name of await namesIn(join(dir, kind))) {
+        if (DEMO_PACKAGE.test(name) && (await isRealFolder(join(dir, kind, name)))) await rm(join(dir, kind, name), { recursive: true, force: true });
+      }
+    }
+    await removeIfEmpty(join(dir, kind));
   }
   return result;
 }
 
-type Stat = Stats;
-
-/** Every regular file below `folder` (symlinks are neither followed nor counted, `folder` itself included); nothing when it is missing. */
-async function eachFile(folder: string, visit: (file: string, st: Stat) => void | Promise<void>): Promise<void> {
-  if (!(await isRealFolder(folder))) return;
-  let names: string[];
-  try {
-    names = await readdir(folder);
-  } catch {
+/**
+ * Each file of a kind that the cache wrote: in a hashed kind, the files straight in its folder
+ * whose names have that kind's shape (and their temporaries, `temp` true); in `demo`, every file of
+ * a package's folder. Symlinks are neither followed nor counted, the kind's folder included.
+ */
+async function eachCacheFile(dir: string, kind: CacheKind, visit: (file: string, st: Stats, temp: boolean) => void | Promise<void>): Promise<void> {
+  const folder = join(dir, kind);
+  if (kind === 'demo') {
+    for (const name of await namesIn(folder)) if (DEMO_PACKAGE.test(name)) await eachFile(join(folder, name), (f, st) => visit(f, st, false));
     return;
   }
-  for (const name of names.sort()) {
+  const own = new RegExp(`^${NAMES[kind]}$`);
+  const temp = new RegExp(`^${NAMES[kind]}\\.\\d+\\.${UUID}\\.tmp$`);
+  for (const name of await namesIn(folder)) {
+    const isTemp = temp.test(name);
+    if (!isTemp && !own.test(name)) continue;
+    const st = await lstat(join(folder, name)).catch(() => undefined);
+    if (st?.isFile()) await visit(join(folder, name), st, isTemp);
+  }
+}
+
+/** The names in a folder that is not a symlink, sorted; none when it is missing. */
+async function namesIn(folder: string): Promise<string[]> {
+  if (!(await isRealFolder(folder))) return [];
+  return (await readdir(folder).catch(() => [] as string[])).sort();
+}
+
+/** Every regular file below `folder` (symlinks are neither followed nor counted, `folder` itself included); nothing when it is missing. */
+async function eachFile(folder: string, visit: (file: string, st: Stats) => void | Promise<void>): Promise<void> {
+  for (const name of await namesIn(folder)) {
     const file = join(folder, name);
     const st = await lstat(file).catch(() => undefined);
     if (!st) continue;
@@ -112,18 +147,7 @@ async function isRealFolder(folder: string): Promise<boolean> {
   return (await lstat(folder).catch(() => undefined))?.isDirectory() === true;
 }
 
-/** Removes the folders below `folder` (and it) that are left empty; a folder in use stays. */
-async function removeEmptyFolders(folder: string): Promise<void> {
-  if (!(await isRealFolder(folder))) return;
-  let names: string[];
-  try {
-    names = await readdir(folder);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const sub = join(folder, name);
-    if ((await lstat(sub).catch(() => undefined))?.isDirectory()) await removeEmptyFolders(sub);
-  }
-  await rmdir(folder).catch(() => {});
+/** Removes a kind's folder if it is left empty (and is not a symlink); a folder in use stays. */
+async function removeIfEmpty(folder: string): Promise<void> {
+  if (await isRealFolder(folder)) await rmdir(folder).catch(() => {});
 }

@@ -38,11 +38,16 @@ async function mtimeSettled(file: string, after: number): Promise<number> {
   return (await stat(file)).mtimeMs;
 }
 
+/** Cache file names of the shapes the cache writes: a pack, candidates or verdicts; a manifest or a test map; a temporary. */
+const v8 = (c: string): string => `${c.repeat(24)}.v8`;
+const json64 = (c: string): string => `${c.repeat(64)}.json`;
+const temp = (name: string, pid = 123): string => `${name}.${pid}.0f8fad5b-d9cb-469f-a165-70867728950e.tmp`;
+
 describe('pruning the host cache', () => {
   it('removes files unused for the given days, keeps the rest and everything that is not a cache kind', async () => {
-    const old = await put('analysis/old.v8', 40, 100);
-    const recent = await put('analysis/recent.v8', 2, 50);
-    const oldManifest = await put('images/abc.json', 31, 7);
+    const old = await put(`analysis/${v8('a')}`, 40, 100);
+    const recent = await put(`analysis/${v8('b')}`, 2, 50);
+    const oldManifest = await put(`images/${json64('c')}`, 31, 7);
     const demo = await put('demo/python3-toolz/usr/lib/python3/dist-packages/toolz/__init__.py', 900);
     const mine = await put('notes.txt', 900);
     const other = await put('elsewhere/old.bin', 900);
@@ -54,27 +59,52 @@ describe('pruning the host cache', () => {
     expect(existsSync(join(dir, 'images'))).toBe(false);
   });
 
-  it('removes a write that died before its rename once it is an hour old, never a fresh one', async () => {
-    const stale = await put('func-localize/abc.v8.123.uuid.tmp', 0.1);
-    const writing = await put('leaks/abc.v8.456.uuid.tmp', 0);
+  it('a cache folder that is $HOME: files in folders named like kinds, but not named as the cache names them, are never touched', async () => {
+    const mine = [
+      await put('images/holiday.jpg', 900),
+      await put('images/notes.json', 900),
+      await put('images/2019/beach.png', 900),
+      await put(`images/${json64('d')}.bak`, 900),
+      await put('analysis/report.v8', 900),
+      await put(`analysis/sub/${v8('e')}`, 900),
+      await put('test-maps/plan.json', 900),
+      await put('leaks/draft.txt.1.tmp', 900),
+      await put('demo/slides/talk.pdf', 900),
+    ];
+    const cached = await put(`images/${json64('f')}`, 900);
+    const host = await put(`images/host-${'a'.repeat(24)}.json`, 900);
+    expect((await cacheUsage(dir)).find((u) => u.kind === 'images')).toMatchObject({ files: 2 });
+    for (const all of [false, true]) {
+      await pruneCache({ dir, ...(all ? { all } : { olderThanDays: 1 }) });
+      expect(mine.map(existsSync)).toEqual(mine.map(() => true));
+    }
+    expect([cached, host].map(existsSync)).toEqual([false, false]);
+  });
+
+  it('removes a write that died before its rename once it is an hour old, never a fresh one, not even with all', async () => {
+    const stale = await put(`func-localize/${temp(v8('1'))}`, 0.1);
+    const writing = await put(`leaks/${temp(v8('2'), 456)}`, 0);
     await pruneCache({ dir, olderThanDays: 30 });
     expect(existsSync(stale)).toBe(false);
+    expect(existsSync(writing)).toBe(true);
+    await pruneCache({ dir, all: true });
     expect(existsSync(writing)).toBe(true);
   });
 
   it('--all removes every kind, the demo package included, and nothing else; a symlink is never followed', async () => {
     const outside = await put('elsewhere/keep.txt', 0);
-    await put('test-maps/k.json', 0);
+    await put(`test-maps/${json64('0')}`, 0);
     await put('demo/python3-toolz/a.py', 0);
+    await symlink('a.py', join(dir, 'demo/python3-toolz/link.py'));
     await mkdir(join(dir, 'leaks'), { recursive: true });
-    await symlink(join(dir, 'elsewhere'), join(dir, 'leaks', 'link'));
+    await symlink(join(dir, 'elsewhere'), join(dir, 'leaks', v8('3')));
     // A kind's folder that is itself a link: its target is never walked.
     await mkdir(join(dir, 'precious'));
-    await writeFile(join(dir, 'precious', 'thesis.tex'), 'years');
+    await writeFile(join(dir, 'precious', json64('4')), 'years');
     await symlink(join(dir, 'precious'), join(dir, 'images'));
     const r = await pruneCache({ dir, all: true });
     expect(r.removedFiles).toBe(2);
-    expect(existsSync(join(dir, 'precious', 'thesis.tex'))).toBe(true);
+    expect(existsSync(join(dir, 'precious', json64('4')))).toBe(true);
     expect(existsSync(outside)).toBe(true);
     expect(existsSync(join(dir, 'test-maps'))).toBe(false);
     expect(existsSync(join(dir, 'demo'))).toBe(false);
@@ -86,41 +116,44 @@ describe('pruning the host cache', () => {
   });
 
   it('counts files and bytes per kind, with the last use', async () => {
-    await put('analysis/a.v8', 3, 100);
-    await put('analysis/b.v8', 1, 20);
+    await put(`analysis/${v8('a')}`, 3, 100);
+    await put(`analysis/${v8('b')}`, 1, 20);
+    await put('demo/python3-toolz/a.py', 900);
     const usage = await cacheUsage(dir);
     const analysis = usage.find((u) => u.kind === 'analysis')!;
     expect(analysis).toMatchObject({ files: 2, bytes: 120 });
     expect(Date.now() - Date.parse(analysis.lastUsed!)).toBeLessThan(1.1 * DAY);
     expect(usage.find((u) => u.kind === 'leaks')).toEqual({ kind: 'leaks', files: 0, bytes: 0 });
+    // The demo's files carry its Debian package's dates, not a use.
+    expect(usage.find((u) => u.kind === 'demo')).toEqual({ kind: 'demo', files: 1, bytes: 10 });
   });
 });
 
 describe('a cache read counts as a use', () => {
   it('reading a JSON cache, a cached value or an index pack moves its time stamp, so pruning keeps what is read often', async () => {
-    const json = join(dir, 'images', 'm.json');
+    const json = join(dir, 'images', json64('5'));
     await writeJsonCache(json, { a: 1 });
-    const v8 = join(dir, 'func-localize', 'c.v8');
-    await writeCached(v8, { a: 1 });
+    const pick = join(dir, 'func-localize', v8('6'));
+    await writeCached(pick, { a: 1 });
     const repo = join(dir, 'repo');
     await mkdir(join(repo, 'pkg'), { recursive: true });
     await writeFile(join(repo, 'pkg', '__init__.py'), 'def f():\n    """Doc."""\n');
     await indexRepo(repo, { cache: dir });
     const pack = join(dir, 'analysis', (await readdir(join(dir, 'analysis')))[0]!);
     const longAgo = new Date(Date.now() - 60 * DAY);
-    for (const f of [json, v8, pack]) await utimes(f, longAgo, longAgo);
+    for (const f of [json, pick, pack]) await utimes(f, longAgo, longAgo);
 
     expect(await readJsonCache(json, z.object({ a: z.number() }))).toEqual({ a: 1 });
-    expect(await readCached(v8)).toEqual({ a: 1 });
+    expect(await readCached(pick)).toEqual({ a: 1 });
     await indexRepo(repo, { cache: dir });
-    for (const f of [json, v8, pack]) expect(await mtimeSettled(f, longAgo.getTime())).toBeGreaterThan(Date.now() - DAY);
+    for (const f of [json, pick, pack]) expect(await mtimeSettled(f, longAgo.getTime())).toBeGreaterThan(Date.now() - DAY);
     const r = await pruneCache({ dir, olderThanDays: 30 });
-    expect(r.removedFiles).toBe(0);
+    expect(r).toMatchObject({ removedFiles: 0, keptFiles: 3 });
   });
 
   it('a cache that fails its check is not marked as used', async () => {
-    const json = join(dir, 'images', 'bad.json');
-    await put('images/bad.json', 60);
+    const json = join(dir, 'images', json64('7'));
+    await put(`images/${json64('7')}`, 60);
     expect(await readJsonCache(json, z.object({ a: z.number() }))).toBeUndefined();
     await new Promise((r) => setTimeout(r, 50));
     expect((await stat(json)).mtimeMs).toBeLessThan(Date.now() - 59 * DAY);
