@@ -14,7 +14,7 @@ export { hasSyntaxErrors } from './python/parser.js';
 export { cleandoc } from './python/docstrings.js';
 export type { IndexProgress } from './python/index.js';
 /** The Python files indexRepo reads: relative, `/`-separated, sorted (hidden, build and environment folders left out). */
-export { discoverPythonFiles as pythonFiles } from './python/discover.js';
+export { discoverPythonFiles as pythonFiles, pythonFilesAmong } from './python/discover.js';
 
 const IndexOptionsSchema = z.object({
   /** Language of the sources to index. @default 'python' */
@@ -35,8 +35,8 @@ const IndexOptionsSchema = z.object({
   cache: z.union([z.string().min(1), z.literal(false)]).optional(),
   /**
    * The repository's bytes, already read (relative path to contents, as `loadRepoFiles` gives):
-   * the index parses these instead of reading the disk, so it describes exactly them. A file found
-   * on disk but not here is skipped (reason `unreadable`).
+   * the index describes exactly them, never the disk: its files and module layout are the Python
+   * files among these paths (by the rules discovery walks the disk with), parsed from these bytes.
    */
   files: z.custom<ReadonlyMap<string, Uint8Array>>((v) => v instanceof Map, 'expected a Map of path to bytes').optional(),
   /** Worker threads that parse; 0 parses in this thread. @default every core for a repository over 2 MB, else 0 */

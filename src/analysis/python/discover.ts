@@ -6,6 +6,28 @@ const SKIP_DIRS = new Set(['node_modules', 'build', 'dist', '__pycache__', 'venv
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/u;
 
+/** A folder discovery never enters: hidden, tooling, builds, environments, egg metadata. */
+function isSkippedFolder(name: string): boolean {
+  return name.startsWith('.') || SKIP_DIRS.has(name) || name.endsWith('.egg-info');
+}
+
+/**
+ * The `.py` files among a repository's paths (relative, `/`-separated, as `loadRepoFiles` gives
+ * them), by the rules {@link discoverPythonFiles} walks the disk with, sorted the same way: the
+ * files an index of those bytes describes, whatever the disk holds meanwhile.
+ */
+export function pythonFilesAmong(paths: Iterable<string>): string[] {
+  const all = [...paths];
+  const venvs = new Set(all.filter((p) => p.endsWith('/pyvenv.cfg')).map((p) => p.slice(0, -'/pyvenv.cfg'.length)));
+  return all
+    .filter((p) => {
+      if (!p.endsWith('.py')) return false;
+      const folders = p.split('/').slice(0, -1);
+      return !folders.some((name, i) => isSkippedFolder(name) || venvs.has(folders.slice(0, i + 1).join('/')));
+    })
+    .sort();
+}
+
 /** Lists `.py` files under root (relative, `/`-separated, sorted), skipping symlinks and hidden and build folders. */
 export async function discoverPythonFiles(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -23,7 +45,7 @@ export async function discoverPythonFiles(root: string): Promise<string[]> {
       // Symlinks are not followed (they can loop or leave the repository), and a workspace leaves
       // them out: the analysis sees the files the agent sees.
       if (e.isDirectory()) {
-        if (e.name.startsWith('.') || SKIP_DIRS.has(e.name) || e.name.endsWith('.egg-info')) continue;
+        if (isSkippedFolder(e.name)) continue;
         await walk(child);
       } else if (e.isFile() && e.name.endsWith('.py')) {
         out.push(child);

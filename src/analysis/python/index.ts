@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import createDebug from 'debug';
 import type { Definition, SkippedFile, SourceFile } from '../types.js';
-import { discoverPythonFiles, ModuleTable } from './discover.js';
+import { discoverPythonFiles, ModuleTable, pythonFilesAmong } from './discover.js';
 import { contentHash } from '../../util/disk-cache.js';
 import { IndexCache } from './index-cache.js';
 import type { FileResult } from './index-file.js';
@@ -27,7 +27,7 @@ export interface PythonIndexOptions {
   calls: boolean;
   /** Only files this accepts are indexed (all files still make up the module layout). */
   include?: (file: string) => boolean;
-  /** The files' bytes, already read: parsed instead of the disk's. */
+  /** The repository's bytes, already read: its Python files (by discovery's rules) are indexed from them, the disk not read. */
   files?: ReadonlyMap<string, Uint8Array>;
   /** Cache folder, or null for none. */
   cache: string | null;
@@ -77,7 +77,8 @@ async function loadAll(root: string, files: readonly string[], maxFileBytes: num
 export async function indexPythonRepo(rootDir: string, options: PythonIndexOptions): Promise<PythonRepoIndex> {
   const root = path.resolve(rootDir);
   const started = Date.now();
-  const all = await discoverPythonFiles(root);
+  // Given bytes are the repository: its files are theirs, whatever the disk holds by now.
+  const all = options.files ? pythonFilesAmong(options.files.keys()) : await discoverPythonFiles(root);
   const rootName = path.basename(root);
   const table = new ModuleTable(all, rootName);
   const files = options.include ? all.filter(options.include) : all;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isTestFile } from '../test-files.js';
 import { basename, resolve } from 'node:path';
 import { z } from 'zod';
-import { indexRepo, pythonFiles, type AnalyzedRepo } from '../../analysis/index.js';
+import { indexRepo, pythonFilesAmong, type AnalyzedRepo } from '../../analysis/index.js';
 import { indexProgress } from '../index-progress.js';
 import type { Definition } from '../../analysis/types.js';
 import { parseOptions } from '../../options.js';
@@ -117,8 +117,8 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   const estimates =
     cached?.estimates ??
     new Map(
-      (await pythonFiles(repoPath))
-        .filter((f) => files.has(f) && (o.includeTests || !isTestFile(f)))
+      pythonFilesAmong(files.keys())
+        .filter((f) => o.includeTests || !isTestFile(f))
         .map((f) => [f, estimateCandidates(sources.get(f)!)]),
     );
   const found: FoundCandidates = { estimates, files: new Map(cached?.files) };

@@ -1,9 +1,10 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { indexRepo } from '../../../src/analysis/index.js';
+import { indexRepo, pythonFiles } from '../../../src/analysis/index.js';
+import { pythonFilesAmong } from '../../../src/analysis/python/discover.js';
 import { loadRepoFiles } from '../../../src/workspace/files.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/analysis/calls');
@@ -31,12 +32,33 @@ describe('indexing bytes already read (the files option)', () => {
     }
   });
 
-  it('skips a file found on disk but not given, naming why', async () => {
-    const given = new Map(await loadRepoFiles(repo));
-    given.delete('pkg/core.py');
-    const index = await indexRepo(repo, { files: given, cache: false });
-    expect(index.definitions.some((d) => d.file === 'pkg/core.py')).toBe(false);
-    expect(index.skipped).toContainEqual(expect.objectContaining({ file: 'pkg/core.py', reason: 'unreadable', detail: 'not among the files given' }));
+  it('takes its files and module layout from the paths given: a file deleted on disk is still there, one added is not', async () => {
+    const given = await loadRepoFiles(repo);
+    const before = await indexRepo(repo, { cache: false });
+    rmSync(path.join(repo, 'pkg', 'core.py'));
+    writeFileSync(path.join(repo, 'pkg', 'added.py'), 'def added():\n    return 1\n');
+    for (const cache of [false, path.join(dir, 'cache')] as const) {
+      const index = await indexRepo(repo, { files: given, cache });
+      expect(index.files.map((f) => f.file)).toEqual(before.files.map((f) => f.file));
+      expect([...index.modules]).toEqual([...before.modules]);
+      expect(index.definitions).toEqual(before.definitions);
+      expect(index.skipped).toEqual([]);
+    }
+    // A path left out of the map is no part of the repository: neither indexed nor a module.
+    const without = new Map(given);
+    without.delete('pkg/util.py');
+    const index = await indexRepo(repo, { files: without, cache: false });
+    expect(index.files.map((f) => f.file)).not.toContain('pkg/util.py');
+    expect([...index.modules.values()]).not.toContain('pkg/util.py');
+  });
+
+  it('finds among the paths given the files discovery finds on disk: hidden, build and environment folders left out', async () => {
+    for (const f of ['.hidden/a.py', 'node_modules/b.py', 'env/pyvenv.cfg', 'env/lib/c.py', 'x.egg-info/d.py', 'pkg/sub/__pycache__/e.py', 'build/g.py', 'pkg/notes.txt']) {
+      mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
+      writeFileSync(path.join(repo, f), 'def f():\n    pass\n');
+    }
+    symlinkSync(path.join(repo, 'pkg', 'core.py'), path.join(repo, 'pkg', 'linked.py'));
+    expect(pythonFilesAmong((await loadRepoFiles(repo)).keys())).toEqual(await pythonFiles(repo));
   });
 
   it('rejects something other than a Map with a clear error', async () => {

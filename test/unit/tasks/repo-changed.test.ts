@@ -57,7 +57,41 @@ describe('func-localize generation while the repository changes', () => {
   }
 });
 
+describe('func-localize generation while files come and go', () => {
+  it('a file deleted (and another added) before indexing changes nothing, nor what the cache keeps for that state', async () => {
+    const cache = join(tmp, 'cache');
+    const clean = await generateFuncLocalize({ repo, perFile: 10, cache: false });
+    const cart = join(repo, 'pkg', 'cart.py');
+    const original = await readFile(cart, 'utf8');
+    let once = false;
+    beforeIndexing = async () => {
+      if (once) return;
+      once = true;
+      await rm(cart);
+      await writeFile(join(repo, 'pkg', 'added.py'), 'def added():\n    """Only on disk, after the read."""\n    return 1\n');
+    };
+    const during = await generateFuncLocalize({ repo, perFile: 10, cache });
+    expect(during).toEqual(clean);
+    // The repository back as it was read: its cached candidates are those of the clean run.
+    await writeFile(cart, original);
+    await rm(join(repo, 'pkg', 'added.py'));
+    beforeIndexing = undefined;
+    expect(await generateFuncLocalize({ repo, perFile: 10, cache })).toEqual(clean);
+    expect(clean.some((i) => i.targets.some((t) => t.file === 'pkg/cart.py'))).toBe(true);
+  });
+});
+
 describe('dep-search generation while the repository changes', () => {
+  it('a module deleted before indexing changes nothing: its dependencies are still found where the bytes read had them', async () => {
+    const repo = join(tmp, 'dep-shop');
+    await cp(DEP_SHOP, repo, { recursive: true });
+    const before = await generateDepSearch({ repo, cache: false });
+    beforeIndexing = () => rm(join(repo, 'shop', 'models.py'));
+    const during = await generateDepSearch({ repo, cache: false });
+    expect(during).toEqual(before);
+    expect(during.some((i) => i.dependencies.some((d) => d.file === 'shop/models.py'))).toBe(true);
+  });
+
   it('a file changed before it is indexed changes nothing: instances and their line numbers come from the bytes read', async () => {
     const repo = join(tmp, 'dep-shop');
     await cp(DEP_SHOP, repo, { recursive: true });
