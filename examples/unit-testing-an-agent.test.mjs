@@ -1,6 +1,6 @@
 // Unit-testing an agent with vitest: the agent's decisions alone, then whole episodes in a small
 // env on the `local` sandbox (no container engine needed).
-// Run after `npm run build`:   npx vitest run --root examples unit-testing-an-agent.test.mjs
+// Run after `npm run build`:   npx vitest run --config examples/vitest.config.mjs
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BaseInstanceSchema, defineTask, make, replayEpisode, runEpisode } from 'hybrid-gym';
