@@ -17,16 +17,18 @@ const TASK_RULES: Record<string, (defs: readonly Definition[]) => string | null>
 };
 
 /**
- * Why a generator made nothing from `repo`: the number of Python files and, for each file, the
+ * Why a generator made nothing from `repo` (`options`: the generator's, for `includeTests` and `cache`): the number of Python files and, for each file, the
  * first reason it could give nothing (test file, syntax errors, no functions, no docstrings...).
  * Files that pass every check are counted as "passed over by the <task> rules".
  */
 export async function explainNoInstances(
   task: string,
   repo: string,
-  options: { includeTests?: unknown } = {},
+  options: { includeTests?: unknown; cache?: unknown } = {},
 ): Promise<NoInstancesError> {
-  const index = await indexRepo(repo);
+  // The generator's own cache setting (a folder, or false for none): an explanation writes nowhere the generation did not.
+  const cache = options.cache === false || (typeof options.cache === 'string' && options.cache !== '') ? options.cache : undefined;
+  const index = await indexRepo(repo, { calls: false, ...(cache !== undefined && { cache }) });
   const reasons = new Map<string, number>();
   const count = (r: string) => reasons.set(r, (reasons.get(r) ?? 0) + 1);
   for (const s of index.skipped) count(SKIP_REASONS[s.reason] ?? s.reason);

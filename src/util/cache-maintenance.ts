@@ -1,6 +1,7 @@
-import type { Stats } from 'node:fs';
+import { closeSync, constants, openSync, type Stats } from 'node:fs';
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEMO_PACKAGE } from './demo-package.js';
 import { cacheRoot } from './json-cache.js';
 
 /**
@@ -21,8 +22,9 @@ const NAMES: Record<Exclude<CacheKind, 'demo'>, string> = {
   images: '(?:[0-9a-f]{64}|host-[0-9a-f]{24})\\.json',
   'test-maps': '[0-9a-f]{64}\\.json',
 };
-/** The demo's package: `demo/<Debian package>/` as `dpkg -x` left it, removed only by `all`. */
-const DEMO_PACKAGE = /^python3-[a-z0-9][a-z0-9.+-]*$/;
+/** The demo's package as `dpkg -x` left it, `demo/<package>/` (removed only by `all`), and its fetch in progress, `demo/<package>.tmp-<pid>/`. */
+const DEMO_FOLDER = DEMO_PACKAGE.deb;
+const DEMO_FETCH = new RegExp(`^${DEMO_PACKAGE.deb.replace(/[.+]/g, '\\$&')}\\.tmp-\\d+$`);
 
 /** A write that died before its rename leaves `<file>.<pid>.<uuid>.tmp`: removed once this old, never sooner (a run may be writing it). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -57,10 +59,15 @@ export async function cacheUsage(dir: string = cacheRoot()): Promise<CacheKindUs
   for (const kind of CACHE_KINDS) {
     const usage: CacheKindUsage = { kind, files: 0, bytes: 0 };
     let last = 0;
-    await eachCacheFile(dir, kind, (_, st) => {
+    const add = (st: Stats): void => {
       usage.files++;
       usage.bytes += st.size;
       last = Math.max(last, st.mtimeMs);
+    };
+    await withFolder(join(dir, kind), async (folder) => {
+      if (kind !== 'demo') return eachCacheFile(folder, kind, async (_, st) => add(st));
+      const st = await lstat(folder.at(DEMO_FOLDER)).catch(() => undefined);
+      if (st?.isDirectory()) await eachFile(folder.at(DEMO_FOLDER), (_, f) => add(f));
     });
     // The demo's files keep the dates its Debian package gave them: no use to report.
     if (last > 0 && kind !== 'demo') usage.lastUsed = new Date(last).toISOString();
@@ -74,7 +81,8 @@ export async function cacheUsage(dir: string = cacheRoot()): Promise<CacheKindUs
  * before their rename, an hour on), or with `all` everything the cache wrote. Only ever costs a
  * later run time: whatever is removed is rebuilt when next needed. A run that reads or writes the
  * cache meanwhile is safe: every cache file is read whole, and written under a temporary name that
- * is never removed in its first hour, `all` or not.
+ * is never removed in its first hour, `all` or not. A file that cannot be removed is kept (and
+ * counted so); the rest of the cache is still pruned.
  */
 export async function pruneCache(options: PruneCacheOptions = {}): Promise<PruneCacheResult> {
   const dir = options.dir ?? cacheRoot();
@@ -85,53 +93,84 @@ export async function pruneCache(options: PruneCacheOptions = {}): Promise<Prune
   const now = Date.now();
   const cutoff = options.all ? Number.POSITIVE_INFINITY : now - options.olderThanDays! * 24 * 60 * 60 * 1000;
   for (const kind of CACHE_KINDS) {
-    await eachCacheFile(dir, kind, async (file, st, temp) => {
-      const remove = temp ? st.mtimeMs < now - STALE_TEMP_MS : kind === 'demo' ? options.all === true : st.mtimeMs < cutoff;
-      if (remove) {
-        await rm(file, { force: true });
+    let removedHere = 0;
+    await withFolder(join(dir, kind), async (folder) => {
+      const count = async (ok: boolean, st: Stats): Promise<void> => {
+        if (!ok) return void result.keptFiles++;
         result.removedFiles++;
         result.removedBytes += st.size;
-      } else result.keptFiles++;
-    });
-    if (kind === 'demo' && options.all) {
-      // What dpkg -x left besides files (links, empty folders) goes with the package; rm never follows a link.
-      for (const name of await namesIn(join(dir, kind))) {
-        if (DEMO_PACKAGE.test(name) && (await isRealFolder(join(dir, kind, name)))) await rm(join(dir, kind, name), { recursive: true, force: true });
+        removedHere++;
+      };
+      if (kind === 'demo') {
+        for (const name of await namesIn(folder.path)) {
+          const fetch = DEMO_FETCH.test(name);
+          if (name !== DEMO_FOLDER && !fetch) continue;
+          const st = await lstat(folder.at(name)).catch(() => undefined);
+          if (!st?.isDirectory()) continue;
+          const files: Stats[] = [];
+          await eachFile(folder.at(name), (_, f) => void files.push(f));
+          const remove = fetch ? st.mtimeMs < now - STALE_TEMP_MS : options.all === true;
+          // rm never follows a link inside; the package's own path goes through the held folder.
+          const ok = remove && (await rm(folder.at(name), { recursive: true, force: true }).then(() => true, () => false));
+          for (const f of files) await count(ok, f);
+        }
+        return;
       }
-    }
-    await removeIfEmpty(join(dir, kind));
+      await eachCacheFile(folder, kind, async (file, st, temp) => {
+        const remove = temp ? st.mtimeMs < now - STALE_TEMP_MS : st.mtimeMs < cutoff;
+        await count(remove && (await rm(file).then(() => true, () => false)), st);
+      });
+    });
+    // A kind's folder this prune emptied goes too; one that was empty already is not ours to judge.
+    if (removedHere > 0) await rmdir(join(dir, kind)).catch(() => {});
   }
   return result;
 }
 
-/**
- * Each file of a kind that the cache wrote: in a hashed kind, the files straight in its folder
- * whose names have that kind's shape (and their temporaries, `temp` true); in `demo`, every file of
- * a package's folder. Symlinks are neither followed nor counted, the kind's folder included.
- */
-async function eachCacheFile(dir: string, kind: CacheKind, visit: (file: string, st: Stats, temp: boolean) => void | Promise<void>): Promise<void> {
-  const folder = join(dir, kind);
-  if (kind === 'demo') {
-    for (const name of await namesIn(folder)) if (DEMO_PACKAGE.test(name)) await eachFile(join(folder, name), (f, st) => visit(f, st, false));
+/** A folder held open, never through a symlink: names inside resolve against what was opened, even if its path is swapped for a link meanwhile. */
+interface HeldFolder {
+  /** The path to read it by (through the held descriptor on Linux). */
+  path: string;
+  at(name: string): string;
+}
+
+/** Runs `use` with `path` held open as a folder; nothing when it is missing, not a folder, or a symlink. */
+async function withFolder(path: string, use: (folder: HeldFolder) => Promise<void>): Promise<void> {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  } catch {
     return;
   }
-  const own = new RegExp(`^${NAMES[kind]}$`);
-  const temp = new RegExp(`^${NAMES[kind]}\\.\\d+\\.${UUID}\\.tmp$`);
-  for (const name of await namesIn(folder)) {
-    const isTemp = temp.test(name);
-    if (!isTemp && !own.test(name)) continue;
-    const st = await lstat(join(folder, name)).catch(() => undefined);
-    if (st?.isFile()) await visit(join(folder, name), st, isTemp);
+  try {
+    const held = process.platform === 'linux' ? `/proc/self/fd/${fd}` : path;
+    await use({ path: held, at: (name) => join(held, name) });
+  } finally {
+    closeSync(fd);
   }
 }
 
-/** The names in a folder that is not a symlink, sorted; none when it is missing. */
+/**
+ * Each file of a hashed kind that the cache wrote: the files straight in its folder whose names
+ * have that kind's shape, and their temporaries (`temp` true). Symlinks are neither followed nor counted.
+ */
+async function eachCacheFile(folder: HeldFolder, kind: Exclude<CacheKind, 'demo'>, visit: (file: string, st: Stats, temp: boolean) => Promise<void>): Promise<void> {
+  const own = new RegExp(`^${NAMES[kind]}$`);
+  const temp = new RegExp(`^${NAMES[kind]}\\.\\d+\\.${UUID}\\.tmp$`);
+  for (const name of await namesIn(folder.path)) {
+    const isTemp = temp.test(name);
+    if (!isTemp && !own.test(name)) continue;
+    const st = await lstat(folder.at(name)).catch(() => undefined);
+    if (st?.isFile()) await visit(folder.at(name), st, isTemp);
+  }
+}
+
+/** The names in a folder, sorted; none when it cannot be read. */
 async function namesIn(folder: string): Promise<string[]> {
-  if (!(await isRealFolder(folder))) return [];
   return (await readdir(folder).catch(() => [] as string[])).sort();
 }
 
-/** Every regular file below `folder` (symlinks are neither followed nor counted, `folder` itself included); nothing when it is missing. */
+/** Every regular file below `folder` (symlinks are neither followed nor counted); nothing when it is missing. */
 async function eachFile(folder: string, visit: (file: string, st: Stats) => void | Promise<void>): Promise<void> {
   for (const name of await namesIn(folder)) {
     const file = join(folder, name);
@@ -140,14 +179,4 @@ async function eachFile(folder: string, visit: (file: string, st: Stats) => void
     if (st.isDirectory()) await eachFile(file, visit);
     else if (st.isFile()) await visit(file, st);
   }
-}
-
-/** A folder, not a symlink to one: a kind's folder linked elsewhere (`analysis -> /data`) is left alone, its target never walked. */
-async function isRealFolder(folder: string): Promise<boolean> {
-  return (await lstat(folder).catch(() => undefined))?.isDirectory() === true;
-}
-
-/** Removes a kind's folder if it is left empty (and is not a symlink); a folder in use stays. */
-async function removeIfEmpty(folder: string): Promise<void> {
-  if (await isRealFolder(folder)) await rmdir(folder).catch(() => {});
 }

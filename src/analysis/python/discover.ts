@@ -38,8 +38,9 @@ export async function discoverPythonFiles(root: string): Promise<string[]> {
     } catch {
       return; // An unreadable folder is not an error for discovery.
     }
-    // Any folder holding a pyvenv.cfg is a virtual environment, whatever its name.
-    if (rel && entries.some((e) => e.name === 'pyvenv.cfg')) return;
+    // Any folder holding a pyvenv.cfg file is a virtual environment, whatever its name (a link or
+    // folder of that name is not: a workspace, and so an index of its bytes, holds no such entry).
+    if (rel && entries.some((e) => e.name === 'pyvenv.cfg' && e.isFile())) return;
     for (const e of entries) {
       const child = rel ? `${rel}/${e.name}` : e.name;
       // Symlinks are not followed (they can loop or leave the repository), and a workspace leaves

@@ -16,13 +16,9 @@ import { cacheDir } from '../../image/manifest.js';
 import { existingDir, oneOf, wholeNumber } from '../args.js';
 import { makeProgress } from '../progress.js';
 import { SANDBOXES } from './task-commands.js';
+import { DEMO_PACKAGE } from '../../util/demo-package.js';
 
-/**
- * Real Python code that is not in the default image (the standard library is, so its packages
- * would hand the agent the answers): a small pure-Python Debian package, fetched with
- * `apt-get download` and unpacked with `dpkg -x` into the cache once.
- */
-export const DEMO_PACKAGE = { deb: 'python3-toolz', dir: 'usr/lib/python3/dist-packages/toolz' } as const;
+export { DEMO_PACKAGE };
 
 /** The demo's repository: `<cache>/demo/<package>/<dir>`, fetched on first use. */
 export async function demoRepo(say: (line: string) => void, cache: string = cacheDir()): Promise<string> {

@@ -154,7 +154,7 @@ export function registerTaskCommands(program: Command): void {
       }
       const instances = opts.image !== undefined && opts.image !== DEFAULT_IMAGE ? made.map((i) => ({ ...i, image })) : made;
       // Nothing found is a failure with a reason, not an empty success.
-      if (instances.length === 0) throw withDropped(await explainNoInstances(name, repo), drops.dropped);
+      if (instances.length === 0) throw withDropped(await explainNoInstances(name, repo, opts.set), drops.dropped);
       // Fewer than asked is said, always: a silent shortfall looks like a complete set.
       if (opts.n !== undefined && instances.length < opts.n) {
         const limits = 'perFile' in opts.set ? '' : ' (a task may take a few per file: --set perFile=N raises that where the task has it)';

@@ -58,7 +58,16 @@ describe('indexing bytes already read (the files option)', () => {
       writeFileSync(path.join(repo, f), 'def f():\n    pass\n');
     }
     symlinkSync(path.join(repo, 'pkg', 'core.py'), path.join(repo, 'pkg', 'linked.py'));
-    expect(pythonFilesAmong((await loadRepoFiles(repo)).keys())).toEqual(await pythonFiles(repo));
+    // Entries named pyvenv.cfg that are no file: no environment for either.
+    mkdirSync(path.join(repo, 'envdir', 'pyvenv.cfg'), { recursive: true });
+    writeFileSync(path.join(repo, 'envdir', 'm.py'), 'x = 1\n');
+    mkdirSync(path.join(repo, 'envlink'));
+    symlinkSync(path.join(repo, 'env', 'pyvenv.cfg'), path.join(repo, 'envlink', 'pyvenv.cfg'));
+    writeFileSync(path.join(repo, 'envlink', 'm.py'), 'x = 1\n');
+    const found = await pythonFiles(repo);
+    expect(pythonFilesAmong((await loadRepoFiles(repo)).keys())).toEqual(found);
+    expect(found).toEqual(expect.arrayContaining(['envdir/m.py', 'envlink/m.py']));
+    expect(found).not.toContain('env/lib/c.py');
   });
 
   it('rejects something other than a Map with a clear error', async () => {

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,5 +87,26 @@ describe('make() errors a user can cause', () => {
       'passed over by the func-localize rules': 1,
     });
     expect(err.message).toMatch(/none of its 5 Python files gave one \(.*syntax errors: 1/);
+  });
+
+  it("explains with the generator's cache setting: cache false writes no cache, a folder gets what the default would", async () => {
+    const repo = join(tmp, 'no-docstrings');
+    await mkdir(repo, { recursive: true });
+    await writeFile(join(repo, 'bare.py'), 'def f():\n    return 1\n');
+    const home = join(tmp, 'default-cache');
+    const mine = join(tmp, 'my-cache');
+    const before = process.env.HYBRID_GYM_CACHE;
+    process.env.HYBRID_GYM_CACHE = home;
+    try {
+      for (const cache of [false, mine] as const) {
+        const err = await rejection(make('hybrid-gym/func-localize-v0', { repo, sandbox: 'local', generate: { cache, imageCheck: false } }));
+        expect(err).toBeInstanceOf(NoInstancesError);
+      }
+    } finally {
+      if (before === undefined) delete process.env.HYBRID_GYM_CACHE;
+      else process.env.HYBRID_GYM_CACHE = before;
+    }
+    expect(existsSync(home)).toBe(false);
+    expect(readdirSync(join(mine, 'analysis')).length).toBeGreaterThan(0);
   });
 });

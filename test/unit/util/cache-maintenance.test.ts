@@ -1,17 +1,32 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { indexRepo } from '../../../src/analysis/index.js';
 import { cacheUsage, pruneCache } from '../../../src/util/cache-maintenance.js';
 import { readCached, writeCached } from '../../../src/util/disk-cache.js';
 import { readJsonCache, writeJsonCache } from '../../../src/util/json-cache.js';
 
+/** What the prune's file removals meet: a removal that fails, and what happens just before one. */
+let failRm: ((path: string) => boolean) | undefined;
+let beforeRm: (() => Promise<void>) | undefined;
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const rmHooked = async (...args: Parameters<typeof real.rm>): Promise<void> => {
+    await beforeRm?.();
+    if (failRm?.(String(args[0]))) throw Object.assign(new Error(`EISDIR: ${String(args[0])}`), { code: 'EISDIR' });
+    return real.rm(...args);
+  };
+  return { ...real, rm: rmHooked, default: { ...real, rm: rmHooked } };
+});
+
 const DAY = 24 * 60 * 60 * 1000;
 let dir: string;
 beforeEach(async () => {
+  failRm = undefined;
+  beforeRm = undefined;
   dir = await mkdtemp(join(tmpdir(), 'hg-cache-maint-'));
 });
 afterEach(async () => {
@@ -157,5 +172,43 @@ describe('a cache read counts as a use', () => {
     expect(await readJsonCache(json, z.object({ a: z.number() }))).toBeUndefined();
     await new Promise((r) => setTimeout(r, 50));
     expect((await stat(json)).mtimeMs).toBeLessThan(Date.now() - 59 * DAY);
+  });
+});
+
+describe('pruning while the cache changes under it', () => {
+  it("the demo's fetch in progress survives all; one an hour old goes; a python3-* folder the demo never makes stays", async () => {
+    const fetching = await put('demo/python3-toolz.tmp-4242/python3-toolz_1.deb', 0);
+    const died = await put('demo/python3-toolz.tmp-77/python3-toolz_1.deb', 0);
+    const t = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(join(dir, 'demo/python3-toolz.tmp-77'), t, t);
+    const notes = await put('demo/python3-notes/todo.txt', 900);
+    await pruneCache({ dir, all: true });
+    expect([fetching, died, notes].map(existsSync)).toEqual([true, false, true]);
+  });
+
+  it('leaves alone an empty folder named like a kind, and keeps going past a file it cannot remove', async () => {
+    for (const kind of ['images', 'analysis', 'leaks', 'test-maps']) await mkdir(join(dir, kind));
+    const stuck = await put(`leaks/${v8('1')}`, 90);
+    const later = await put(`test-maps/${json64('2')}`, 90);
+    failRm = (path) => path.endsWith(v8('1'));
+    const r = await pruneCache({ dir, olderThanDays: 30 });
+    expect(r).toMatchObject({ removedFiles: 1, keptFiles: 1 });
+    expect([stuck, later].map(existsSync)).toEqual([true, false]);
+    expect(existsSync(join(dir, 'images'))).toBe(true);
+    expect(existsSync(join(dir, 'analysis'))).toBe(true);
+  });
+
+  it("a kind's folder swapped for a link mid-prune: what is removed is still in the folder opened, never in the link's target", async () => {
+    await put(`analysis/${v8('a')}`, 90);
+    await put(`analysis/${v8('b')}`, 90);
+    const victim = await put(`victim/${v8('b')}`, 90);
+    beforeRm = async () => {
+      beforeRm = undefined;
+      await rename(join(dir, 'analysis'), join(dir, 'moved'));
+      await symlink(join(dir, 'victim'), join(dir, 'analysis'));
+    };
+    await pruneCache({ dir, olderThanDays: 30 });
+    expect(existsSync(victim)).toBe(true);
+    expect(await readdir(join(dir, 'moved'))).toEqual([]);
   });
 });
