@@ -11,9 +11,10 @@ export function registerCache(program: Command): void {
     .command('info', { isDefault: true })
     .description('files and bytes of each kind of cache, and when each was last used')
     .option('--dir <dir>', 'the cache folder, an existing one (default: $HYBRID_GYM_CACHE, else ~/.cache/hybrid-gym)', existingDir)
-    .argument('[unknown...]')
-    .action(async (unknown: string[], opts: { dir?: string }) => {
+    .allowExcessArguments(true)
+    .action(async (opts: { dir?: string }, command: Command) => {
       // `info` is the default, so commander hands it any word that is no subcommand.
+      const unknown = command.args;
       if (unknown.length > 0) throw new UsageError(`cache: no subcommand "${unknown[0]}" (cache info, or cache prune)`, { option: '<subcommand>' });
       const dir = resolve(opts.dir ?? cacheRoot());
       const kinds = await cacheUsage(dir);
