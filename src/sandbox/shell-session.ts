@@ -89,6 +89,11 @@ const MARK_WAIT_MS = 3000;
 // Tokens of recent prompts: a mark that comes late (after its command ended) is still removed.
 const RECENT_TOKENS = 8;
 const ALIVE_CHECK_MS = 10_000;
+/** The engine's words for refusing a process in a stopped container. */
+const ENGINE_STOPPING = /stopped state|is not running|no such container/i;
+/** How often, and how far apart, a container the engine called stopped is inspected again. */
+const STOPPING_CHECKS = 10;
+const STOPPING_CHECK_MS = 200;
 
 interface Running {
   command: string;
@@ -409,7 +414,13 @@ export class ShellSession {
 
   /** The error for a shell that cannot be replaced: the sandbox is gone (infrastructure) or broken. */
   private async sandboxGoneOr(message: string): Promise<SandboxError> {
-    const alive = await this.hostAlive();
+    let alive = await this.hostAlive();
+    // The engine refuses a process in a container it is stopping (`docker kill` from outside)
+    // before its inspect stops saying running: when the refusal says so, ask again a few times.
+    for (let i = 0; alive && i < STOPPING_CHECKS && ENGINE_STOPPING.test(message); i++) {
+      await new Promise((r) => setTimeout(r, STOPPING_CHECK_MS));
+      alive = await this.hostAlive();
+    }
     if (alive && !/process limit/.test(message) && (await this.host.atProcessLimit?.().catch(() => false))) {
       message += ' The sandbox is at its process limit: processes started in it keep it full, so no new process can start.';
     }
