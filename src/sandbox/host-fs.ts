@@ -2,6 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, type 
 import { chmod, mkdir, open, utimes } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { FileTooLargeError } from '../errors.js';
+import { at } from '../util/proc-fd.js';
 
 /**
  * Reading a sandbox's files from the host, through the engine's own view of the container's file
@@ -31,7 +32,7 @@ export interface Entry {
   name: string;
 }
 
-export const at = (dirFd: number, name: string): string => `/proc/self/fd/${dirFd}/${name}`;
+export { at };
 
 /** Open `root` (a host path the engine gave) and then `inner` (a path inside the sandbox) one name at a time. */
 export function openRoot(root: string, inner: string): number {

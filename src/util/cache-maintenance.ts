@@ -1,8 +1,9 @@
 import { closeSync, constants, openSync, type Stats } from 'node:fs';
 import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEMO_PACKAGE } from './demo-package.js';
-import { cacheRoot } from './json-cache.js';
+import { DEMO_PACKAGE, isDemoFetchFolder } from './demo-package.js';
+import { cacheRoot, TEMP_SUFFIX } from './json-cache.js';
+import { at } from './proc-fd.js';
 
 /**
  * What the host cache holds, one folder a kind: index packs, func-localize's candidates, leak
@@ -13,7 +14,6 @@ import { cacheRoot } from './json-cache.js';
 export const CACHE_KINDS = ['analysis', 'func-localize', 'leaks', 'images', 'test-maps', 'demo'] as const;
 export type CacheKind = (typeof CACHE_KINDS)[number];
 
-const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 /** The names each kind's files have, straight in its folder (`cacheFile()`, `manifestPath()`, test maps by key). */
 const NAMES: Record<Exclude<CacheKind, 'demo'>, string> = {
   analysis: '[0-9a-f]{24}\\.v8',
@@ -22,9 +22,8 @@ const NAMES: Record<Exclude<CacheKind, 'demo'>, string> = {
   images: '(?:[0-9a-f]{64}|host-[0-9a-f]{24})\\.json',
   'test-maps': '[0-9a-f]{64}\\.json',
 };
-/** The demo's package as `dpkg -x` left it, `demo/<package>/` (removed only by `all`), and its fetch in progress, `demo/<package>.tmp-<pid>/`. */
+/** The demo's package as `dpkg -x` left it, `demo/<package>/`, removed only by `all` (a fetch's folder beside it goes when stale). */
 const DEMO_FOLDER = DEMO_PACKAGE.deb;
-const DEMO_FETCH = new RegExp(`^${DEMO_PACKAGE.deb.replace(/[.+]/g, '\\$&')}\\.tmp-\\d+$`);
 
 /** A write that died before its rename leaves `<file>.<pid>.<uuid>.tmp`: removed once this old, never sooner (a run may be writing it). */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -66,8 +65,7 @@ export async function cacheUsage(dir: string = cacheRoot()): Promise<CacheKindUs
     };
     await withFolder(join(dir, kind), async (folder) => {
       if (kind !== 'demo') return eachCacheFile(folder, kind, async (_, st) => add(st));
-      const st = await lstat(folder.at(DEMO_FOLDER)).catch(() => undefined);
-      if (st?.isDirectory()) await eachFile(folder.at(DEMO_FOLDER), (_, f) => add(f));
+      for (const { name, files } of await demoFolders(folder)) if (name === DEMO_FOLDER) files.forEach(add);
     });
     // The demo's files keep the dates its Debian package gave them: no use to report.
     if (last > 0 && kind !== 'demo') usage.lastUsed = new Date(last).toISOString();
@@ -92,39 +90,50 @@ export async function pruneCache(options: PruneCacheOptions = {}): Promise<Prune
   const result: PruneCacheResult = { dir, removedFiles: 0, removedBytes: 0, keptFiles: 0 };
   const now = Date.now();
   const cutoff = options.all ? Number.POSITIVE_INFINITY : now - options.olderThanDays! * 24 * 60 * 60 * 1000;
+  /** Counts a file as removed when `removed`, else as kept; true when removed. */
+  const count = (removed: boolean, st: Stats): boolean => {
+    if (removed) {
+      result.removedFiles++;
+      result.removedBytes += st.size;
+    } else result.keptFiles++;
+    return removed;
+  };
+  const removes = (path: string, options?: { recursive: true; force: true }): Promise<boolean> => rm(path, options).then(() => true, () => false);
   for (const kind of CACHE_KINDS) {
-    let removedHere = 0;
+    let removedHere = false;
     await withFolder(join(dir, kind), async (folder) => {
-      const count = async (ok: boolean, st: Stats): Promise<void> => {
-        if (!ok) return void result.keptFiles++;
-        result.removedFiles++;
-        result.removedBytes += st.size;
-        removedHere++;
-      };
       if (kind === 'demo') {
-        for (const name of await namesIn(folder.path)) {
-          const fetch = DEMO_FETCH.test(name);
-          if (name !== DEMO_FOLDER && !fetch) continue;
-          const st = await lstat(folder.at(name)).catch(() => undefined);
-          if (!st?.isDirectory()) continue;
-          const files: Stats[] = [];
-          await eachFile(folder.at(name), (_, f) => void files.push(f));
-          const remove = fetch ? st.mtimeMs < now - STALE_TEMP_MS : options.all === true;
-          // rm never follows a link inside; the package's own path goes through the held folder.
-          const ok = remove && (await rm(folder.at(name), { recursive: true, force: true }).then(() => true, () => false));
-          for (const f of files) await count(ok, f);
+        for (const { name, st, files } of await demoFolders(folder)) {
+          const remove = isDemoFetchFolder(name) ? st.mtimeMs < now - STALE_TEMP_MS : options.all === true;
+          // rm never follows a link inside; the folder's own path goes through the held folder.
+          const removed = remove && (await removes(folder.at(name), { recursive: true, force: true }));
+          for (const f of files) removedHere = count(removed, f) || removedHere;
         }
         return;
       }
       await eachCacheFile(folder, kind, async (file, st, temp) => {
         const remove = temp ? st.mtimeMs < now - STALE_TEMP_MS : st.mtimeMs < cutoff;
-        await count(remove && (await rm(file).then(() => true, () => false)), st);
+        removedHere = count(remove && (await removes(file)), st) || removedHere;
       });
     });
     // A kind's folder this prune emptied goes too; one that was empty already is not ours to judge.
-    if (removedHere > 0) await rmdir(join(dir, kind)).catch(() => {});
+    if (removedHere) await rmdir(join(dir, kind)).catch(() => {});
   }
   return result;
+}
+
+/** The demo's package folder and fetch folders in `<cache>/demo/`, each with the files below it. */
+async function demoFolders(folder: HeldFolder): Promise<Array<{ name: string; st: Stats; files: Stats[] }>> {
+  const out: Array<{ name: string; st: Stats; files: Stats[] }> = [];
+  for (const name of await namesIn(folder.path)) {
+    if (name !== DEMO_FOLDER && !isDemoFetchFolder(name)) continue;
+    const st = await lstat(folder.at(name)).catch(() => undefined);
+    if (!st?.isDirectory()) continue;
+    const files: Stats[] = [];
+    await eachFile(folder.at(name), (_, f) => void files.push(f));
+    out.push({ name, st, files });
+  }
+  return out;
 }
 
 /** A folder held open, never through a symlink: names inside resolve against what was opened, even if its path is swapped for a link meanwhile. */
@@ -143,8 +152,8 @@ async function withFolder(path: string, use: (folder: HeldFolder) => Promise<voi
     return;
   }
   try {
-    const held = process.platform === 'linux' ? `/proc/self/fd/${fd}` : path;
-    await use({ path: held, at: (name) => join(held, name) });
+    const linux = process.platform === 'linux';
+    await use({ path: linux ? at(fd, '') : path, at: (name) => (linux ? at(fd, name) : join(path, name)) });
   } finally {
     closeSync(fd);
   }
@@ -156,7 +165,7 @@ async function withFolder(path: string, use: (folder: HeldFolder) => Promise<voi
  */
 async function eachCacheFile(folder: HeldFolder, kind: Exclude<CacheKind, 'demo'>, visit: (file: string, st: Stats, temp: boolean) => Promise<void>): Promise<void> {
   const own = new RegExp(`^${NAMES[kind]}$`);
-  const temp = new RegExp(`^${NAMES[kind]}\\.\\d+\\.${UUID}\\.tmp$`);
+  const temp = new RegExp(`^${NAMES[kind]}${TEMP_SUFFIX}$`);
   for (const name of await namesIn(folder.path)) {
     const isTemp = temp.test(name);
     if (!isTemp && !own.test(name)) continue;

@@ -50,13 +50,21 @@ export async function writeJsonCache(file: string, value: unknown): Promise<void
   await writeFileAtomic(file, `${JSON.stringify(value)}\n`);
 }
 
+/** What a write in progress (or one that died before its rename) adds to its file's name: `.<pid>.<uuid>.tmp`. */
+export const TEMP_SUFFIX = '\\.\\d+\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.tmp';
+
+/** A temporary name for a write of `file`, unique to this write, next to it (renamed into place when whole). */
+export function tempNameFor(file: string): string {
+  return `${file}.${process.pid}.${randomUUID()}.tmp`;
+}
+
 /**
  * Write a file whole under a temporary name (unique to this write), then rename it into place,
  * creating its folder: a concurrent reader sees the old file or the new one, never a torn one.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  const temp = tempNameFor(file);
   await writeFile(temp, data);
   await rename(temp, file).catch(async (error) => {
     await rm(temp, { force: true });

@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import createDebug from 'debug';
 import { cacheFile, moduleCodeHash } from '../../util/disk-cache.js';
-import { touchCacheFile } from '../../util/json-cache.js';
+import { tempNameFor, touchCacheFile } from '../../util/json-cache.js';
 import type { FileResult } from './index-file.js';
 
 const log = createDebug('hybrid-gym:analysis');
@@ -98,7 +97,7 @@ export class IndexCache {
   /** Writes the pack when anything changed; a pack that cannot be written costs the next run time, never this run its result. */
   async save(): Promise<void> {
     if (!this.changed) return;
-    const tmp = `${this.file}.${process.pid}.${randomUUID()}.tmp`;
+    const tmp = tempNameFor(this.file);
     try {
       await mkdir(path.dirname(this.file), { recursive: true });
       const out = await open(tmp, 'w');

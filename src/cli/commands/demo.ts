@@ -16,7 +16,7 @@ import { cacheDir } from '../../image/manifest.js';
 import { existingDir, oneOf, wholeNumber } from '../args.js';
 import { makeProgress } from '../progress.js';
 import { SANDBOXES } from './task-commands.js';
-import { DEMO_PACKAGE } from '../../util/demo-package.js';
+import { DEMO_PACKAGE, demoFetchFolder } from '../../util/demo-package.js';
 
 export { DEMO_PACKAGE };
 
@@ -26,7 +26,7 @@ export async function demoRepo(say: (line: string) => void, cache: string = cach
   const repo = join(root, DEMO_PACKAGE.dir);
   if (existsSync(join(repo, '__init__.py'))) return repo;
   say(`demo: fetching ${DEMO_PACKAGE.deb} (apt-get download, dpkg -x) into ${root}`);
-  const tmp = `${root}.tmp-${process.pid}`;
+  const tmp = demoFetchFolder(root);
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   try {
