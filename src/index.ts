@@ -17,7 +17,7 @@ export {
   type ValidationIssue,
 } from './errors.js';
 
-export type { ExecResult, RunOptions, FileEntry, Sandbox, SandboxProvider } from './sandbox/types.js';
+export type { ExecResult, RunOptions, FileEntry, HostFolder, Sandbox, SandboxProvider } from './sandbox/types.js';
 export { SandboxPool, type SandboxPoolOptions } from './sandbox/pool.js';
 export {
   DockerProvider,

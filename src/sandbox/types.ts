@@ -85,11 +85,18 @@ export interface Sandbox extends AsyncDisposable {
   /** Release every resource. Safe to call twice. */
   close(): Promise<void>;
   /**
-   * Where this process can see the sandbox's whole file system from outside it, without any
-   * process in the sandbox taking part (a local Docker engine's overlay, merged): workspace reads
-   * go there. Undefined when there is no such place (a remote engine, another storage driver).
+   * Where this process can see the sandbox's workdir from outside it, without any process in the
+   * sandbox taking part (with a local Docker engine: the workdir's tmpfs volume, or the overlay's
+   * merged folder): workspace installs and reads go there. Undefined when there is no such place
+   * (a remote engine, another storage driver).
    */
-  hostRoot?(): Promise<string | undefined>;
+  hostWorkdir?(): Promise<HostFolder | undefined>;
+}
+
+/** A folder of a sandbox seen from the host: `inner` below the host folder `root`, each name looked up without following links. */
+export interface HostFolder {
+  root: string;
+  inner: string;
 }
 
 /** Makes sandboxes of one kind. */

@@ -2,7 +2,7 @@ import createDebug from 'debug';
 import tar from 'tar-stream';
 import type { Readable } from 'node:stream';
 import { SandboxError, WorkspaceError } from '../errors.js';
-import type { Sandbox } from '../sandbox/types.js';
+import type { HostFolder, Sandbox } from '../sandbox/types.js';
 import { shellQuote } from '../sandbox/subshell.js';
 import { isIgnoredDir, isIgnoredFile, type WorkspaceFiles } from './files.js';
 import { gitRepoEntries } from './git-repo.js';
@@ -24,7 +24,7 @@ const CTIME_MARGIN_NS = 20_000_000n;
 const installed = new WeakSet<Sandbox>();
 
 interface HostState {
-  root: string;
+  folder: HostFolder;
   given: WorkspaceFiles;
   snapshot: Snapshot;
 }
@@ -40,7 +40,7 @@ const hostState = new WeakMap<Sandbox, HostState>();
  * the changed files and their objects the only ones born last, and a file's birth time
  * (`stat -c %w`) cannot be set back: it would name the file that holds the answer.
  *
- * Where the sandbox has a host view ({@link Sandbox.hostRoot}), the installed files' stamps are kept,
+ * Where the sandbox has a host view ({@link Sandbox.hostWorkdir}), the installed files' stamps are kept,
  * so that the final read reads only the files changed since (see readWorkspace).
  */
 export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles): Promise<{ replaced: boolean }> {
@@ -52,19 +52,19 @@ export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles):
     return r.output.trim();
   };
   const t0 = performance.now();
-  const root = await sandbox.hostRoot?.().catch(() => undefined);
+  const folder = await sandbox.hostWorkdir?.().catch(() => undefined);
   // A sandbox this process never installed in, whose workdir the host sees empty, needs no emptying
   // (one container exec less per episode); any other is emptied inside the sandbox first.
-  const empty = !replaced && root !== undefined && isEmptyHostFolder(root, sandbox.workdir);
+  const empty = !replaced && folder !== undefined && isEmptyHostFolder(folder.root, folder.inner);
   if (!empty) await sh(FRESH(sandbox.workdir), 'emptying the workdir');
   const entries = [...[...files].map(([path, content]) => ({ path, content })), ...gitRepoEntries(files)];
   const t1 = performance.now();
   // A sandbox no agent has used yet is written from the host where it can be (a fraction of the
   // engine's archive upload); anything in the way, and it is emptied again and written through the engine.
   let written = false;
-  if (root) {
+  if (folder) {
     try {
-      await writeHostTree(root, sandbox.workdir, entries);
+      await writeHostTree(folder.root, folder.inner, entries);
       written = true;
     } catch (err) {
       log('writing the workspace of %s from the host failed, writing through the engine: %s', sandbox.id.slice(0, 12), (err as Error).message);
@@ -84,11 +84,11 @@ export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles):
 }
 
 async function keepStamps(sandbox: Sandbox, files: WorkspaceFiles): Promise<void> {
-  const root = await sandbox.hostRoot?.().catch(() => undefined);
-  if (!root) return;
+  const folder = await sandbox.hostWorkdir?.().catch(() => undefined);
+  if (!folder) return;
   let snapshot: Snapshot;
   try {
-    snapshot = snapshotHost(root, sandbox.workdir);
+    snapshot = snapshotHost(folder.root, folder.inner);
   } catch (err) {
     log('no host reading for %s: %s', sandbox.id.slice(0, 12), (err as Error).message);
     return;
@@ -102,7 +102,7 @@ async function keepStamps(sandbox: Sandbox, files: WorkspaceFiles): Promise<void
   }
   const wait = Number((snapshot.maxCtimeNs + CTIME_MARGIN_NS) / 1_000_000n) - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait + 1));
-  hostState.set(sandbox, { root, given: files, snapshot });
+  hostState.set(sandbox, { folder, given: files, snapshot });
 }
 
 /** Bounds on reading an agent's final workspace: what it left there never costs more memory than this. */
@@ -151,13 +151,22 @@ export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): 
   const host = hostState.get(sandbox);
   if (host && !sandbox.closed) {
     try {
-      return readHost(host.root, sandbox.workdir, host.given, host.snapshot, { maxFileBytes, maxTotalBytes, maxFiles }, specialEntry);
+      return nonEmpty(readHost(host.folder.root, host.folder.inner, host.given, host.snapshot, { maxFileBytes, maxTotalBytes, maxFiles }, specialEntry));
     } catch (err) {
       if (err instanceof WorkspaceError) throw err;
       log('reading %s from the host failed, reading through the engine: %s', sandbox.id.slice(0, 12), (err as Error).message);
     }
   }
-  return readThroughEngine(sandbox, maxFileBytes, maxTotalBytes, maxFiles);
+  return nonEmpty(await readThroughEngine(sandbox, maxFileBytes, maxTotalBytes, maxFiles));
+}
+
+/**
+ * A workdir that holds no file at all was deleted by the agent (`rm -rf /workspace`: a workdir that
+ * is a mount of its own stays as an empty folder): 'missing', whichever way it was read.
+ */
+function nonEmpty(files: WorkspaceFiles): WorkspaceFiles {
+  if (files.size === 0) throw new WorkspaceError('missing', 'The workspace holds no file: it was deleted');
+  return files;
 }
 
 async function readThroughEngine(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes: number, maxFiles: number): Promise<WorkspaceFiles> {
@@ -177,7 +186,7 @@ async function readThroughEngine(sandbox: Sandbox, maxFileBytes: number, maxTota
  */
 export async function readWorkspaceFromEngine(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
   const { maxFileBytes, maxTotalBytes, maxFiles } = { ...DEFAULT_READ_LIMITS, ...limits };
-  return readThroughEngine(sandbox, maxFileBytes, maxTotalBytes, maxFiles);
+  return nonEmpty(await readThroughEngine(sandbox, maxFileBytes, maxTotalBytes, maxFiles));
 }
 
 /** Whether readWorkspace can read this sandbox's workspace from the host (only what changed). */
@@ -195,7 +204,7 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
   try {
     stream = await sandbox.archiveOut(sandbox.workdir);
   } catch (err) {
-    if (!(await sandbox.isAlive().catch(() => false))) throw err;
+    if (err instanceof WorkspaceError || !(await sandbox.isAlive().catch(() => false))) throw err;
     throw new WorkspaceError('missing', `The workspace ${sandbox.workdir} is missing or unreadable: ${(err as Error).message}`);
   }
   const extract = tar.extract();

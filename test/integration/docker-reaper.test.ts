@@ -27,6 +27,10 @@ describe.runIf(dockerReady())('the reaper', () => {
     const mine = async () =>
       (await probe.docker.listContainers({ all: true, filters: { label: [`hybrid-gym.pid=${pid}`] } })).length;
     expect(await mine()).toBe(3);
+    // Each holds its workdir's tmpfs volume, which goes with it.
+    const listed = await probe.docker.listContainers({ all: true, filters: { label: [`hybrid-gym.pid=${pid}`] } });
+    const volumes = listed.flatMap((c) => c.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name!));
+    expect(volumes).toHaveLength(3);
 
     child.kill('SIGKILL');
     await once(child, 'exit');
@@ -35,6 +39,9 @@ describe.runIf(dockerReady())('the reaper', () => {
 
     const next = await DockerProvider.start();
     expect(await mine()).toBe(0);
+    for (const name of volumes) {
+      await expect(probe.docker.getVolume(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    }
     await Promise.all([probe.close(), next.close()]);
   });
 });

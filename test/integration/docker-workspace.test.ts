@@ -107,7 +107,7 @@ describe.runIf(dockerReady())('workspaces installed in Docker sandboxes', () => 
 
     it('runs nothing in the sandbox to empty a workdir the host sees empty', async () => {
       const s = await provider.create();
-      const root = await s.hostRoot?.();
+      const root = await s.hostWorkdir?.();
       const { sandbox, commands } = recorded(s);
       await installWorkspace(sandbox, repoFor('B'));
       // Without a host view (a remote engine, another storage driver) the workdir is emptied in the sandbox, as ever.

@@ -32,6 +32,14 @@ export const DockerProviderOptionsSchema = z.object({
   pidsLimit: z.number().int().positive().default(512),
   /** Working directory inside the container. @default '/workspace' */
   workdir: z.string().startsWith('/').default(IMAGE_WORKDIR),
+  /**
+   * Size of the tmpfs the workdir is (a volume of the engine's `local` driver, made with the
+   * container and removed with it), in bytes; 0 keeps the workdir in the container's own layer.
+   * Files are created there several times faster than in an overlay on disk, and nothing of the
+   * workspace is written to or deleted from the disk. What the agent writes there counts against
+   * `memoryBytes`. @default 4 GiB
+   */
+  workspaceTmpfsBytes: z.number().int().min(0).default(4 * 1024 ** 3),
   /** Extra environment variables for commands. @default {} */
   env: z.record(z.string(), z.string()).default({}),
   /** Extra container labels. @default {} */
@@ -45,6 +53,24 @@ export const DockerProviderOptionsSchema = z.object({
 });
 
 export type DockerProviderOptions = z.input<typeof DockerProviderOptionsSchema>;
+
+/**
+ * The workdir as a tmpfs of its own: an anonymous volume of the `local` driver, so the engine's
+ * archive calls and this process (at the volume's host folder) see it as the shell does; nothing of
+ * the image is copied in, and devices and set-uid files do not work there.
+ */
+function workdirTmpfs(workdir: string, bytes: number): Docker.MountSettings {
+  return {
+    Type: 'volume',
+    Source: '',
+    Target: workdir,
+    VolumeOptions: {
+      NoCopy: true,
+      Labels: ownerLabels(),
+      DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: `size=${bytes},mode=0755,nosuid,nodev` } },
+    },
+  };
+}
 
 /** Makes sandboxes as containers of the local (or DOCKER_HOST) engine. */
 export class DockerProvider extends BaseProvider<DockerSandbox> {
@@ -102,12 +128,13 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
           NanoCpus: Math.round(o.cpus * 1e9),
           PidsLimit: o.pidsLimit,
           SecurityOpt: ['no-new-privileges'],
+          ...(o.workspaceTmpfsBytes > 0 && { Mounts: [workdirTmpfs(workdir, o.workspaceTmpfsBytes)] }),
         },
       }), START_MS, 'container create');
       await withTimeout(container.start(), START_MS, 'container start', container.id);
       const sandbox = new DockerSandbox(
         container,
-        { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars },
+        { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars, workdirTmpfs: o.workspaceTmpfsBytes > 0 },
         this.untrack,
       );
       await withTimeout(sandbox.openShell(), START_MS, 'the first shell', container.id);

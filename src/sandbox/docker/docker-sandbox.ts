@@ -4,14 +4,14 @@ import { posix } from 'node:path';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import createDebug from 'debug';
-import { ClosedError, FileTooLargeError, SandboxError } from '../../errors.js';
+import { ClosedError, FileTooLargeError, SandboxError, WorkspaceError } from '../../errors.js';
 import { HostReadUnsupported, readHostFile } from '../host-fs.js';
 import { ShellSession } from '../shell-session.js';
 import { runInSubshell } from '../subshell.js';
 import { readSmallFile, writeSmallFiles } from './shell-files.js';
 import type { ShellHost } from '../shell-transport.js';
 import { extractTar, packDirectory, packFiles, readFirstFile } from '../tar.js';
-import type { ExecResult, FileEntry, RunOptions, Sandbox } from '../types.js';
+import type { ExecResult, FileEntry, HostFolder, RunOptions, Sandbox } from '../types.js';
 import { dockerExec, openShellExec } from './docker-exec.js';
 import { withTimeout } from '../../util/with-timeout.js';
 
@@ -27,6 +27,14 @@ export interface DockerSandboxSettings {
   env: Record<string, string>;
   commandTimeoutMs: number;
   keepChars: number;
+  /** The workdir is a tmpfs volume: it goes when the container stops. */
+  workdirTmpfs: boolean;
+}
+
+/** What this process sees of a sandbox from outside it: the overlay's merged folder, and the workdir's folder. */
+interface HostView {
+  merged: string;
+  workdir: HostFolder;
 }
 
 /** A running container with one persistent shell. */
@@ -37,7 +45,7 @@ export class DockerSandbox implements Sandbox {
   private isClosed = false;
   private closing: Promise<void> | null = null;
   private readonly host: ShellHost;
-  private root: Promise<string | undefined> | undefined;
+  private view: Promise<HostView | undefined> | undefined;
 
   constructor(
     readonly container: Docker.Container,
@@ -154,10 +162,10 @@ export class DockerSandbox implements Sandbox {
     this.session();
     const abs = this.abs(path);
     // From the host when the engine's view of the container is there: no round trip at all.
-    const root = await this.hostRoot();
-    if (root && !this.isClosed) {
+    const host = await this.hostPathOf(abs);
+    if (host && !this.isClosed) {
       try {
-        return readHostFile(root, abs, READ_FILE_MAX_BYTES);
+        return readHostFile(host.root, host.path, READ_FILE_MAX_BYTES);
       } catch (err) {
         if (err instanceof FileTooLargeError) throw err;
         if (!(err instanceof HostReadUnsupported)) log('reading %s from the host failed: %s', abs, (err as Error).message);
@@ -165,6 +173,7 @@ export class DockerSandbox implements Sandbox {
     }
     const small = await this.guard('readFile', () => readSmallFile(this.shell, abs));
     if (small) return small;
+    await this.assertWorkdirThere(abs);
     const stream = await this.guard('readFile', async () =>
       (await withTimeout(this.container.getArchive({ path: abs }), ENGINE_MS, 'getArchive', this.id)) as Readable,
     );
@@ -182,12 +191,33 @@ export class DockerSandbox implements Sandbox {
   async archiveOut(path: string): Promise<Readable> {
     this.session();
     const abs = this.abs(path);
+    await this.assertWorkdirThere(abs);
     return this.guard('archiveOut', async () => (await withTimeout(this.container.getArchive({ path: abs }), ENGINE_MS, 'getArchive', this.id)) as Readable);
   }
 
   async copyOut(path: string, hostDir: string): Promise<void> {
     const stream = await this.archiveOut(path);
     await extractTar(stream, hostDir);
+  }
+
+  private inWorkdir(abs: string): boolean {
+    const rel = posix.relative(this.workdir, abs);
+    return rel === '' || (!rel.startsWith('..') && !posix.isAbsolute(rel));
+  }
+
+  /**
+   * A tmpfs workdir went with its container when that stopped; the engine would read it as a new,
+   * empty volume (every file deleted). Say what happened instead: the agent's doing when its memory
+   * use got PID 1 OOM-killed (a WorkspaceError, scored 0), else the sandbox is gone (a SandboxError).
+   */
+  private async assertWorkdirThere(abs: string): Promise<void> {
+    if (!this.settings.workdirTmpfs || !this.inWorkdir(abs)) return;
+    const info = await this.guard('inspect', () => withTimeout(this.container.inspect(), 10_000, 'inspect', this.id));
+    if (info.State.Running) return;
+    if (info.State.OOMKilled) {
+      throw new WorkspaceError('lost', `The container stopped when its memory use got PID 1 killed (OOM), and its workspace (a tmpfs) went with it`);
+    }
+    throw new SandboxError(`Sandbox ${this.id.slice(0, 12)} stopped (${info.State.Status}); its workspace, a tmpfs, went with it`, { sandboxId: this.id });
   }
 
   async isAlive(): Promise<boolean> {
@@ -214,11 +244,23 @@ export class DockerSandbox implements Sandbox {
     return current !== undefined && limit !== undefined && limit > 0 && current >= limit - 2;
   }
 
-  hostRoot(): Promise<string | undefined> {
-    return (this.root ??= this.findHostRoot());
+  hostWorkdir(): Promise<HostFolder | undefined> {
+    return this.hostView().then((v) => v?.workdir);
   }
 
-  private async findHostRoot(): Promise<string | undefined> {
+  /** Where on the host the file at `abs` (an absolute path in the sandbox) can be read, if anywhere. */
+  private async hostPathOf(abs: string): Promise<{ root: string; path: string } | undefined> {
+    const view = await this.hostView();
+    if (!view) return undefined;
+    if (this.inWorkdir(abs)) return { root: view.workdir.root, path: posix.join(view.workdir.inner, posix.relative(this.workdir, abs)) };
+    return { root: view.merged, path: abs };
+  }
+
+  private hostView(): Promise<HostView | undefined> {
+    return (this.view ??= this.findHostView());
+  }
+
+  private async findHostView(): Promise<HostView | undefined> {
     // Only an engine on this machine (a unix socket) shares its file systems with this process.
     if (process.platform !== 'linux' || !(this.container.modem as { socketPath?: string }).socketPath) return undefined;
     try {
@@ -227,7 +269,12 @@ export class DockerSandbox implements Sandbox {
       const merged = info.GraphDriver?.Name === 'overlay2' ? data?.MergedDir : undefined;
       if (!merged || !posix.isAbsolute(merged)) return undefined;
       await access(merged, constants.R_OK | constants.X_OK);
-      return merged;
+      // The workdir is a volume of its own (a tmpfs): its host folder, not the overlay's, holds it.
+      const mount = info.Mounts?.find((m) => m.Destination === this.workdir);
+      if (!mount) return { merged, workdir: { root: merged, inner: this.workdir } };
+      if (mount.Type !== 'volume' || !posix.isAbsolute(mount.Source)) return undefined;
+      await access(mount.Source, constants.R_OK | constants.X_OK);
+      return { merged, workdir: { root: mount.Source, inner: '/' } };
     } catch (err) {
       log('no host view of %s: %s', this.id.slice(0, 12), (err as Error).message);
       return undefined;

@@ -221,21 +221,32 @@ describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each oth
 });
 
 describe.runIf(dockerReady())('adversarial: the agent’s own memory use', () => {
-  it('OOM-killing PID 1 (its oom_score_adj raised from inside) is the agent’s doing, scored, not infrastructure', async () => {
+  // PID 1 made the OOM killer's pick from inside (oom_score_adj is raised without privilege): the
+  // container stops by the agent's doing. With the workdir a tmpfs, filling it past the memory
+  // limit does the same, and the workspace goes with the container: named lost, never read as empty.
+  const attacks: Array<{ name: string; memoryBytes: number; command: string; reason?: string }> = [
+    {
+      name: 'processes holding memory',
+      memoryBytes: 256 * 1024 ** 2,
+      command: 'echo 1000 > /proc/1/oom_score_adj; for i in 1 2 3 4 5 6; do python3 -c "import time; a = bytearray(60 * 1024**2); time.sleep(30)" & done; sleep 20',
+    },
+    {
+      name: 'the tmpfs workdir filled past the memory limit',
+      memoryBytes: 128 * 1024 ** 2,
+      command: 'echo 1000 > /proc/1/oom_score_adj; head -c 400M /dev/zero > /workspace/fill.bin; sleep 5',
+      reason: 'lost',
+    },
+  ];
+  it.each(attacks)('OOM-killing PID 1 with $name is the agent’s doing, scored 0, not infrastructure', async ({ memoryBytes, command, reason }) => {
     const instances = await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 1 });
-    const env = await make(funcLocalizeTask, { instances, sandboxOptions: { memoryBytes: 256 * 1024 ** 2 }, prepareNext: false });
+    const env = await make(funcLocalizeTask, { instances, sandboxOptions: { memoryBytes }, prepareNext: false });
     try {
       await env.reset({ seed: 0 });
-      const r = await env.step({
-        tool: 'bash',
-        input: {
-          timeout: 60,
-          command: 'echo 1000 > /proc/1/oom_score_adj; for i in 1 2 3 4 5 6; do python3 -c "import time; a = bytearray(60 * 1024**2); time.sleep(30)" & done; sleep 20',
-        },
-      });
+      const r = await env.step({ tool: 'bash', input: { timeout: 60, command } });
       const end = r.terminated || r.truncated ? r : await env.step({ tool: 'finish', input: { message: 'done' } });
       expect(end.info.infraError).toBeUndefined();
       expect(end.reward).toBe(0);
+      if (reason) expect(JSON.stringify(end.info)).toContain(`"reason":"${reason}"`);
     } finally {
       await env.close();
     }

@@ -143,7 +143,8 @@ PY`);
     const cases: Array<[string, number]> = [
       ['rm -rf /workspace', 0],
       ['cd /workspace && cp inventory/stock.py /tmp/s.py && sed -i "17s/$/  # here/" /tmp/s.py && rm inventory/stock.py && ln -s /tmp/s.py inventory/stock.py', 0],
-      ['cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && ln /etc/passwd inventory/host.py', 0],
+      // a hard link to a file outside fails since the workdir is a tmpfs (EXDEV); one inside is a new file
+      ['cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && { ln /etc/passwd inventory/host.py || ln inventory/stock.py inventory/host.py; }', 0],
       ['cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && head -c 40000 /dev/zero | tr "\\0" "#" | sed "s/^/\\n/" >> inventory/stock.py', 0],
       ['cd /workspace && sed -i "17s/$/  # here/" inventory/stock.py && kill -9 $$', 1],
     ];

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import type { DockerSandbox } from '../../src/sandbox/docker/docker-sandbox.js';
+import { installWorkspace, readWorkspace, readsFromHost } from '../../src/workspace/sandbox-workspace.js';
+import type { WorkspaceFiles } from '../../src/workspace/files.js';
+import { dockerReady } from './helpers.js';
+
+const files = (): WorkspaceFiles =>
+  new Map([
+    ['README.md', Buffer.from('# repo\n')],
+    ['pkg/a.py', Buffer.from('def a():\n    pass\n')],
+  ]);
+
+const volumesOf = async (s: DockerSandbox): Promise<string[]> =>
+  ((await s.container.inspect()).Mounts ?? []).filter((m) => m.Type === 'volume').map((m) => m.Name!);
+
+describe.runIf(dockerReady())('the workdir is a tmpfs of its own container', () => {
+  let provider: DockerProvider;
+  beforeAll(async () => {
+    provider = await DockerProvider.start();
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  it('is a tmpfs without devices or set-uid files, and nothing of the workspace reaches the container’s layer', async () => {
+    const s = (await provider.create()) as DockerSandbox;
+    await installWorkspace(s, files());
+    expect(readsFromHost(s)).toBe(true);
+    expect((await s.exec(`stat -f -c %T ${s.workdir}`)).output.trim()).toBe('tmpfs');
+    const options = (await s.exec(`awk '$2 == "${s.workdir}" { print $4 }' /proc/mounts`)).output;
+    expect(options).toMatch(/nosuid/);
+    expect(options).toMatch(/nodev/);
+    // A hard link cannot reach a file outside: the workdir is a file system of its own.
+    expect((await s.exec(`ln /etc/passwd ${s.workdir}/passwd 2>&1`)).output).toMatch(/cross-device/i);
+    await s.exec('echo changed > pkg/a.py && echo new > new.py && python3 -c "import pkg" ; ls');
+    // The engine answers `null` (as a Buffer) for no change at all.
+    const raw = (await s.container.changes()) as unknown;
+    const changes = ((Buffer.isBuffer(raw) ? JSON.parse(raw.toString()) : raw) ?? []) as Array<{ Path: string }>;
+    expect(changes.filter((c) => c.Path === s.workdir || c.Path.startsWith(`${s.workdir}/`))).toEqual([]);
+    const final = await readWorkspace(s);
+    expect(final.get('pkg/a.py')?.toString()).toBe('changed\n');
+    expect(final.get('new.py')?.toString()).toBe('new\n');
+    await s.close();
+  });
+
+  it('goes with its container: no volume is left behind', async () => {
+    const s = (await provider.create()) as DockerSandbox;
+    const volumes = await volumesOf(s);
+    expect(volumes).toHaveLength(1);
+    await s.close();
+    await expect(provider.docker.getVolume(volumes[0]!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('a full tmpfs is the agent’s disk filling up: the command fails, the shell and the final read go on', async () => {
+    const small = await DockerProvider.start({ workspaceTmpfsBytes: 4 * 1024 * 1024 });
+    try {
+      const s = (await small.create()) as DockerSandbox;
+      await installWorkspace(s, files());
+      const r = await s.exec('head -c 8M /dev/zero > big.bin; echo "rc=$?"');
+      expect(r.output).toMatch(/No space left on device/);
+      expect(r.output).toContain('rc=1');
+      expect(await s.isAlive()).toBe(true);
+      expect((await s.exec('rm big.bin && echo ok')).output.trim()).toBe('ok');
+      expect((await readWorkspace(s)).get('README.md')?.toString()).toBe('# repo\n');
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('is named gone, never read as an empty workspace, once its container was stopped from outside', async () => {
+    const s = (await provider.create()) as DockerSandbox;
+    await installWorkspace(s, files());
+    await s.container.kill();
+    await s.container.wait();
+    await expect(readWorkspace(s)).rejects.toMatchObject({ name: 'SandboxError', message: expect.stringMatching(/tmpfs/) });
+    await s.close();
+  });
+
+  it('with workspaceTmpfsBytes 0 the workdir stays in the container’s layer, installed and read as before', async () => {
+    const layered = await DockerProvider.start({ workspaceTmpfsBytes: 0 });
+    try {
+      const s = (await layered.create()) as DockerSandbox;
+      expect(await volumesOf(s)).toEqual([]);
+      await installWorkspace(s, files());
+      expect((await s.exec(`stat -f -c %T ${s.workdir}`)).output.trim()).not.toBe('tmpfs');
+      await s.exec('echo changed > pkg/a.py');
+      expect((await readWorkspace(s)).get('pkg/a.py')?.toString()).toBe('changed\n');
+    } finally {
+      await layered.close();
+    }
+  });
+});
