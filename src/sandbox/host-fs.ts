@@ -1,5 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, type BigIntStats } from 'node:fs';
-import { chmod, mkdir, open, utimes } from 'node:fs/promises';
+import { chmodSync, closeSync, constants, fchmodSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, readSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import { FileTooLargeError } from '../errors.js';
 import { at } from '../util/proc-fd.js';
@@ -175,9 +174,22 @@ export interface HostFile {
 }
 
 /**
+ * Run `step(0..count-1)` synchronously, giving the event loop a turn every few milliseconds: each
+ * step is a few system calls (microseconds on a tmpfs), where a promise per call costs several times
+ * the call itself, and no other episode waits more than a slice.
+ */
+async function inSlices(count: number, step: (k: number) => void, sliceMs = 4): Promise<void> {
+  for (let k = 0; k < count; ) {
+    const start = performance.now();
+    while (k < count && performance.now() - start < sliceMs) step(k++);
+    if (k < count) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
  * Write `files` below `root`+`inner` from the host, every file and folder created anew (O_EXCL,
  * never through a symlink: each folder is made and then held open, each file created in the folder
- * held), in the order given (a few at a time, off the event loop); every time stamp is set to `time` (seconds), folders' last. For a
+ * held), in the order given, in slices of a few milliseconds of the event loop; every time stamp is set to `time` (seconds), folders' last. For a
  * sandbox no agent has used yet (an install ahead of its episode): it costs a fraction of the
  * engine's archive upload. A HostReadUnsupported when the folder is not this process's to write as
  * the sandbox's root (another owner: a user namespace) or anything is in the way; the caller then
@@ -197,38 +209,34 @@ export async function writeHostTree(root: string, inner: string, files: HostFile
       if (path.startsWith('/') || path === '.' || path.split('/').includes('..')) throw new HostReadUnsupported(`${f.path}: not a path inside the folder`);
       return path;
     });
-    // Folders first, each made and then held open (creating a file in a folder of the overlay costs
-    // about a millisecond: the files are written off the event loop, a few at a time, in order).
+    // Folders first, each made and then held open, then the files in the order given, then the
+    // folders' times, deepest first (writing into a folder moves its times).
     const folders = new Set<string>();
     for (const path of paths) for (let d = parentOf(path); d !== '' && !folders.has(d); d = parentOf(d)) folders.add(d);
-    for (const rel of [...folders].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1))) {
+    const ordered = [...folders].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+    await inSlices(ordered.length, (k) => {
+      const rel = ordered[k]!;
       const parent = dirs.get(parentOf(rel))!;
-      await mkdir(at(parent, posix.basename(rel)), 0o755);
+      mkdirSync(at(parent, posix.basename(rel)), 0o755);
       const fd = openSync(at(parent, posix.basename(rel)), LOOKUP | constants.O_DIRECTORY);
       dirs.set(rel, fd);
-      await chmod(`/proc/self/fd/${fd}`, 0o755);
-    }
-    let next = 0;
-    const writer = async (): Promise<void> => {
-      while (next < files.length) {
-        const k = next++;
-        const f = files[k]!;
-        const path = paths[k]!;
-        const mode = f.mode ?? 0o644;
-        const fh = await open(at(dirs.get(parentOf(path))!, posix.basename(path)), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
-        try {
-          const data = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
-          for (let off = 0; off < data.byteLength; ) off += (await fh.write(data, off, data.byteLength - off)).bytesWritten;
-          await fh.chmod(mode);
-          await fh.utimes(time, time);
-        } finally {
-          await fh.close();
-        }
+      chmodSync(`/proc/self/fd/${fd}`, 0o755); // an O_PATH descriptor: through its /proc name
+    });
+    await inSlices(files.length, (k) => {
+      const f = files[k]!;
+      const mode = f.mode ?? 0o644;
+      const fd = openSync(at(dirs.get(parentOf(paths[k]!))!, posix.basename(paths[k]!)), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+      try {
+        const data = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+        for (let off = 0; off < data.byteLength; ) off += writeSync(fd, data, off, data.byteLength - off);
+        fchmodSync(fd, mode);
+        futimesSync(fd, time, time);
+      } finally {
+        closeSync(fd);
       }
-    };
-    await Promise.all(Array.from({ length: 4 }, writer));
-    // Folders last, deepest first: writing into a folder moves its times.
-    for (const rel of [...dirs.keys()].sort((a, b) => b.length - a.length)) await utimes(`/proc/self/fd/${dirs.get(rel)!}`, time, time);
+    });
+    const byDepth = [...dirs.values()].reverse();
+    await inSlices(byDepth.length, (k) => utimesSync(`/proc/self/fd/${byDepth[k]!}`, time, time));
   } finally {
     for (const fd of dirs.values()) closeSync(fd);
   }
