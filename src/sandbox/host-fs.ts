@@ -33,13 +33,16 @@ export interface Entry {
 
 export { at };
 
-/** Open `root` (a host path the engine gave) and then `inner` (a path inside the sandbox) one name at a time. */
+/**
+ * Open `root` (a host path the engine gave, or the `/proc/self/fd` name of a folder this process
+ * holds: see {@link holdMountedFolder}) and then `inner` (a path inside the sandbox) one name at a time.
+ */
 export function openRoot(root: string, inner: string): number {
   let fd = openSync(root, O_PATH | constants.O_DIRECTORY);
   // The container's file system must be mounted there (a stopped container's is not: the folder
-  // below is empty). Held open, the walk sees that file system even if it is unmounted meanwhile.
-  const parent = devOf(`${root}/..`);
-  if (fstatSync(fd).dev === parent) {
+  // below is empty). Held open, the walk sees that file system even if it is unmounted meanwhile;
+  // a held folder was checked when it was first opened.
+  if (!root.startsWith('/proc/self/fd/') && fstatSync(fd).dev === devOf(`${root}/..`)) {
     closeSync(fd);
     throw new HostReadUnsupported(`${root} is not mounted`);
   }
@@ -61,6 +64,18 @@ export function openRoot(root: string, inner: string): number {
     }
   }
   return fd;
+}
+
+/**
+ * Hold the file system mounted at `path` open (an O_PATH descriptor; close it with closeSync): its
+ * files stay readable through `/proc/self/fd/N` after it is unmounted, as a tmpfs volume is when its
+ * container stops. Undefined when nothing is mounted there.
+ */
+export function holdMountedFolder(path: string): number | undefined {
+  const fd = openSync(path, O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  if (fstatSync(fd).dev !== devOf(`${path}/..`)) return fd;
+  closeSync(fd);
+  return undefined;
 }
 
 function devOf(path: string): number {

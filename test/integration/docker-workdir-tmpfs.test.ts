@@ -52,6 +52,16 @@ describe.runIf(dockerReady())('the workdir is a tmpfs of its own container', () 
     await expect(provider.docker.getVolume(volumes[0]!).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('goes even when its container was removed from outside without it', async () => {
+    const s = (await provider.create()) as DockerSandbox;
+    await installWorkspace(s, files());
+    const volumes = await volumesOf(s);
+    await s.container.remove({ force: true });
+    await expect(provider.docker.getVolume(volumes[0]!).inspect()).resolves.toBeDefined();
+    await s.close();
+    await expect(provider.docker.getVolume(volumes[0]!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
+
   it('a full tmpfs is the agent’s disk filling up: the command fails, the shell and the final read go on', async () => {
     const small = await DockerProvider.start({ workspaceTmpfsBytes: 4 * 1024 * 1024 });
     try {
@@ -68,13 +78,36 @@ describe.runIf(dockerReady())('the workdir is a tmpfs of its own container', () 
     }
   });
 
-  it('is named gone, never read as an empty workspace, once its container was stopped from outside', async () => {
+  it('is held from the install on: once its container stopped, what was there is still read, never an empty workspace', async () => {
     const s = (await provider.create()) as DockerSandbox;
     await installWorkspace(s, files());
+    await s.exec('echo changed > pkg/a.py');
     await s.container.kill();
     await s.container.wait();
-    await expect(readWorkspace(s)).rejects.toMatchObject({ name: 'SandboxError', message: expect.stringMatching(/tmpfs/) });
+    const final = await readWorkspace(s);
+    expect(final.get('pkg/a.py')?.toString()).toBe('changed\n');
+    expect(final.get('README.md')?.toString()).toBe('# repo\n');
     await s.close();
+  });
+
+  it('is named gone, never read as empty, when its container stopped before this process held it', async () => {
+    const s = (await provider.create()) as DockerSandbox;
+    await s.container.kill();
+    await s.container.wait();
+    await expect(s.archiveOut(s.workdir)).rejects.toMatchObject({ name: 'SandboxError', message: expect.stringMatching(/tmpfs/) });
+    await s.close();
+  });
+
+  it('a workdir spelled with a trailing slash is the same mount: the agent’s edits are what is read', async () => {
+    const p = await DockerProvider.start({ workdir: '/workspace/' });
+    try {
+      const s = (await p.create()) as DockerSandbox;
+      await installWorkspace(s, files());
+      expect((await s.exec('cat /workspace/pkg/a.py && echo changed > /workspace/pkg/a.py')).output).toContain('def a()');
+      expect((await readWorkspace(s)).get('pkg/a.py')?.toString()).toBe('changed\n');
+    } finally {
+      await p.close();
+    }
   });
 
   it('with workspaceTmpfsBytes 0 the workdir stays in the container’s layer, installed and read as before', async () => {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import createDebug from 'debug';
 import { z } from 'zod';
@@ -109,7 +110,8 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
   async create(options: { workdir?: string; image?: string } = {}): Promise<DockerSandbox> {
     this.assertOpen();
     const o = this.options;
-    const workdir = options.workdir ?? o.workdir;
+    // The engine names a mount's destination normalized ('/workspace/' is '/workspace'): so does the sandbox.
+    const workdir = posix.normalize(options.workdir ?? o.workdir).replace(/(.)\/$/, '$1');
     const image = options.image ?? o.image;
     let container: Docker.Container | undefined;
     try {
@@ -134,7 +136,9 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
       await withTimeout(container.start(), START_MS, 'container start', container.id);
       const sandbox = new DockerSandbox(
         container,
-        { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars, workdirTmpfs: o.workspaceTmpfsBytes > 0 },
+        { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars, workdirTmpfs: o.workspaceTmpfsBytes > 0,
+          removeVolume: (name) => withTimeout(this.docker.getVolume(name).remove(), 30_000, 'volume remove', container!.id).then(() => undefined),
+        },
         this.untrack,
       );
       await withTimeout(sandbox.openShell(), START_MS, 'the first shell', container.id);
@@ -142,7 +146,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
       log('sandbox %s ready', container.id.slice(0, 12));
       return sandbox;
     } catch (err) {
-      await container?.remove({ force: true }).catch(() => {});
+      await container?.remove({ force: true, v: true }).catch(() => {});
       if (err instanceof SandboxError) throw err;
       throw new SandboxError(`Could not start a sandbox from ${image}: ${(err as Error).message}`, { cause: err });
     }

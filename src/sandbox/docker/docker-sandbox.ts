@@ -1,11 +1,11 @@
 import type Docker from 'dockerode';
 import type { Readable } from 'node:stream';
 import { posix } from 'node:path';
-import { constants } from 'node:fs';
+import { closeSync, constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import createDebug from 'debug';
 import { ClosedError, FileTooLargeError, SandboxError, WorkspaceError } from '../../errors.js';
-import { HostReadUnsupported, readHostFile } from '../host-fs.js';
+import { holdMountedFolder, HostReadUnsupported, readHostFile } from '../host-fs.js';
 import { ShellSession } from '../shell-session.js';
 import { runInSubshell } from '../subshell.js';
 import { readSmallFile, writeSmallFiles } from './shell-files.js';
@@ -29,6 +29,8 @@ export interface DockerSandboxSettings {
   keepChars: number;
   /** The workdir is a tmpfs volume: it goes when the container stops. */
   workdirTmpfs: boolean;
+  /** Remove a volume by name (the workdir's, when its container was removed from outside without it). */
+  removeVolume?: (name: string) => Promise<void>;
 }
 
 /** What this process sees of a sandbox from outside it: the overlay's merged folder, and the workdir's folder. */
@@ -46,6 +48,9 @@ export class DockerSandbox implements Sandbox {
   private closing: Promise<void> | null = null;
   private readonly host: ShellHost;
   private view: Promise<HostView | undefined> | undefined;
+  /** The workdir's tmpfs held open (see findHostView), and its volume's name. */
+  private heldWorkdir: number | undefined;
+  private volume: string | undefined;
 
   constructor(
     readonly container: Docker.Container,
@@ -202,7 +207,7 @@ export class DockerSandbox implements Sandbox {
 
   private inWorkdir(abs: string): boolean {
     const rel = posix.relative(this.workdir, abs);
-    return rel === '' || (!rel.startsWith('..') && !posix.isAbsolute(rel));
+    return rel === '' || (rel !== '..' && !rel.startsWith('../') && !posix.isAbsolute(rel));
   }
 
   /**
@@ -245,7 +250,8 @@ export class DockerSandbox implements Sandbox {
   }
 
   hostWorkdir(): Promise<HostFolder | undefined> {
-    return this.hostView().then((v) => v?.workdir);
+    // Closed, the held folder's descriptor is gone (and its number may be another's).
+    return this.hostView().then((v) => (this.isClosed ? undefined : v?.workdir));
   }
 
   /** Where on the host the file at `abs` (an absolute path in the sandbox) can be read, if anywhere. */
@@ -271,10 +277,18 @@ export class DockerSandbox implements Sandbox {
       await access(merged, constants.R_OK | constants.X_OK);
       // The workdir is a volume of its own (a tmpfs): its host folder, not the overlay's, holds it.
       const mount = info.Mounts?.find((m) => m.Destination === this.workdir);
-      if (!mount) return { merged, workdir: { root: merged, inner: this.workdir } };
-      if (mount.Type !== 'volume' || !posix.isAbsolute(mount.Source)) return undefined;
-      await access(mount.Source, constants.R_OK | constants.X_OK);
-      return { merged, workdir: { root: mount.Source, inner: '/' } };
+      if (!mount) return this.settings.workdirTmpfs ? undefined : { merged, workdir: { root: merged, inner: this.workdir } };
+      if (mount.Type !== 'volume' || !posix.isAbsolute(mount.Source) || !info.State.Running) return undefined;
+      this.volume = mount.Name;
+      // Held from here to close(): the workspace stays readable after the container stops,
+      // whatever stopped it (the agent can stop PID 1 without an OOM: a prlimit on it, then a kill).
+      const held = holdMountedFolder(mount.Source);
+      if (held === undefined || this.isClosed) {
+        if (held !== undefined) closeSync(held);
+        return undefined;
+      }
+      this.heldWorkdir = held;
+      return { merged, workdir: { root: `/proc/self/fd/${held}`, inner: '/' } };
     } catch (err) {
       log('no host view of %s: %s', this.id.slice(0, 12), (err as Error).message);
       return undefined;
@@ -286,11 +300,16 @@ export class DockerSandbox implements Sandbox {
       this.isClosed = true;
       this.closing = (async () => {
         await this.shell?.close().catch(() => {});
+        await this.view?.catch(() => undefined);
         try {
           await withTimeout(this.container.remove({ force: true, v: true }), ENGINE_MS, 'remove', this.id);
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode !== 404) log('remove %s failed: %O', this.id, err);
+          // Removed from outside without its volume: the volume goes here.
+          else if (this.volume) await this.settings.removeVolume?.(this.volume).catch((e: unknown) => log('remove volume %s failed: %O', this.volume, e));
         }
+        if (this.heldWorkdir !== undefined) closeSync(this.heldWorkdir);
+        this.heldWorkdir = undefined;
         this.onClose(this);
       })();
     }

@@ -223,8 +223,8 @@ describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each oth
 describe.runIf(dockerReady())('adversarial: the agent’s own memory use', () => {
   // PID 1 made the OOM killer's pick from inside (oom_score_adj is raised without privilege): the
   // container stops by the agent's doing. With the workdir a tmpfs, filling it past the memory
-  // limit does the same, and the workspace goes with the container: named lost, never read as empty.
-  const attacks: Array<{ name: string; memoryBytes: number; command: string; reason?: string }> = [
+  // limit does the same; the workspace, held by this process since the install, is still read.
+  const attacks: Array<{ name: string; memoryBytes: number; command: string }> = [
     {
       name: 'processes holding memory',
       memoryBytes: 256 * 1024 ** 2,
@@ -234,10 +234,9 @@ describe.runIf(dockerReady())('adversarial: the agent’s own memory use', () =>
       name: 'the tmpfs workdir filled past the memory limit',
       memoryBytes: 128 * 1024 ** 2,
       command: 'echo 1000 > /proc/1/oom_score_adj; head -c 400M /dev/zero > /workspace/fill.bin; sleep 5',
-      reason: 'lost',
     },
   ];
-  it.each(attacks)('OOM-killing PID 1 with $name is the agent’s doing, scored 0, not infrastructure', async ({ memoryBytes, command, reason }) => {
+  it.each(attacks)('OOM-killing PID 1 with $name is the agent’s doing, scored 0, not infrastructure', async ({ memoryBytes, command }) => {
     const instances = await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 1 });
     const env = await make(funcLocalizeTask, { instances, sandboxOptions: { memoryBytes }, prepareNext: false });
     try {
@@ -246,7 +245,30 @@ describe.runIf(dockerReady())('adversarial: the agent’s own memory use', () =>
       const end = r.terminated || r.truncated ? r : await env.step({ tool: 'finish', input: { message: 'done' } });
       expect(end.info.infraError).toBeUndefined();
       expect(end.reward).toBe(0);
-      if (reason) expect(JSON.stringify(end.info)).toContain(`"reason":"${reason}"`);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe.runIf(dockerReady())('adversarial: PID 1 stopped by the agent without an OOM', () => {
+  // WAS A HOLE (closed: the workdir's tmpfs is held open from the install; regression): root in the
+  // container may prlimit PID 1 (same uid, no capability needed); capped at its address space, the
+  // keeper dies on its next allocation once its sleep is killed, OOMKilled false. The tmpfs went
+  // with the container and the final read called it infrastructure: the agent's failure left out
+  // of the means.
+  it('done in the background just before finish: the episode is scored, not infrastructure', async () => {
+    const instances = await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 1 });
+    const env = await make(funcLocalizeTask, { instances, prepareNext: false });
+    try {
+      await env.reset({ seed: 0 });
+      const stop = 'prlimit --pid 1 --as=$(( $(awk "/VmSize/{print \\$2}" /proc/1/status) * 1024 )) && kill -9 $(cat /proc/1/task/1/children)';
+      await env.step({ tool: 'bash', input: { timeout: 30, command: `(sleep 2; ${stop}) >/dev/null 2>&1 & echo started` } });
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      const end = await env.step({ tool: 'finish', input: { message: 'done' } });
+      expect(end.info.infraError).toBeUndefined();
+      expect(end.terminated).toBe(true);
+      expect(end.reward).toBe(0);
     } finally {
       await env.close();
     }
