@@ -77,7 +77,8 @@ export interface Sandbox extends AsyncDisposable {
   /**
    * Whether the sandbox is still there for its episode: false means the infrastructure failed (the
    * container was removed, stopped or paused from outside, the engine does not answer). A container
-   * whose PID 1 the agent's own memory use got OOM-killed counts as there: its files can be read.
+   * whose PID 1 ended by what ran in it (its memory use got PID 1 OOM-killed, a limit the agent set
+   * on PID 1 ended it) counts as there: the agent's doing, and its files can be read.
    */
   isAlive(): Promise<boolean>;
   /** Replace the persistent shell with a new process (nothing of the old one's memory survives). */

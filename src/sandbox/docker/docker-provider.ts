@@ -10,6 +10,7 @@ import { BaseProvider } from '../base-provider.js';
 import { connectDocker } from './docker-client.js';
 import { DockerSandbox } from './docker-sandbox.js';
 import { reapOnce } from './reaper.js';
+import { StopWatch } from './stop-watch.js';
 import { withTimeout } from '../../util/with-timeout.js';
 
 const log = createDebug('hybrid-gym:sandbox');
@@ -80,6 +81,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
   private constructor(
     readonly docker: Docker,
     readonly options: z.output<typeof DockerProviderOptionsSchema>,
+    private readonly stops: StopWatch,
   ) {
     super();
   }
@@ -99,7 +101,12 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
       }
       throw err;
     }
-    return new DockerProvider(docker, opts);
+    return new DockerProvider(docker, opts, await StopWatch.start(docker));
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.stops.close();
   }
 
   /** The image sandboxes get when `create` names none. */
@@ -133,13 +140,19 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
           ...(o.workspaceTmpfsBytes > 0 && { Mounts: [workdirTmpfs(workdir, o.workspaceTmpfsBytes)] }),
         },
       }), START_MS, 'container create');
+      const id = container.id;
+      this.stops.watch(id);
       await withTimeout(container.start(), START_MS, 'container start', container.id);
       const sandbox = new DockerSandbox(
         container,
         { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars, workdirTmpfs: o.workspaceTmpfsBytes > 0,
-          removeVolume: (name) => withTimeout(this.docker.getVolume(name).remove(), 30_000, 'volume remove', container!.id).then(() => undefined),
+          removeVolume: (name) => withTimeout(this.docker.getVolume(name).remove(), 30_000, 'volume remove', id).then(() => undefined),
+          askedToStop: () => this.stops.askedToStop(id),
         },
-        this.untrack,
+        (s) => {
+          this.stops.forget(id);
+          this.untrack(s);
+        },
       );
       await withTimeout(sandbox.openShell(), START_MS, 'the first shell', container.id);
       this.track(sandbox);
@@ -147,6 +160,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
       return sandbox;
     } catch (err) {
       await container?.remove({ force: true, v: true }).catch(() => {});
+      if (container) this.stops.forget(container.id);
       if (err instanceof SandboxError) throw err;
       throw new SandboxError(`Could not start a sandbox from ${image}: ${(err as Error).message}`, { cause: err });
     }

@@ -31,6 +31,11 @@ export interface DockerSandboxSettings {
   workdirTmpfs: boolean;
   /** Remove a volume by name (the workdir's, when its container was removed from outside without it). */
   removeVolume?: (name: string) => Promise<void>;
+  /**
+   * Whether this stopped container was asked to stop through the engine (see StopWatch); rejects
+   * when that cannot be told. Without it, every stop counts as from outside but an OOM kill.
+   */
+  askedToStop?: () => Promise<boolean>;
 }
 
 /** What this process sees of a sandbox from outside it: the overlay's merged folder, and the workdir's folder. */
@@ -212,28 +217,42 @@ export class DockerSandbox implements Sandbox {
 
   /**
    * A tmpfs workdir went with its container when that stopped; the engine would read it as a new,
-   * empty volume (every file deleted). Say what happened instead: the agent's doing when its memory
-   * use got PID 1 OOM-killed (a WorkspaceError, scored 0), else the sandbox is gone (a SandboxError).
+   * empty volume (every file deleted). Say what happened instead: the agent's doing when what ran
+   * inside stopped PID 1 (a WorkspaceError, scored 0), else the sandbox is gone (a SandboxError).
    */
   private async assertWorkdirThere(abs: string): Promise<void> {
     if (!this.settings.workdirTmpfs || !this.inWorkdir(abs)) return;
-    const info = await this.guard('inspect', () => withTimeout(this.container.inspect(), 10_000, 'inspect', this.id));
-    if (info.State.Running) return;
-    if (info.State.OOMKilled) {
-      throw new WorkspaceError('lost', `The container stopped when its memory use got PID 1 killed (OOM), and its workspace (a tmpfs) went with it`);
+    const state = await this.guard('inspect', () => this.state());
+    if (state === 'running') return;
+    if (state === 'stopped by the agent') {
+      throw new WorkspaceError('lost', 'The container stopped by what ran in it (PID 1 ended: killed by the OOM killer, or by a limit set on it), and its workspace (a tmpfs) went with it');
     }
-    throw new SandboxError(`Sandbox ${this.id.slice(0, 12)} stopped (${info.State.Status}); its workspace, a tmpfs, went with it`, { sandboxId: this.id });
+    throw new SandboxError(`Sandbox ${this.id.slice(0, 12)} ${state}; its workspace, a tmpfs, went with it`, { sandboxId: this.id });
+  }
+
+  /**
+   * Running, stopped by the agent, or gone by anything else. The agent can stop PID 1 from inside:
+   * make the OOM killer pick it (oom_score_adj is raised without privilege), or set a limit on it
+   * (prlimit: same uid, no capability) that ends it; the container stopped by its doing, and its
+   * files are still readable. Stopped through the engine (`docker kill`, `stop`, `rm -f`, an engine
+   * shutting down), paused, removed: infrastructure.
+   */
+  private async state(): Promise<'running' | 'stopped by the agent' | 'paused' | 'stopped from outside'> {
+    const info = await withTimeout(this.container.inspect(), 10_000, 'inspect', this.id);
+    if (info.State.Running) return info.State.Paused ? 'paused' : 'running';
+    if (info.State.OOMKilled) return 'stopped by the agent';
+    const asked = await (this.settings.askedToStop?.() ?? Promise.resolve(true)).catch((err: Error) => {
+      log('who stopped %s is not known, taken as from outside: %s', this.id.slice(0, 12), err.message);
+      return true;
+    });
+    return asked ? 'stopped from outside' : 'stopped by the agent';
   }
 
   async isAlive(): Promise<boolean> {
     if (this.isClosed) return false;
     try {
-      const info = await withTimeout(this.container.inspect(), 10_000, 'inspect');
-      // The agent can make the kernel's OOM killer pick PID 1 (oom_score_adj is raised without
-      // privilege): that container stopped by the agent's doing, and its files are still readable.
-      if (info.State.OOMKilled) return true;
-      // Paused or stopped from outside: infrastructure.
-      return info.State.Running && !info.State.Paused;
+      const state = await this.state();
+      return state === 'running' || state === 'stopped by the agent';
     } catch {
       return false;
     }

@@ -155,10 +155,10 @@ describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each oth
     expect(again.reward).toBe(1);
   });
 
-  it('`docker kill` from outside is infrastructure on the next step, and the next reset works', async () => {
+  it.each(['kill', 'stop'] as const)('`docker %s` from outside is infrastructure on the next step, and the next reset works', async (how) => {
     await env.reset({ seed: 6 });
     const provider = inner.pool.provider as DockerProvider;
-    await provider.docker.getContainer(inner.sandbox!.id).kill();
+    await provider.docker.getContainer(inner.sandbox!.id)[how]();
     const r = await env.step({ tool: 'bash', input: { command: 'echo hi' } });
     expect(r).toMatchObject({ truncated: true, terminated: false, reward: 0 });
     expect(r.info.truncation).toBe('infra');
@@ -252,22 +252,30 @@ describe.runIf(dockerReady())('adversarial: the agent’s own memory use', () =>
 });
 
 describe.runIf(dockerReady())('adversarial: PID 1 stopped by the agent without an OOM', () => {
-  // WAS A HOLE (closed: the workdir's tmpfs is held open from the install; regression): root in the
-  // container may prlimit PID 1 (same uid, no capability needed); capped at its address space, the
-  // keeper dies on its next allocation once its sleep is killed, OOMKilled false. The tmpfs went
-  // with the container and the final read called it infrastructure: the agent's failure left out
-  // of the means.
-  it('done in the background just before finish: the episode is scored, not infrastructure', async () => {
+  // WAS A HOLE twice (closed; regression): root in the container may prlimit PID 1 (same uid, no
+  // capability needed); capped at its address space, the keeper dies on its next allocation once
+  // its sleep is killed, OOMKilled false. First the tmpfs went with the container and the final read
+  // called it infrastructure (now held open from the install); then, done in its own turn, the dead
+  // shell found the container stopped and called that infrastructure too (now a stop the engine was
+  // not asked for is the agent's doing): the agent's failure left out of the means either way.
+  const stop = 'prlimit --pid 1 --as=$(( $(awk "/VmSize/{print \\$2}" /proc/1/status) * 1024 )) && kill -9 $(cat /proc/1/task/1/children)';
+  it.each([
+    { when: 'in the background just before finish', command: `(sleep 2; ${stop}) >/dev/null 2>&1 & echo started`, ends: 'terminated' },
+    // The shell dies with the container under a running command: the step ends the episode.
+    { when: 'under a command still running', command: `${stop}; sleep 20`, ends: 'truncated' },
+  ] as const)('done $when: the episode is scored 0, not infrastructure', async ({ command, ends }) => {
     const instances = await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 1 });
     const env = await make(funcLocalizeTask, { instances, prepareNext: false });
     try {
       await env.reset({ seed: 0 });
-      const stop = 'prlimit --pid 1 --as=$(( $(awk "/VmSize/{print \\$2}" /proc/1/status) * 1024 )) && kill -9 $(cat /proc/1/task/1/children)';
-      await env.step({ tool: 'bash', input: { timeout: 30, command: `(sleep 2; ${stop}) >/dev/null 2>&1 & echo started` } });
-      await new Promise((resolve) => setTimeout(resolve, 5000));
-      const end = await env.step({ tool: 'finish', input: { message: 'done' } });
+      let end = await env.step({ tool: 'bash', input: { timeout: 30, command } });
+      if (!end.terminated && !end.truncated) {
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        end = await env.step({ tool: 'finish', input: { message: 'done' } });
+      }
       expect(end.info.infraError).toBeUndefined();
-      expect(end.terminated).toBe(true);
+      expect(end[ends]).toBe(true);
+      if (ends === 'truncated') expect(end.info.truncation).toBe('sandbox');
       expect(end.reward).toBe(0);
     } finally {
       await env.close();
