@@ -1,20 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { describe, expect, it } from 'vitest';
 import { SandboxPool } from '../../src/sandbox/pool.js';
-import { dockerReady } from './helpers.js';
+import { blockProvider, dockerReady } from './helpers.js';
 
 describe.runIf(dockerReady())('docker sandboxes: parallel use and the pool', () => {
-  let provider: DockerProvider;
-
-  beforeAll(async () => {
-    provider = await DockerProvider.start();
-  });
-  afterAll(async () => {
-    await provider?.close();
-  });
+  const provider = blockProvider();
 
   it('runs 8 sandboxes in parallel, each isolated from the others', async () => {
-    const sandboxes = await Promise.all(Array.from({ length: 8 }, () => provider.create()));
+    const sandboxes = await Promise.all(Array.from({ length: 8 }, () => provider().create()));
     const outputs = await Promise.all(
       sandboxes.map(async (s, i) => {
         await s.exec(`echo ${i} > /workspace/me && export ME=${i}`);
@@ -24,11 +16,11 @@ describe.runIf(dockerReady())('docker sandboxes: parallel use and the pool', () 
     expect(outputs).toEqual(sandboxes.map((_, i) => `${i}\n${i}\nme\n`));
     expect(new Set(sandboxes.map((s) => s.id)).size).toBe(8);
     await Promise.all(sandboxes.map((s) => s.close()));
-    expect(provider.size).toBe(0);
+    expect(provider().size).toBe(0);
   });
 
   it('never hands a sandbox out twice: a released one is closed and a fresh one started', async () => {
-    const pool = new SandboxPool(provider, { warm: 1 });
+    const pool = new SandboxPool(provider(), { warm: 1 });
     await pool.fill();
     const first = await pool.acquire();
     await first.exec('echo secret > /workspace/answer; sleep 1000 &');
@@ -44,11 +36,11 @@ describe.runIf(dockerReady())('docker sandboxes: parallel use and the pool', () 
     expect(seen.has(first.id)).toBe(false);
     expect(seen.size).toBe(3);
     await pool.close();
-    expect(provider.size).toBe(0);
+    expect(provider().size).toBe(0);
   });
 
   it('acquire() fails with a SandboxError instead of waiting forever', async () => {
-    const pool = new SandboxPool(provider, { warm: 1, max: 1, acquireTimeoutMs: 1500 });
+    const pool = new SandboxPool(provider(), { warm: 1, max: 1, acquireTimeoutMs: 1500 });
     await pool.fill();
     const held = await pool.acquire();
     await expect(pool.acquire()).rejects.toThrow(/No sandbox was ready within/);
@@ -58,14 +50,14 @@ describe.runIf(dockerReady())('docker sandboxes: parallel use and the pool', () 
   });
 
   it('close() is safe to call twice and works with await using', async () => {
-    const s = await provider.create();
+    const s = await provider().create();
     await s.close();
     await s.close();
     await expect(s.exec('true')).rejects.toThrow(/closed/);
     {
-      await using scoped = await provider.create();
+      await using scoped = await provider().create();
       expect((await scoped.exec('echo scoped')).output).toBe('scoped\n');
     }
-    expect(provider.size).toBe(0);
+    expect(provider().size).toBe(0);
   });
 });

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { describe, expect, it } from 'vitest';
 import type { DockerSandbox } from '../../src/sandbox/docker/docker-sandbox.js';
 import { installWorkspace, readWorkspace, readsFromHost } from '../../src/workspace/sandbox-workspace.js';
 import type { WorkspaceFiles } from '../../src/workspace/files.js';
-import { dockerReady } from './helpers.js';
+import { blockProvider, dockerReady, withProvider } from './helpers.js';
 
 const files = (): WorkspaceFiles =>
   new Map([
@@ -15,16 +14,10 @@ const volumesOf = async (s: DockerSandbox): Promise<string[]> =>
   ((await s.container.inspect()).Mounts ?? []).filter((m) => m.Type === 'volume').map((m) => m.Name!);
 
 describe.runIf(dockerReady())('the workdir is a tmpfs of its own container', () => {
-  let provider: DockerProvider;
-  beforeAll(async () => {
-    provider = await DockerProvider.start();
-  });
-  afterAll(async () => {
-    await provider?.close();
-  });
+  const provider = blockProvider();
 
   it('is a tmpfs without devices or set-uid files, and nothing of the workspace reaches the container’s layer', async () => {
-    const s = (await provider.create()) as DockerSandbox;
+    const s = (await provider().create()) as DockerSandbox;
     await installWorkspace(s, files());
     expect(readsFromHost(s)).toBe(true);
     expect((await s.exec(`stat -f -c %T ${s.workdir}`)).output.trim()).toBe('tmpfs');
@@ -44,27 +37,23 @@ describe.runIf(dockerReady())('the workdir is a tmpfs of its own container', () 
     await s.close();
   });
 
-  it('goes with its container: no volume is left behind', async () => {
-    const s = (await provider.create()) as DockerSandbox;
-    const volumes = await volumesOf(s);
-    expect(volumes).toHaveLength(1);
-    await s.close();
-    await expect(provider.docker.getVolume(volumes[0]!).inspect()).rejects.toMatchObject({ statusCode: 404 });
-  });
-
-  it('goes even when its container was removed from outside without it', async () => {
-    const s = (await provider.create()) as DockerSandbox;
+  it.each([
+    { how: 'closed', end: async (_s: DockerSandbox) => {} },
+    // Removed from outside without its volume (no `-v`): the volume goes at close().
+    { how: 'removed from outside without it', end: (s: DockerSandbox) => s.container.remove({ force: true }) },
+  ])('goes with its container, $how: no volume is left behind', async ({ end }) => {
+    const s = (await provider().create()) as DockerSandbox;
     await installWorkspace(s, files());
     const volumes = await volumesOf(s);
-    await s.container.remove({ force: true });
-    await expect(provider.docker.getVolume(volumes[0]!).inspect()).resolves.toBeDefined();
+    expect(volumes).toHaveLength(1);
+    await end(s);
+    await expect(provider().docker.getVolume(volumes[0]!).inspect()).resolves.toBeDefined();
     await s.close();
-    await expect(provider.docker.getVolume(volumes[0]!).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await expect(provider().docker.getVolume(volumes[0]!).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('a full tmpfs is the agent’s disk filling up: the command fails, the shell and the final read go on', async () => {
-    const small = await DockerProvider.start({ workspaceTmpfsBytes: 4 * 1024 * 1024 });
-    try {
+    await withProvider({ workspaceTmpfsBytes: 4 * 1024 * 1024 }, async (small) => {
       const s = (await small.create()) as DockerSandbox;
       await installWorkspace(s, files());
       const r = await s.exec('head -c 8M /dev/zero > big.bin; echo "rc=$?"');
@@ -73,13 +62,11 @@ describe.runIf(dockerReady())('the workdir is a tmpfs of its own container', () 
       expect(await s.isAlive()).toBe(true);
       expect((await s.exec('rm big.bin && echo ok')).output.trim()).toBe('ok');
       expect((await readWorkspace(s)).get('README.md')?.toString()).toBe('# repo\n');
-    } finally {
-      await small.close();
-    }
+    });
   });
 
   it('is held from the install on: once its container stopped, what was there is still read, never an empty workspace', async () => {
-    const s = (await provider.create()) as DockerSandbox;
+    const s = (await provider().create()) as DockerSandbox;
     await installWorkspace(s, files());
     await s.exec('echo changed > pkg/a.py');
     await s.container.kill();
@@ -91,7 +78,7 @@ describe.runIf(dockerReady())('the workdir is a tmpfs of its own container', () 
   });
 
   it('is named gone, never read as empty, when its container stopped before this process held it', async () => {
-    const s = (await provider.create()) as DockerSandbox;
+    const s = (await provider().create()) as DockerSandbox;
     await s.container.kill();
     await s.container.wait();
     await expect(s.archiveOut(s.workdir)).rejects.toMatchObject({ name: 'SandboxError', message: expect.stringMatching(/tmpfs/) });
@@ -99,28 +86,22 @@ describe.runIf(dockerReady())('the workdir is a tmpfs of its own container', () 
   });
 
   it('a workdir spelled with a trailing slash is the same mount: the agent’s edits are what is read', async () => {
-    const p = await DockerProvider.start({ workdir: '/workspace/' });
-    try {
+    await withProvider({ workdir: '/workspace/' }, async (p) => {
       const s = (await p.create()) as DockerSandbox;
       await installWorkspace(s, files());
       expect((await s.exec('cat /workspace/pkg/a.py && echo changed > /workspace/pkg/a.py')).output).toContain('def a()');
       expect((await readWorkspace(s)).get('pkg/a.py')?.toString()).toBe('changed\n');
-    } finally {
-      await p.close();
-    }
+    });
   });
 
   it('with workspaceTmpfsBytes 0 the workdir stays in the container’s layer, installed and read as before', async () => {
-    const layered = await DockerProvider.start({ workspaceTmpfsBytes: 0 });
-    try {
+    await withProvider({ workspaceTmpfsBytes: 0 }, async (layered) => {
       const s = (await layered.create()) as DockerSandbox;
       expect(await volumesOf(s)).toEqual([]);
       await installWorkspace(s, files());
       expect((await s.exec(`stat -f -c %T ${s.workdir}`)).output.trim()).not.toBe('tmpfs');
       await s.exec('echo changed > pkg/a.py');
       expect((await readWorkspace(s)).get('pkg/a.py')?.toString()).toBe('changed\n');
-    } finally {
-      await layered.close();
-    }
+    });
   });
 });

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerProvider } from '../../src/sandbox/docker/docker-provider.js';
+import { describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/types.js';
 import { installWorkspace, readWorkspace } from '../../src/workspace/sandbox-workspace.js';
 import type { WorkspaceFiles } from '../../src/workspace/files.js';
-import { dockerReady } from './helpers.js';
+import { blockProvider, dockerReady } from './helpers.js';
 
 const SECRET_B = 'The answer of episode B, which episode A was allowed to see.';
 
@@ -23,13 +22,7 @@ async function allObjects(s: Sandbox): Promise<string> {
 // Episodes never share a sandbox; installWorkspace still refuses to trust a workdir it did not leave
 // as it was, so a sandbox reused by a caller of its own cannot leak through the install either.
 describe.runIf(dockerReady())('workspaces installed in Docker sandboxes', () => {
-  let provider: DockerProvider;
-  beforeAll(async () => {
-    provider = await DockerProvider.start();
-  });
-  afterAll(async () => {
-    await provider?.close();
-  });
+  const provider = blockProvider();
 
   describe('installing a workspace twice into one sandbox', () => {
 
@@ -40,7 +33,7 @@ describe.runIf(dockerReady())('workspaces installed in Docker sandboxes', () => 
       'rm -rf .git',
     ]) {
       it(`after an agent ran \`${agentMess.slice(0, 60)}\`, the next workspace holds exactly its files and no old object`, async () => {
-        const again = await provider.create();
+        const again = await provider().create();
         await installWorkspace(again, repoFor('A'));
         await again.exec(`cd ${again.workdir} && ${agentMess}`);
         await installWorkspace(again, repoFor('B'));
@@ -57,7 +50,7 @@ describe.runIf(dockerReady())('workspaces installed in Docker sandboxes', () => 
     }
 
     it('reads hard-linked files with their content, whichever name the archive gives first', async () => {
-      const s = await provider.create();
+      const s = await provider().create();
       await installWorkspace(s, repoFor('B'));
       // .git sorts before pkg: the archive names the file first inside .git, which is not read.
       await s.exec(`cd ${s.workdir} && ln pkg/b.py .git/zz-link && ln pkg/b.py pkg/c.py`);
@@ -69,7 +62,7 @@ describe.runIf(dockerReady())('workspaces installed in Docker sandboxes', () => 
     });
 
     it('replaces a workspace whole: no file or object is born later than the others by what changed', async () => {
-      const s = await provider.create();
+      const s = await provider().create();
       expect((await installWorkspace(s, repoFor('A'))).replaced).toBe(false);
       expect((await installWorkspace(s, repoFor('B'))).replaced).toBe(true);
       expect((await installWorkspace(s, repoFor('A'))).replaced).toBe(true);
@@ -106,7 +99,7 @@ describe.runIf(dockerReady())('workspaces installed in Docker sandboxes', () => 
     }
 
     it('runs nothing in the sandbox to empty a workdir the host sees empty', async () => {
-      const s = await provider.create();
+      const s = await provider().create();
       const root = await s.hostWorkdir?.();
       const { sandbox, commands } = recorded(s);
       await installWorkspace(sandbox, repoFor('B'));
@@ -117,7 +110,7 @@ describe.runIf(dockerReady())('workspaces installed in Docker sandboxes', () => 
     });
 
     it('still empties a first install whose workdir holds anything, hidden files and folders included', async () => {
-      const s = await provider.create();
+      const s = await provider().create();
       await s.exec(`mkdir -p ${s.workdir}/.hidden && echo planted > ${s.workdir}/.hidden/answer.txt && echo planted > ${s.workdir}/.env`);
       const { sandbox, commands } = recorded(s);
       await installWorkspace(sandbox, repoFor('B'));

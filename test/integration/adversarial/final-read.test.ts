@@ -4,7 +4,7 @@ import { DockerProvider } from '../../../src/sandbox/docker/docker-provider.js';
 import type { DockerSandbox } from '../../../src/sandbox/docker/docker-sandbox.js';
 import { diffFiles, type WorkspaceFiles } from '../../../src/workspace/files.js';
 import { installWorkspace, readsFromHost, readWorkspace, readWorkspaceFromEngine, specialEntry } from '../../../src/workspace/sandbox-workspace.js';
-import { dockerReady } from '../helpers.js';
+import { blockProvider, dockerReady } from '../helpers.js';
 
 // The final read takes from the host only the files whose stamp (inode, ctime, mtime, size, mode,
 // links) moved since the install, and the installed bytes for the rest. Each attack below tries to
@@ -199,16 +199,10 @@ describe.runIf(dockerReady())('the final read of only what changed', () => {
 });
 
 describe.runIf(dockerReady())('the workspace repository made on the host', () => {
-  let provider: DockerProvider;
-  beforeAll(async () => {
-    provider = await DockerProvider.start();
-  });
-  afterAll(async () => {
-    await provider?.close();
-  });
+  const provider = blockProvider();
 
   it('is a valid one-commit repository of exactly the files: fsck clean, status clean, diff shows a change', async () => {
-    const s = await provider.create();
+    const s = await provider().create();
     await installWorkspace(s, given());
     // Every file and folder has the same times: none shows which was written last.
     const times = (await s.exec("find . -printf '%T@\\n' | sort -u")).output.trim();
@@ -249,13 +243,7 @@ describe.runIf(dockerReady())('reading a file for a tool from the host', () => {
 });
 
 describe.runIf(dockerReady())('writing a workspace from the host', () => {
-  let provider: DockerProvider;
-  beforeAll(async () => {
-    provider = await DockerProvider.start();
-  });
-  afterAll(async () => {
-    await provider?.close();
-  });
+  const provider = blockProvider();
 
   const marker = `hg-install-${process.pid}`;
   const files = (): WorkspaceFiles => new Map([[`${marker}/a.py`, Buffer.from('A = 1\n')], ['pkg/b.py', Buffer.from('B = 2\n')]]);
@@ -264,7 +252,7 @@ describe.runIf(dockerReady())('writing a workspace from the host', () => {
   };
 
   it('never writes through a symlink a process in the sandbox keeps planting where a folder goes', async () => {
-    const s = await provider.create();
+    const s = await provider().create();
     await s.exec(`(while :; do ln -sfn / /workspace/${marker} 2>/dev/null; ln -sfn /etc /workspace/pkg 2>/dev/null; done) >/dev/null 2>&1 &`);
     await installWorkspace(s, files()).catch(() => undefined);
     hostUntouched();
@@ -272,7 +260,7 @@ describe.runIf(dockerReady())('writing a workspace from the host', () => {
   });
 
   it('never writes through a workdir that is a symlink to /', async () => {
-    const s = await provider.create();
+    const s = await provider().create();
     await s.exec('cd / && rm -rf /workspace && ln -s / /workspace');
     await installWorkspace(s, files()).catch(() => undefined);
     hostUntouched();
