@@ -9,6 +9,8 @@ export const LABEL = {
   pid: 'hybrid-gym.pid',
   pidStart: 'hybrid-gym.pid-start',
   host: 'hybrid-gym.host',
+  /** On a workdir volume: the one sandbox it is made for. */
+  sandbox: 'hybrid-gym.sandbox',
 } as const;
 
 /** One id per process, so every sandbox it makes can be traced back to it. */

@@ -17,7 +17,7 @@ setInterval(() => {}, 1000);
 `;
 
 describe.runIf(dockerReady())('the reaper', () => {
-  it('removes the sandboxes of a process killed with SIGKILL when the next provider starts', async () => {
+  it('removes the sandboxes of a process killed with SIGKILL, and the volumes it left, when the next provider starts', async () => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', holder], { stdio: ['ignore', 'pipe', 'inherit'] });
     const [line] = (await once(child.stdout, 'data')) as [Buffer];
     expect(line.toString()).toBe('ready\n');
@@ -32,16 +32,26 @@ describe.runIf(dockerReady())('the reaper', () => {
     const volumes = listed.flatMap((c) => c.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name!));
     expect(volumes).toHaveLength(3);
 
+    // A volume left unused by a container removed from outside without it (no -v): the probe's
+    // own (its owner runs: kept) and one of the killed process's (its owner gone: reaped).
+    const own = await probe.create();
+    const ownVolume = (await own.container.inspect()).Mounts.find((m) => m.Type === 'volume')!.Name!;
+    await own.container.remove({ force: true });
+    await probe.docker.getContainer(listed[0]!.Id).remove({ force: true });
+
     child.kill('SIGKILL');
     await once(child, 'exit');
     // The owner is dead but nothing has reaped yet.
-    expect(await mine()).toBe(3);
+    expect(await mine()).toBe(2);
+    await expect(probe.docker.getVolume(volumes[0]!).inspect()).resolves.toBeDefined();
 
     const next = await DockerProvider.start();
     expect(await mine()).toBe(0);
     for (const name of volumes) {
       await expect(probe.docker.getVolume(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
     }
+    await expect(probe.docker.getVolume(ownVolume).inspect()).resolves.toBeDefined();
     await Promise.all([probe.close(), next.close()]);
+    await expect(probe.docker.getVolume(ownVolume).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import createDebug from 'debug';
@@ -5,7 +6,7 @@ import { z } from 'zod';
 import { SandboxError } from '../../errors.js';
 import { buildHint, DEFAULT_IMAGE, IMAGE_WORKDIR } from '../../image/default-image.js';
 import { parseOptions } from '../../options.js';
-import { ownerLabels } from '../owner.js';
+import { LABEL, ownerLabels } from '../owner.js';
 import { BaseProvider } from '../base-provider.js';
 import { connectDocker } from './docker-client.js';
 import { DockerSandbox } from './docker-sandbox.js';
@@ -61,14 +62,14 @@ export type DockerProviderOptions = z.input<typeof DockerProviderOptionsSchema>;
  * archive calls and this process (at the volume's host folder) see it as the shell does; nothing of
  * the image is copied in, and devices and set-uid files do not work there.
  */
-function workdirTmpfs(workdir: string, bytes: number): Docker.MountSettings {
+function workdirTmpfs(workdir: string, bytes: number, sandbox: string): Docker.MountSettings {
   return {
     Type: 'volume',
     Source: '',
     Target: workdir,
     VolumeOptions: {
       NoCopy: true,
-      Labels: ownerLabels(),
+      Labels: { ...ownerLabels(), [LABEL.sandbox]: sandbox },
       DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: `size=${bytes},mode=0755,nosuid,nodev` } },
     },
   };
@@ -104,6 +105,12 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     return new DockerProvider(docker, opts, await StopWatch.start(docker));
   }
 
+  /** Remove the volumes labelled for one sandbox (its container was removed from outside without them). */
+  private async removeVolumesOf(tag: string): Promise<void> {
+    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${LABEL.sandbox}=${tag}`] } });
+    await Promise.all((Volumes ?? []).map((v) => this.docker.getVolume(v.Name).remove()));
+  }
+
   override async close(): Promise<void> {
     await super.close();
     this.stops.close();
@@ -120,6 +127,8 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     // The engine names a mount's destination normalized ('/workspace/' is '/workspace'): so does the sandbox.
     const workdir = posix.normalize(options.workdir ?? o.workdir).replace(/(.)\/$/, '$1');
     const image = options.image ?? o.image;
+    // Names the workdir's volume before there is a container: one removed from outside leaves it behind.
+    const tag = randomUUID();
     let container: Docker.Container | undefined;
     try {
       container = await withTimeout(this.docker.createContainer({
@@ -137,7 +146,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
           NanoCpus: Math.round(o.cpus * 1e9),
           PidsLimit: o.pidsLimit,
           SecurityOpt: ['no-new-privileges'],
-          ...(o.workspaceTmpfsBytes > 0 && { Mounts: [workdirTmpfs(workdir, o.workspaceTmpfsBytes)] }),
+          ...(o.workspaceTmpfsBytes > 0 && { Mounts: [workdirTmpfs(workdir, o.workspaceTmpfsBytes, tag)] }),
         },
       }), START_MS, 'container create');
       const id = container.id;
@@ -146,7 +155,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
       const sandbox = new DockerSandbox(
         container,
         { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars, workdirTmpfs: o.workspaceTmpfsBytes > 0,
-          removeVolume: (name) => withTimeout(this.docker.getVolume(name).remove(), 30_000, 'volume remove', id).then(() => undefined),
+          removeVolumes: () => withTimeout(this.removeVolumesOf(tag), 30_000, 'volume remove', id),
           askedToStop: () => this.stops.askedToStop(id),
         },
         (s) => {

@@ -29,8 +29,8 @@ export interface DockerSandboxSettings {
   keepChars: number;
   /** The workdir is a tmpfs volume: it goes when the container stops. */
   workdirTmpfs: boolean;
-  /** Remove a volume by name (the workdir's, when its container was removed from outside without it). */
-  removeVolume?: (name: string) => Promise<void>;
+  /** Remove the workdir's volume (when its container was removed from outside without it). */
+  removeVolumes?: () => Promise<void>;
   /**
    * Whether this stopped container was asked to stop through the engine (see StopWatch); rejects
    * when that cannot be told. Without it, every stop counts as from outside but an OOM kill.
@@ -53,9 +53,8 @@ export class DockerSandbox implements Sandbox {
   private closing: Promise<void> | null = null;
   private readonly host: ShellHost;
   private view: Promise<HostView | undefined> | undefined;
-  /** The workdir's tmpfs held open (see findHostView), and its volume's name. */
+  /** The workdir's tmpfs held open (see findHostView). */
   private heldWorkdir: number | undefined;
-  private volume: string | undefined;
 
   constructor(
     readonly container: Docker.Container,
@@ -298,7 +297,6 @@ export class DockerSandbox implements Sandbox {
       const mount = info.Mounts?.find((m) => m.Destination === this.workdir);
       if (!mount) return this.settings.workdirTmpfs ? undefined : { merged, workdir: { root: merged, inner: this.workdir } };
       if (mount.Type !== 'volume' || !posix.isAbsolute(mount.Source) || !info.State.Running) return undefined;
-      this.volume = mount.Name;
       // Held from here to close(): the workspace stays readable after the container stops,
       // whatever stopped it (the agent can stop PID 1 without an OOM: a prlimit on it, then a kill).
       const held = holdMountedFolder(mount.Source);
@@ -325,7 +323,7 @@ export class DockerSandbox implements Sandbox {
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode !== 404) log('remove %s failed: %O', this.id, err);
           // Removed from outside without its volume: the volume goes here.
-          else if (this.volume) await this.settings.removeVolume?.(this.volume).catch((e: unknown) => log('remove volume %s failed: %O', this.volume, e));
+          else await this.settings.removeVolumes?.().catch((e: unknown) => log('removing the volume of %s failed: %O', this.id, e));
         }
         if (this.heldWorkdir !== undefined) closeSync(this.heldWorkdir);
         this.heldWorkdir = undefined;
