@@ -21,3 +21,15 @@ function install(): void {
     });
   }
 }
+
+/**
+ * A reader that went away (`hybrid-gym run … | head -1`) ends the command quietly, as it would a
+ * Unix filter: the sandboxes are closed and the process exits 0, with no stack trace of a write
+ * that had nowhere to go. Any other error on stdout is reported as usual.
+ */
+export function endWhenStdoutCloses(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    void Promise.allSettled([...closers].map((c) => c())).then(() => process.exit(0));
+  });
+}

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+import { endWhenStdoutCloses } from './lifecycle.js';
 import { createProgram } from './program.js';
 import { reportError } from './report-error.js';
+
+endWhenStdoutCloses();
 
 createProgram()
   .parseAsync(process.argv)

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import Docker from 'dockerode';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,4 +70,18 @@ describe.runIf(dockerReady())('hybrid-gym run --out: episodes written as they en
     for (const e of both) per.set(e.instanceId, (per.get(e.instanceId) ?? 0) + 1);
     expect([...per.values()]).toEqual(Array(9).fill(2));
   }, 300_000);
+
+  it('a reader that goes away after the first line (| head -1) ends the run quietly: exit 0, no stack trace, no container left', async () => {
+    const child = spawn(process.execPath, [CLI, 'run', instances, '--agent', 'noop'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const [first] = (await once(child.stdout, 'data')) as [Buffer];
+    expect(JSON.parse(first.toString().split('\n')[0]!)).toHaveProperty('reward');
+    child.stdout.destroy();
+    expect(await exited).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|at .*\.js:\d+/);
+    const docker = new Docker();
+    expect(await docker.listContainers({ all: true, filters: { label: [`hybrid-gym.pid=${child.pid}`] } })).toEqual([]);
+  });
 });
