@@ -89,6 +89,7 @@ const MARK_WAIT_MS = 3000;
 // Tokens of recent prompts: a mark that comes late (after its command ended) is still removed.
 const RECENT_TOKENS = 8;
 const ALIVE_CHECK_MS = 10_000;
+const GONE = 'The sandbox is gone: its container was stopped, paused or removed from outside.';
 /** The engine's words for refusing a process in a stopped container. */
 const ENGINE_STOPPING = /stopped state|is not running|no such container/i;
 /** How often, and how far apart, a container the engine called stopped is inspected again. */
@@ -320,7 +321,15 @@ export class ShellSession {
         const idleMs = options.idleMs;
         const check = (): void => {
           const quietFor = Date.now() - Math.max(r.lastOutputAt, started);
-          if (quietFor >= idleMs) return finish();
+          if (quietFor >= idleMs) {
+            // Quiet because nothing runs any more (the container paused, stopped or removed from
+            // outside) is not the command still running: say the sandbox is gone.
+            void this.hostAlive().then((alive) => {
+              if (!alive && r.exitCode === null) r.error ??= (this.dead = new SandboxError(GONE));
+              if (r.waiter === finish) finish();
+            });
+            return;
+          }
           idleTimer = setTimeout(check, idleMs - quietFor);
         };
         idleTimer = setTimeout(check, idleMs);
@@ -424,7 +433,7 @@ export class ShellSession {
     if (alive && !/process limit/.test(message) && (await this.host.atProcessLimit?.().catch(() => false))) {
       message += ' The sandbox is at its process limit: processes started in it keep it full, so no new process can start.';
     }
-    this.dead = new SandboxError(alive ? message : 'The sandbox is gone: its container stopped or was removed from outside.');
+    this.dead = new SandboxError(alive ? message : GONE);
     return this.dead;
   }
 
@@ -542,7 +551,7 @@ export class ShellSession {
     const notice = `The shell exited${code}; a new shell was started for the next command (cwd and variables reset).`;
     this.recovering = (async () => {
       if (!(await this.hostAlive())) {
-        this.dead = new SandboxError('The sandbox is gone: its container stopped or was removed from outside.');
+        this.dead = new SandboxError(GONE);
       } else {
         try {
           await this.start();

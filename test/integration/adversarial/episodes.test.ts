@@ -167,15 +167,21 @@ describe.runIf(dockerReady())('adversarial: episodes cannot see or sway each oth
     expect(again.reward).toBe(1);
   });
 
-  it('`docker pause` from outside is infrastructure, not the agent’s doing', async () => {
+  // A bash command sent to a paused container gets no output: the idle notice ("still running")
+  // would have let the episode go on and be scored as if the agent's command had run.
+  it.each([
+    { action: { tool: 'str_replace_editor', input: { command: 'view', path: '/workspace/pkg/cart.py' } } },
+    { action: { tool: 'bash', input: { command: 'echo 1' } } },
+  ])('`docker pause` from outside is infrastructure, not the agent’s doing ($action.tool)', async ({ action }) => {
     await env.reset({ seed: 7 });
     const provider = inner.pool.provider as DockerProvider;
     const container = provider.docker.getContainer(inner.sandbox!.id);
     await container.pause();
     try {
-      const r = await env.step({ tool: 'str_replace_editor', input: { command: 'view', path: '/workspace/pkg/cart.py' } });
+      const r = await env.step(action);
       expect(r.truncated).toBe(true);
       expect(r.info.truncation).toBe('infra');
+      expect(r.info.infraError?.message).toMatch(/gone|paused/i);
     } finally {
       await container.unpause().catch(() => {});
     }
