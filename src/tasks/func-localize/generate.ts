@@ -164,12 +164,17 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   const used = new Set<string>();
   const instances: FuncLocalizeInstance[] = [];
   let tried = 0;
+  let capped = 0;
   for (let i = 0; instances.length < o.n; i++) {
     const first = await take(i);
     if (first === undefined) break;
     if (first === null) continue;
     tried++;
-    if (used.has(first.def.id) || (perFile.get(first.def.file) ?? 0) >= o.perFile) continue;
+    if (used.has(first.def.id)) continue;
+    if ((perFile.get(first.def.file) ?? 0) >= o.perFile) {
+      capped++;
+      continue;
+    }
     const group = [first];
     // Further targets come from other files first, then from the same file.
     for (const preferOther of [true, false]) {
@@ -217,7 +222,9 @@ export async function generateFuncLocalize(input: FuncLocalizeOptions): Promise<
   }
   await leaks.save();
   if (cacheDir && !full && (foundMore || !cached)) await saveCandidates(cacheDir, repoPath, key, found);
-  say?.(`func-localize: ${instances.length} instances from ${tried} candidates (${walk.filesLoaded} of ${estimates.size} files read)`);
+  // Fewer than asked because of the cap per file: say which knob gives more.
+  const cap = instances.length < o.n && capped > 0 ? `; fewer than the ${o.n} asked: ${capped} candidates passed over by perFile ${o.perFile} (raise it for more)` : '';
+  say?.(`func-localize: ${instances.length} instances from ${tried} candidates (${walk.filesLoaded} of ${estimates.size} files read)${cap}`);
   return instances;
 }
 

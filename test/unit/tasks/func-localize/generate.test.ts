@@ -150,6 +150,17 @@ describe('func-localize generation with the analysis cache', () => {
     // Three instances need only some files: the seeded order reached 2 of the 3 with candidates.
     expect(lines.at(-1)).toBe(`func-localize: ${made.length} instances from 3 candidates (2 of 3 files read)`);
   });
+
+  it('says when the cap per file, not the repository, made fewer instances than asked', async () => {
+    const lines: string[] = [];
+    const capped = await generateFuncLocalize({ repo: SHOP, n: 50, perFile: 1, cache: false, onProgress: (l) => lines.push(l) });
+    expect(capped.length).toBeLessThan(50);
+    expect(lines.at(-1)).toMatch(new RegExp(`^func-localize: ${capped.length} instances .*; fewer than the 50 asked: \\d+ candidates passed over by perFile 1 \\(raise it for more\\)$`));
+    const all: string[] = [];
+    const uncapped = await generateFuncLocalize({ repo: SHOP, n: 50, perFile: 50, cache: false, onProgress: (l) => all.push(l) });
+    expect(uncapped.length).toBeGreaterThan(capped.length);
+    expect(all.at(-1)).not.toMatch(/perFile/);
+  });
 });
 
 describe('func-localize episodes after the repository changed at the same path', () => {
