@@ -42,6 +42,8 @@ interface Episode<I> {
   ended: boolean;
   /** The workspace the agent was given (the host's pristine copy), made when first needed. */
   given?: Promise<WorkspaceFiles>;
+  /** Scoring after the sandbox failed: a second failure while scoring ends it as infrastructure. */
+  scoringAfterFailure?: boolean;
 }
 
 /**
@@ -301,7 +303,8 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
       if (err instanceof WorkspaceError) {
         verify = { reward: 0, success: false, details: { workspaceError: { reason: err.reason, message: err.message } } };
       } else if (err instanceof SandboxError || err instanceof ClosedError) {
-        return this.endForFailure(ep, err);
+        // Once only: a sandbox the agent broke that still fails the scoring gives no verdict to record.
+        return ep.scoringAfterFailure ? this.endForInfra(ep, err) : this.endForFailure(ep, err);
       } else throw err;
     }
     ep.ended = true;
@@ -322,6 +325,7 @@ export class TaskEnv<I extends BaseInstance = BaseInstance> extends EventEmitter
     if (await ep.sandbox.isAlive().catch(() => false)) {
       log('the agent broke its sandbox in %s: %s', ep.instance.id, error.message);
       const observation: Observation = { text: `The sandbox can no longer run commands: ${error.message}`, isError: true };
+      ep.scoringAfterFailure = true;
       const result = await this.finishEpisode(ep, observation, true, 'sandbox');
       if (!result.info.infraError) result.info.sandboxError = { code: (error as HybridGymError).code, message: error.message };
       return result;

@@ -62,9 +62,11 @@ export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles):
   // A sandbox no agent has used yet is written from the host where it can be (a fraction of the
   // engine's archive upload); anything in the way, and it is emptied again and written through the engine.
   let written = false;
-  if (folder) {
+  // Asked again after the exec: closed meanwhile, the held folder's number may be another sandbox's.
+  const target = folder && (await sandbox.hostWorkdir?.().catch(() => undefined));
+  if (target) {
     try {
-      await writeHostTree(folder.root, folder.inner, entries);
+      await writeHostTree(target.root, target.inner, entries);
       written = true;
     } catch (err) {
       log('writing the workspace of %s from the host failed, writing through the engine: %s', sandbox.id.slice(0, 12), (err as Error).message);

@@ -239,10 +239,11 @@ export class DockerSandbox implements Sandbox {
   private async state(): Promise<'running' | 'stopped by the agent' | 'paused' | 'stopped from outside'> {
     const info = await withTimeout(this.container.inspect(), 10_000, 'inspect', this.id);
     if (info.State.Running) return info.State.Paused ? 'paused' : 'running';
-    if (info.State.OOMKilled) return 'stopped by the agent';
-    const asked = await (this.settings.askedToStop?.() ?? Promise.resolve(true)).catch((err: Error) => {
-      log('who stopped %s is not known, taken as from outside: %s', this.id.slice(0, 12), err.message);
-      return true;
+    // The events first: the engine's OOMKilled stays set after any OOM kill in the container (a
+    // child's, PID 1 surviving it), so a later `docker kill` would pass for the agent's doing.
+    const asked = await (this.settings.askedToStop?.() ?? Promise.reject(new Error('no events followed'))).catch((err: Error) => {
+      log('who stopped %s is not known from the events (%s): %s', this.id.slice(0, 12), err.message, info.State.OOMKilled ? 'OOM-killed, the agent' : 'from outside');
+      return !info.State.OOMKilled;
     });
     return asked ? 'stopped from outside' : 'stopped by the agent';
   }

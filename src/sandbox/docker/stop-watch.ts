@@ -70,7 +70,9 @@ export class StopWatch {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {
         w.waiters.push(resolve);
-        timer = setTimeout(resolve, waitMs);
+        // Past the wait, one more turn for I/O that arrived meanwhile (a blocked event loop runs
+        // its timers before reading its sockets): a die already sent is not missed.
+        timer = setTimeout(() => setImmediate(resolve), waitMs);
       }).finally(() => clearTimeout(timer));
     }
     if (w.died) return w.asked;

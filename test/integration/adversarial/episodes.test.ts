@@ -255,6 +255,28 @@ describe.runIf(dockerReady())('adversarial: the agent’s own memory use', () =>
       await env.close();
     }
   });
+
+  it('a child OOM-killed, then `docker kill` from outside: infrastructure, though the engine says OOMKilled', async () => {
+    // WAS A HOLE (closed: the events are asked before the OOM flag; regression): the flag stays set
+    // after any OOM kill in the container, PID 1 surviving it, and the later kill was scored.
+    const instances = await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 1 });
+    const env = await make(funcLocalizeTask, { instances, sandboxOptions: { memoryBytes: 256 * 1024 ** 2 }, prepareNext: false });
+    try {
+      await env.reset({ seed: 0 });
+      const oom = await env.step({ tool: 'bash', input: { timeout: 60, command: 'python3 -c "x = bytearray(600 * 1024**2)"; echo "rc=$?"' } });
+      expect(oom.observation.text).toContain('rc=137');
+      const task = env.unwrapped as TaskEnv<FuncLocalizeInstance>;
+      const provider = task.pool.provider as DockerProvider;
+      const container = provider.docker.getContainer(task.sandbox!.id);
+      await container.kill();
+      expect((await container.inspect()).State.OOMKilled).toBe(true);
+      const r = await env.step({ tool: 'bash', input: { command: 'echo hi' } });
+      expect(r.truncated).toBe(true);
+      expect(r.info.truncation).toBe('infra');
+    } finally {
+      await env.close();
+    }
+  });
 });
 
 describe.runIf(dockerReady())('adversarial: PID 1 stopped by the agent without an OOM', () => {

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NoopAgent, OracleAgent, ScriptedAgent } from '../../../src/agents/simple-agents.js';
 import { make, register } from '../../../src/env/registry.js';
 import type { Env } from '../../../src/env/types.js';
-import { EnvNotFoundError, EnvOrderError, InstanceNotFoundError, ValidationError } from '../../../src/errors.js';
+import { EnvNotFoundError, EnvOrderError, InstanceNotFoundError, SandboxError, ValidationError } from '../../../src/errors.js';
+import { defineTask } from '../../../src/tasks/define-task.js';
 import { runEpisode } from '../../../src/rollout/run-episode.js';
 import { checkEnv } from '../../../src/testing/check-env.js';
-import { writeFileTask } from '../../fixtures/tasks/write-file-task.js';
+import { writeFileTask, type WriteFileInstance } from '../../fixtures/tasks/write-file-task.js';
 
 describe('a task env on the local sandbox', () => {
   let env: Env;
@@ -99,4 +100,26 @@ describe('a task env on the local sandbox', () => {
     expect(last!.info.step).toBe(300);
     await many.close();
   });
+});
+
+describe('a verifier that throws a SandboxError while the agent’s sandbox is there', () => {
+  it('ends the episode as infrastructure after one more try, instead of trying forever', async () => {
+    const throwing = defineTask<WriteFileInstance>({
+      ...writeFileTask,
+      name: 'throwing-verify',
+      verify() {
+        throw new SandboxError('the verifier’s engine call failed');
+      },
+    });
+    const env = await make(throwing, { repo: '.', generate: { n: 1 }, sandbox: 'local' });
+    try {
+      await env.reset({ seed: 0 });
+      const r = await env.step({ tool: 'finish', input: { message: 'done' } });
+      expect(r).toMatchObject({ truncated: true, terminated: false, reward: 0 });
+      expect(r.info.truncation).toBe('infra');
+      expect(r.info.infraError?.message).toContain('the verifier’s engine call failed');
+    } finally {
+      await env.close();
+    }
+  }, 20_000);
 });
