@@ -2,7 +2,7 @@ import createDebug from 'debug';
 import tar from 'tar-stream';
 import type { Readable } from 'node:stream';
 import { SandboxError, WorkspaceError } from '../errors.js';
-import type { HostFolder, Sandbox } from '../sandbox/types.js';
+import type { FileEntry, HostFolder, Sandbox } from '../sandbox/types.js';
 import { shellQuote } from '../sandbox/subshell.js';
 import { isIgnoredDir, isIgnoredFile, type WorkspaceFiles } from './files.js';
 import { gitRepoEntries } from './git-repo.js';
@@ -22,6 +22,37 @@ const CTIME_MARGIN_NS = 20_000_000n;
 
 // The sandboxes this process installed a workspace in.
 const installed = new WeakSet<Sandbox>();
+
+/** The size of the workspace as installed (its files and `.git`): the read limits bound what the agent adds to it. */
+interface InstalledSize {
+  largest: number;
+  total: number;
+  entries: number;
+}
+const installedSize = new WeakMap<Sandbox, InstalledSize>();
+
+function sizeOf(entries: FileEntry[]): InstalledSize {
+  const folders = new Set<string>();
+  let largest = 0;
+  let total = 0;
+  for (const { path, content } of entries) {
+    const bytes = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
+    largest = Math.max(largest, bytes);
+    total += bytes;
+    for (let d = path.lastIndexOf('/'); d > 0; d = path.lastIndexOf('/', d - 1)) folders.add(path.slice(0, d));
+  }
+  return { largest, total, entries: entries.length + folders.size };
+}
+
+/**
+ * The limits of one read of `sandbox`: each on top of the workspace it was given, so a repository
+ * with a large file, or a large `.git` pack, never fails every episode; what the agent adds stays bounded.
+ */
+function limitsFor(sandbox: Sandbox, limits: ReadLimits): { maxFileBytes: number; maxTotalBytes: number; maxFiles: number } {
+  const { maxFileBytes, maxTotalBytes, maxFiles } = { ...DEFAULT_READ_LIMITS, ...limits };
+  const size = installedSize.get(sandbox) ?? { largest: 0, total: 0, entries: 0 };
+  return { maxFileBytes: Math.max(maxFileBytes, size.largest), maxTotalBytes: maxTotalBytes + size.total, maxFiles: maxFiles + size.entries };
+}
 
 interface HostState {
   folder: HostFolder;
@@ -79,6 +110,7 @@ export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles):
   }
   const t2 = performance.now();
   installed.add(sandbox);
+  installedSize.set(sandbox, sizeOf(entries));
   await keepStamps(sandbox, files);
   log('installed in %s: %d files, %s and git %dms, write %dms (%s), stamps %dms', sandbox.id.slice(0, 12), files.size,
     empty ? 'empty already' : 'emptied', Math.round(t1 - t0), Math.round(t2 - t1), written ? 'host' : 'engine', Math.round(performance.now() - t2));
@@ -109,11 +141,11 @@ async function keepStamps(sandbox: Sandbox, files: WorkspaceFiles): Promise<void
 
 /** Bounds on reading an agent's final workspace: what it left there never costs more memory than this. */
 export interface ReadLimits {
-  /** Largest single file (any file, `.git` included). @default 32 MiB */
+  /** Largest single file (any file, `.git` included), or the workspace's largest as installed if larger. @default 32 MiB */
   maxFileBytes?: number;
-  /** All files together (`.git` included). @default 256 MiB */
+  /** All files together (`.git` included), beyond the workspace as installed. @default 256 MiB */
   maxTotalBytes?: number;
-  /** Number of entries. @default 100000 */
+  /** Number of entries, beyond the workspace's as installed. @default 100000 */
   maxFiles?: number;
   /**
    * Bytes a file may grow by over the workspace the agent was given (a new file counts whole).
@@ -149,7 +181,7 @@ export function checkGrowth(given: WorkspaceFiles, final: WorkspaceFiles, limits
  * sandbox that is gone is a SandboxError.
  */
 export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
-  const { maxFileBytes, maxTotalBytes, maxFiles } = { ...DEFAULT_READ_LIMITS, ...limits };
+  const { maxFileBytes, maxTotalBytes, maxFiles } = limitsFor(sandbox, limits);
   const host = hostState.get(sandbox);
   if (host && !sandbox.closed) {
     try {
@@ -187,7 +219,7 @@ async function readThroughEngine(sandbox: Sandbox, maxFileBytes: number, maxTota
  * readWorkspace falls back to, and what its host reading must always agree with.
  */
 export async function readWorkspaceFromEngine(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
-  const { maxFileBytes, maxTotalBytes, maxFiles } = { ...DEFAULT_READ_LIMITS, ...limits };
+  const { maxFileBytes, maxTotalBytes, maxFiles } = limitsFor(sandbox, limits);
   return nonEmpty(await readThroughEngine(sandbox, maxFileBytes, maxTotalBytes, maxFiles));
 }
 
@@ -228,7 +260,8 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
     // The archive's first path segment is the workdir's own name.
     const rel = name.split('/').slice(1).join('/');
     const size = entry.header.size ?? 0;
-    if (++count > maxFiles) stop(new WorkspaceError('too-many-files', `The workspace holds more than ${maxFiles} files and folders`));
+    // The workdir itself (the archive's first entry) is not one of its files and folders.
+    if (rel !== '' && ++count > maxFiles) stop(new WorkspaceError('too-many-files', `The workspace holds more than ${maxFiles} files and folders`));
     if (size > maxFileBytes) {
       stop(new WorkspaceError('file-too-large', `${rel || name} is ${size} bytes, over the limit of ${maxFileBytes} for one file`));
     }

@@ -196,6 +196,24 @@ describe.runIf(dockerReady())('the final read of only what changed', () => {
     await expect(readWorkspace(s, { maxTotalBytes: 4500 })).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'too-large' });
     await s.close();
   });
+
+  it('bounds what the agent adds, not the workspace it was given: a repository past the limits reads untouched', async () => {
+    // WAS A HOLE (closed; regression): a repository with a file or a .git pack over the limits
+    // failed every episode, a correct agent's included, as 'file-too-large'.
+    const s = await provider.create();
+    const large = new Map([...given(), ['data.bin', Buffer.alloc(6000, 7)]]);
+    await installWorkspace(s, large);
+    const limits = { maxFileBytes: 4000, maxTotalBytes: 4500, maxFiles: 5 };
+    expect(diffFiles(large, await readWorkspace(s, limits))).toEqual([]);
+    expect(diffFiles(large, await readWorkspaceFromEngine(s, limits))).toEqual([]);
+    await s.exec(`cd ${s.workdir} && head -c 6500 /dev/zero > big.bin`);
+    await expect(readWorkspace(s, limits)).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'file-too-large' });
+    await expect(readWorkspaceFromEngine(s, limits)).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'file-too-large' });
+    await s.exec(`cd ${s.workdir} && rm big.bin && touch $(seq 1 6)`);
+    await expect(readWorkspace(s, limits)).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'too-many-files' });
+    await expect(readWorkspaceFromEngine(s, limits)).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'too-many-files' });
+    await s.close();
+  });
 });
 
 describe.runIf(dockerReady())('the workspace repository made on the host', () => {
