@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, futimesSync, mkdirSync, openSync, readdirSync, readSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fstatSync, futimesSync, mkdirSync, opendirSync, openSync, readdirSync, readSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import { FileTooLargeError } from '../errors.js';
 import { at } from '../util/proc-fd.js';
@@ -17,6 +17,8 @@ import { at } from '../util/proc-fd.js';
 // Linux's O_PATH (the same value on x86-64 and arm64); node does not name it.
 const O_PATH = 0o10000000;
 const LOOKUP = O_PATH | constants.O_NOFOLLOW;
+/** Longest this process's event loop waits on one host walk or write before it gets a turn. */
+const SLICE_MS = 4;
 
 /** The walk found something the host reading does not model: read the workspace through the engine instead. */
 export class HostReadUnsupported extends Error {}
@@ -87,10 +89,23 @@ function devOf(path: string): number {
   }
 }
 
-/** Depth-first, names in sorted order; `visit` returns false to not descend into a folder. */
-export function walk(dirFd: number, rel: string, visit: (e: Entry) => boolean | void): void {
-  const names = readdirSync(`/proc/self/fd/${dirFd}`).sort();
-  for (const name of names) {
+export interface WalkOptions {
+  /** Most names one folder may hold; past it, `tooMany` is thrown (the folder is never read whole into memory). */
+  maxNames?: number;
+  tooMany?: (rel: string) => Error;
+}
+
+/**
+ * Depth-first, names in sorted order; `visit` returns false to not descend into a folder. The event
+ * loop gets a turn every few milliseconds (a folder of 100,000 files takes seconds). A name that is
+ * not UTF-8 (the engine's archive spells it lossily) is a HostReadUnsupported: the caller reads the usual way.
+ */
+export async function walk(dirFd: number, rel: string, visit: (e: Entry) => boolean | void, options: WalkOptions = {}, clock = { since: performance.now() }): Promise<void> {
+  for (const name of namesOf(dirFd, rel, options)) {
+    if (performance.now() - clock.since >= SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      clock.since = performance.now();
+    }
     let fd: number;
     try {
       fd = openSync(at(dirFd, name), LOOKUP);
@@ -103,11 +118,29 @@ export function walk(dirFd: number, rel: string, visit: (e: Entry) => boolean | 
       const st = fstatSync(fd, { bigint: true });
       const childRel = rel ? `${rel}/${name}` : name;
       const descend = visit({ rel: childRel, st, fd, parent: dirFd, name });
-      if (st.isDirectory() && descend !== false) walk(fd, childRel, visit);
+      if (st.isDirectory() && descend !== false) await walk(fd, childRel, visit, options, clock);
     } finally {
       closeSync(fd);
     }
   }
+}
+
+/** The names in a folder, sorted, read one at a time up to `maxNames`. */
+function namesOf(dirFd: number, rel: string, options: WalkOptions): string[] {
+  const dir = opendirSync(`/proc/self/fd/${dirFd}`, { encoding: 'buffer' as BufferEncoding });
+  const names: string[] = [];
+  try {
+    for (let d = dir.readSync(); d !== null; d = dir.readSync()) {
+      const raw = d.name as unknown as Buffer;
+      const name = raw.toString('utf8');
+      if (!Buffer.from(name, 'utf8').equals(raw)) throw new HostReadUnsupported(`a name in ${rel || '.'} is not UTF-8`);
+      names.push(name);
+      if (options.maxNames !== undefined && names.length > options.maxNames) throw options.tooMany?.(rel) ?? new HostReadUnsupported(`${rel || '.'} holds more than ${options.maxNames} names`);
+    }
+  } finally {
+    dir.closeSync();
+  }
+  return names.sort();
 }
 
 /** Read the content of an open (O_PATH) regular file, at most `max` bytes (more is a FileTooLargeError). */
@@ -193,7 +226,7 @@ export interface HostFile {
  * step is a few system calls (microseconds on a tmpfs), where a promise per call costs several times
  * the call itself, and no other episode waits more than a slice.
  */
-async function inSlices(count: number, step: (k: number) => void, sliceMs = 4): Promise<void> {
+async function inSlices(count: number, step: (k: number) => void, sliceMs = SLICE_MS): Promise<void> {
   for (let k = 0; k < count; ) {
     const start = performance.now();
     while (k < count && performance.now() - start < sliceMs) step(k++);

@@ -30,12 +30,12 @@ export interface Snapshot {
 }
 
 /** Stamps of the regular files under `root`+`inner` (as just installed). */
-export function snapshotHost(root: string, inner: string): Snapshot {
+export async function snapshotHost(root: string, inner: string): Promise<Snapshot> {
   const fd = openRoot(root, inner);
   const stamps = new Map<string, Stamp>();
   let maxCtimeNs = 0n;
   try {
-    walk(fd, '', (e) => {
+    await walk(fd, '', (e) => {
       if (e.st.isFile()) {
         stamps.set(e.rel, stampOf(e.st));
         if (e.st.ctimeNs > maxCtimeNs) maxCtimeNs = e.st.ctimeNs;
@@ -45,6 +45,10 @@ export function snapshotHost(root: string, inner: string): Snapshot {
     closeSync(fd);
   }
   return { stamps, maxCtimeNs };
+}
+
+function tooManyFiles(limit: number): WorkspaceError {
+  return new WorkspaceError('too-many-files', `The workspace holds more than ${limit} files and folders`);
 }
 
 export interface HostReadLimits {
@@ -57,19 +61,21 @@ export interface HostReadLimits {
  * The final workspace, as `readWorkspace` reads it through the engine's archive: regular files by
  * path (`.git`, caches and ignored names left out), a symlink, FIFO or device as a file saying what
  * it is (`special`). A file whose stamp is the one it had when installed is the installed content
- * (`given`): only files changed, added or replaced since are read. A change cannot keep the stamp:
- * the kernel sets a file's ctime on every write, rename, link or attribute change (setting times
- * back with `touch -d` moves it too), and no process in a container can set it or the clock.
+ * (`given`): only files changed, added or replaced since are read. A change through a system call
+ * cannot keep the stamp: the kernel sets a file's ctime on every write, rename, link or attribute
+ * change (setting times back with `touch -d` moves it too), and no process in a container can set
+ * it or the clock. A write through a shared mmap of a tmpfs page first faulted for reading does keep
+ * it (docs/sandboxes.md, known gap: it can only hide the agent's own edit).
  * What the walk meets that it does not model is a HostReadUnsupported: the caller reads the usual way.
  */
-export function readHost(
+export async function readHost(
   root: string,
   inner: string,
   given: WorkspaceFiles,
   snapshot: Snapshot,
   limits: HostReadLimits,
   special: (type: string, linkname?: string) => Buffer,
-): WorkspaceFiles {
+): Promise<WorkspaceFiles> {
   const fd = openRoot(root, inner);
   const files: WorkspaceFiles = new Map();
   // An inode read once under one name is not read again under another (hard links).
@@ -77,8 +83,8 @@ export function readHost(
   let count = 0;
   let total = 0;
   try {
-    walk(fd, '', (e) => {
-      if (++count > limits.maxFiles) throw new WorkspaceError('too-many-files', `The workspace holds more than ${limits.maxFiles} files and folders`);
+    await walk(fd, '', (e) => {
+      if (++count > limits.maxFiles) throw tooManyFiles(limits.maxFiles);
       const parts = e.rel.split('/');
       const last = parts[parts.length - 1]!;
       const hidden = parts.slice(0, -1).some(isIgnoredDir) || isIgnoredFile(last);
@@ -118,12 +124,10 @@ export function readHost(
         if (!hidden && !isIgnoredDir(last)) files.set(e.rel, special('symlink', readlinkSync(at(e.parent, e.name))));
         return;
       }
-      // The overlay's mark of a removed file (a character device 0/0): nothing is there.
-      if (st.isCharacterDevice() && st.rdev === 0n) return;
       const type = st.isFIFO() ? 'fifo' : st.isCharacterDevice() ? 'character-device' : st.isBlockDevice() ? 'block-device' : undefined;
       // A socket: the engine's archive leaves it out too.
       if (type && !hidden && !isIgnoredDir(last)) files.set(e.rel, special(type));
-    });
+    }, { maxNames: limits.maxFiles, tooMany: () => tooManyFiles(limits.maxFiles) });
   } finally {
     closeSync(fd);
   }

@@ -122,7 +122,7 @@ async function keepStamps(sandbox: Sandbox, files: WorkspaceFiles): Promise<void
   if (!folder) return;
   let snapshot: Snapshot;
   try {
-    snapshot = snapshotHost(folder.root, folder.inner);
+    snapshot = await snapshotHost(folder.root, folder.inner);
   } catch (err) {
     log('no host reading for %s: %s', sandbox.id.slice(0, 12), (err as Error).message);
     return;
@@ -185,7 +185,7 @@ export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): 
   const host = hostState.get(sandbox);
   if (host && !sandbox.closed) {
     try {
-      return nonEmpty(readHost(host.folder.root, host.folder.inner, host.given, host.snapshot, { maxFileBytes, maxTotalBytes, maxFiles }, specialEntry));
+      return nonEmpty(await readHost(host.folder.root, host.folder.inner, host.given, host.snapshot, { maxFileBytes, maxTotalBytes, maxFiles }, specialEntry));
     } catch (err) {
       if (err instanceof WorkspaceError) throw err;
       log('reading %s from the host failed, reading through the engine: %s', sandbox.id.slice(0, 12), (err as Error).message);

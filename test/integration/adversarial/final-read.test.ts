@@ -98,6 +98,27 @@ const ATTACKS: Array<{ name: string; script: string; expect: (final: WorkspaceFi
     script: "printf 'C = 4\\n' > pkg/sub/c.py; touch -d @0 pkg/sub/c.py",
     expect: (f) => expect(f.get('pkg/sub/c.py')?.toString()).toBe('C = 4\n'),
   },
+  // WERE HOLES (closed; regressions): the host read took a character device 0/0 for the overlay's
+  // mark of a removed file (no such marks on a tmpfs, nor in an overlay's merged view), and skipped
+  // names that are not UTF-8, which the engine's archive spells lossily: the two reads disagreed.
+  {
+    name: 'replaces a file by a character device 0/0 and makes another',
+    script: 'rm pkg/b.py && mknod pkg/b.py c 0 0 && mknod new c 0 0',
+    expect: (f) => {
+      expect(f.get('pkg/b.py')?.toString()).toContain('character-device');
+      expect(f.get('new')?.toString()).toContain('character-device');
+    },
+  },
+  {
+    name: 'moves a package into a folder whose name is not UTF-8',
+    script: "mkdir $'\\xff' && mv pkg $'\\xff'/",
+    expect: (f) => expect(f.has('pkg/a.py')).toBe(false),
+  },
+  {
+    name: 'adds a file whose name is not UTF-8',
+    script: "echo hi > $'x\\xfe.py'",
+    expect: (f) => expect([...f.keys()].some((k) => k.startsWith('x') && k.endsWith('.py'))).toBe(true),
+  },
   {
     name: 'replaces the workdir by a symlink to /',
     script: 'cd / && mv /workspace /ws-old && ln -s / /workspace',
@@ -194,6 +215,33 @@ describe.runIf(dockerReady())('the final read of only what changed', () => {
     await expect(readWorkspace(s, { maxFileBytes: 4000 })).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'file-too-large' });
     await expect(readWorkspace(s, { maxFiles: 40 })).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'too-many-files' });
     await expect(readWorkspace(s, { maxTotalBytes: 4500 })).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'too-large' });
+    await s.close();
+  });
+
+  it('a folder of 20,000 files: the read gives the event loop turns, and a folder past maxFiles is never read whole', async () => {
+    // WAS A HOLE (closed; regression): the host read held this process's event loop for seconds
+    // (every other episode's timers waited), and read a huge folder's names whole before counting.
+    const s = await provider.create();
+    await installWorkspace(s, given());
+    await s.exec(`cd ${s.workdir} && mkdir many && python3 -c "[open(f'many/{i}.txt', 'w').write('x') for i in range(20000)]"`);
+    let last = performance.now();
+    let longest = 0;
+    const ticker = setInterval(() => {
+      longest = Math.max(longest, performance.now() - last);
+      last = performance.now();
+    }, 5);
+    const started = performance.now();
+    try {
+      expect((await readWorkspace(s)).size).toBe(given().size + 20000);
+    } finally {
+      clearInterval(ticker);
+    }
+    const took = performance.now() - started;
+    // The gap up to the end of the read counts too: a read that never lets the loop turn is one gap.
+    longest = Math.max(longest, performance.now() - last);
+    expect(took).toBeGreaterThan(150);
+    expect(longest).toBeLessThan(took / 3);
+    await expect(readWorkspace(s, { maxFiles: 1000 })).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'too-many-files' });
     await s.close();
   });
 
