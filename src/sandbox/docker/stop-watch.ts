@@ -29,20 +29,51 @@ export class StopWatch {
   private readonly watched = new Map<string, Watched>();
   private failure: Error | undefined;
   private closed = false;
+  private stream: Readable | undefined;
+  /** The second of the last event seen, to follow again from there (what is seen twice changes nothing). */
+  private since: number | undefined;
+  private lastLoss = 0;
 
-  private constructor(private readonly stream: Readable) {
-    createInterface({ input: stream, crlfDelay: Infinity })
-      .on('line', (line) => this.onEvent(line))
-      .on('close', () => this.fail(new Error('the engine ended its event stream')));
-    stream.on('error', (err: Error) => this.fail(err));
-  }
+  private constructor(private readonly docker: Docker) {}
 
   /** Follow the events from now on: a sandbox made after this resolves is seen from its start. */
   static async start(docker: Docker): Promise<StopWatch> {
-    const stream = (await docker.getEvents({
+    const watch = new StopWatch(docker);
+    await watch.follow();
+    return watch;
+  }
+
+  private async follow(): Promise<void> {
+    const stream = (await this.docker.getEvents({
+      ...(this.since !== undefined && { since: this.since }),
       filters: { type: ['container'], event: ['kill', 'stop', 'die'], label: [`${LABEL.session}=${SESSION_ID}`] },
     })) as Readable;
-    return new StopWatch(stream);
+    this.since ??= Math.floor(Date.now() / 1000);
+    this.stream = stream;
+    let lost = false;
+    const lose = (err: Error): void => {
+      if (lost) return;
+      lost = true;
+      this.lose(err);
+    };
+    createInterface({ input: stream, crlfDelay: Infinity })
+      .on('line', (line) => this.onEvent(line))
+      .on('close', () => lose(new Error('the engine ended its event stream')));
+    stream.on('error', lose);
+  }
+
+  /**
+   * The stream broke (an engine restarting, a proxy's idle timeout): follow again from the last
+   * event seen, which the engine still holds for a short gap. Twice within 10 s, or a failed
+   * reconnection, and the events cannot tell any more: every stop then counts as from outside.
+   */
+  private lose(err: Error): void {
+    if (this.closed || this.failure) return;
+    const now = Date.now();
+    if (now - this.lastLoss < 10_000) return this.fail(err);
+    this.lastLoss = now;
+    log('the engine events stream broke (%s): following again from %s', err.message, this.since);
+    this.follow().catch((e: Error) => this.fail(e));
   }
 
   /** Watch a container from its creation (before its start). */
@@ -81,16 +112,17 @@ export class StopWatch {
 
   close(): void {
     this.closed = true;
-    this.stream.destroy();
+    this.stream?.destroy();
   }
 
   private onEvent(line: string): void {
-    let event: { Action?: string; id?: string; Actor?: { ID?: string } };
+    let event: { Action?: string; id?: string; Actor?: { ID?: string }; timeNano?: number };
     try {
       event = JSON.parse(line);
     } catch {
       return;
     }
+    if (typeof event.timeNano === 'number') this.since = Math.floor(event.timeNano / 1e9);
     const w = this.watched.get(event.Actor?.ID ?? event.id ?? '');
     if (!w) return;
     if (event.Action === 'die') {

@@ -6,19 +6,23 @@ import { StopWatch } from '../../../src/sandbox/docker/stop-watch.js';
 // The engine's event stream stands in as a PassThrough: what StopWatch makes of the events is pure logic
 // (the engine's own events are in test/integration/adversarial/episodes.test.ts: docker kill, docker
 // stop, and PID 1 stopped from inside).
-async function watchOf(): Promise<{ watch: StopWatch; events: PassThrough; filters: () => unknown }> {
-  const events = new PassThrough();
-  let asked: unknown;
+async function watchOf(refuseAfter = Infinity): Promise<{ watch: StopWatch; events: PassThrough; filters: () => unknown; calls: Array<{ since?: number }>; latest: () => PassThrough }> {
+  const streams: PassThrough[] = [];
+  const calls: Array<{ since?: number; filters: unknown }> = [];
   const docker = {
-    getEvents: async (opts: { filters: unknown }) => {
-      asked = opts.filters;
-      return events;
+    getEvents: async (opts: { since?: number; filters: unknown }) => {
+      calls.push(opts);
+      if (calls.length > refuseAfter) throw new Error('connect ECONNREFUSED');
+      streams.push(new PassThrough());
+      return streams.at(-1);
     },
   } as unknown as Docker;
-  return { watch: await StopWatch.start(docker), events, filters: () => asked };
+  const watch = await StopWatch.start(docker);
+  return { watch, events: streams[0]!, filters: () => calls[0]!.filters, calls, latest: () => streams.at(-1)! };
 }
 
-const event = (Action: string, id: string): string => `${JSON.stringify({ Type: 'container', Action, Actor: { ID: id } })}\n`;
+const event = (Action: string, id: string, timeNano = 1_700_000_000_500_000_000): string =>
+  `${JSON.stringify({ Type: 'container', Action, Actor: { ID: id }, timeNano })}\n`;
 
 describe('StopWatch', () => {
   it('follows only kill, stop and die of this process’s containers', async () => {
@@ -53,16 +57,41 @@ describe('StopWatch', () => {
     expect(await answer).toBe(true);
   });
 
-  it('cannot tell, and says so, when no die comes in time, when the stream ends, or for a container it never watched', async () => {
-    const { watch, events } = await watchOf();
+  it('cannot tell, and says so, when no die comes in time, or for a container it never watched', async () => {
+    const { watch } = await watchOf();
     watch.watch('a');
-    watch.watch('b');
     await expect(watch.askedToStop('a', 30)).rejects.toThrow(/no 'die' event/);
-    const waiting = watch.askedToStop('b', 5_000);
-    events.end();
-    await expect(waiting).rejects.toThrow(/event stream/);
-    await expect(watch.askedToStop('b')).rejects.toThrow(/event stream/);
     await expect(watch.askedToStop('c')).rejects.toThrow(/not watched/);
+  });
+
+  it('follows again from the last event’s second when the stream breaks, and sees what came meanwhile', async () => {
+    const { watch, events, calls, latest } = await watchOf();
+    watch.watch('a');
+    events.write(event('kill', 'a', 1_700_000_123_900_000_000));
+    const answer = watch.askedToStop('a', 2_000);
+    events.end();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.since).toBe(1_700_000_123);
+    latest().write(event('die', 'a'));
+    expect(await answer).toBe(true);
+  });
+
+  it('gives up, and says so, when following again fails or the stream breaks twice within 10 s', async () => {
+    const refused = await watchOf(1);
+    refused.watch.watch('a');
+    const waiting = refused.watch.askedToStop('a', 5_000);
+    refused.events.end();
+    await expect(waiting).rejects.toThrow(/ECONNREFUSED/);
+    await expect(refused.watch.askedToStop('a')).rejects.toThrow(/ECONNREFUSED/);
+
+    const flaky = await watchOf();
+    flaky.watch.watch('b');
+    flaky.events.end();
+    await new Promise((r) => setTimeout(r, 20));
+    const again = flaky.watch.askedToStop('b', 5_000);
+    flaky.latest().end();
+    await expect(again).rejects.toThrow(/event stream/);
   });
 
   it('events of containers it does not watch, and lines that are not events, change nothing', async () => {
