@@ -166,8 +166,11 @@ export const DEFAULT_READ_LIMITS: Required<ReadLimits> = Object.freeze({
 export function checkGrowth(given: WorkspaceFiles, final: WorkspaceFiles, limits: ReadLimits = {}): void {
   const max = limits.maxGrowthBytes ?? DEFAULT_READ_LIMITS.maxGrowthBytes;
   for (const [path, content] of final) {
-    const grew = content.byteLength - (given.get(path)?.byteLength ?? 0);
-    if (grew > max) throw new WorkspaceError('grew', `${path} grew by ${grew} bytes, more than the ${max} a file may grow by`);
+    const was = given.get(path);
+    const grew = content.byteLength - (was?.byteLength ?? 0);
+    if (grew > max) {
+      throw new WorkspaceError('grew', was ? `${path} grew by ${grew} bytes, more than the ${max} a file may grow by` : `${path} is a new file of ${grew} bytes, more than the ${max} a new file may hold`);
+    }
   }
 }
 

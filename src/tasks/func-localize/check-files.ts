@@ -1,7 +1,7 @@
 import { checkCompiles, compareScans, mergeScans, plainUtf8, scanText, type CompileCheck, type CompileScan } from '../../analysis/python/compile-check.js';
 import { parsePython, type ParsedSource } from '../../analysis/python/parser.js';
 import { definitionsOf, sourceOf, strippedOf } from '../../analysis/python/source.js';
-import type { Definition } from '../../analysis/types.js';
+import type { Definition, Docstring } from '../../analysis/types.js';
 import { HybridGymError } from '../../errors.js';
 import { contentHash } from '../../util/disk-cache.js';
 import { diffFiles, type WorkspaceFiles } from '../../workspace/files.js';
@@ -119,6 +119,21 @@ export function checkFuncLocalizeFiles(job: FuncLocalizeJob): FuncLocalizeFindin
     for (const t of ts) verdicts[t.index] = { file, qualname: t.target.qualname, documented: false, line: t.line, reason: 'no docstring' };
   }
   return { violations, targets: verdicts, compile };
+}
+
+/** `text` with every docstring's literal blanked, its line breaks kept: every line keeps its number. */
+function blankDocstrings(text: string, source: { definitions: Definition[]; moduleDocstring?: Docstring | null }): string {
+  const spans = [source.moduleDocstring, ...source.definitions.map((d) => d.docstring)]
+    .filter((d): d is Docstring => !!d)
+    .sort((x, y) => x.startIndex - y.startIndex);
+  let out = '';
+  let at = 0;
+  for (const d of spans) {
+    if (d.startIndex < at) continue;
+    out += text.slice(at, d.startIndex) + text.slice(d.startIndex, d.endIndex).replace(/[^\n]/g, '');
+    at = d.endIndex;
+  }
+  return out + text.slice(at);
 }
 
 /** A new file holds code: it parses and has more than docstrings and comments. */
@@ -285,8 +300,11 @@ function compareWhole(file: string, before: string, after: string, targets: Mask
   }
   if (pa.hasErrors) return result([{ file, line: firstDifferentLine(before, after), problem: 'the file is no longer valid Python' }]);
   const out: Violation[] = [];
-  if (pb.code !== codeOf(pa)) out.push({ file, line: firstDifferentLine(before, after), problem: 'code changed (only docstrings and comments may change)' });
   const b = pb.source;
+  if (pb.code !== codeOf(pa)) {
+    // Reported at the first line whose code differs: docstrings (the agent's own work) do not count.
+    out.push({ file, line: firstDifferentLine(blankDocstrings(before, b), blankDocstrings(after, a)), problem: 'code changed (only docstrings and comments may change)' });
+  }
   if ((b.moduleDocstring?.literal ?? null) !== (a.moduleDocstring?.literal ?? null)) {
     out.push({ file, line: a.moduleDocstring?.line ?? 1, problem: 'the module docstring changed' });
   }

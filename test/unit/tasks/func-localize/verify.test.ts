@@ -95,6 +95,13 @@ describe('func-localize verifier', () => {
       expect(r.details.violations).toEqual([{ file: 'pkg/discounts.py', line: 3, problem: 'code changed (only docstrings and comments may change)' }]);
     });
 
+    it('code changed below the docstring the agent wrote: reported at the code, not at the docstring', async () => {
+      const files = await edited(instance('checkout'), 'pkg/cart.py', (t) => `${documented(t)}\nx = 1\n`);
+      const lines = files.get('pkg/cart.py')!.toString().split('\n');
+      const r = await verdict(instance('checkout'), files);
+      expect(r.details.violations).toEqual([{ file: 'pkg/cart.py', line: lines.indexOf('x = 1') + 1, problem: 'code changed (only docstrings and comments may change)' }]);
+    });
+
     it('code deleted, and a file deleted', async () => {
       const deleted = await edited(instance('checkout'), 'pkg/cart.py', (t) => documented(t).replace('    label = "receipt: "\n', ''));
       expect(await verdict(instance('checkout'), deleted)).toMatchObject({ reward: 0 });
