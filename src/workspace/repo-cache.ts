@@ -1,12 +1,17 @@
-import { loadRepoFiles, repoStamp, type WorkspaceFiles } from './files.js';
+import { loadRepoFiles, repoStamp, restamp, type RepoListing, type WorkspaceFiles } from './files.js';
 
 // Episodes reset many times on the same few repositories: keep their files instead of rereading.
 const CACHE_SIZE = 4;
-const repoCache = new Map<string, Promise<{ stamp: string; files: WorkspaceFiles }>>();
+interface Cached {
+  stamp: string;
+  listing: RepoListing;
+  files: WorkspaceFiles;
+}
+const repoCache = new Map<string, Promise<Cached>>();
 
-async function load(path: string): Promise<{ stamp: string; files: WorkspaceFiles }> {
-  const stamp = await repoStamp(path);
-  return { stamp, files: await loadRepoFiles(path) };
+async function load(path: string): Promise<Cached> {
+  const { stamp, listing } = await repoStamp(path);
+  return { stamp, listing, files: await loadRepoFiles(path) };
 }
 
 /**
@@ -22,7 +27,7 @@ export async function repoFiles(path: string): Promise<WorkspaceFiles> {
     repoCache.delete(path);
     repoCache.set(path, p);
     const cached = await p.catch(() => undefined);
-    if (cached && cached.stamp === (await repoStamp(path))) return cached.files;
+    if (cached && cached.stamp === (restamp(path, cached.listing) ?? (await repoStamp(path)).stamp)) return cached.files;
     // Stale: one reload, shared by every call that found the same stale entry.
     if (repoCache.get(path) === p) repoCache.delete(path);
     p = repoCache.get(path);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, utimes, writeFile, unlink, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, utimes, writeFile, unlink, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -40,5 +40,25 @@ describe('the per-process repository cache', () => {
     const [c, d] = await Promise.all([repoFiles(repo), repoFiles(repo)]);
     expect(c).toBe(d);
     expect(c.has('c.py')).toBe(true);
+  });
+
+  it('reads again on changes deep down: a file added in a subfolder, a folder renamed, an edit with times set back, the repository replaced at its path', async () => {
+    // Checked without listing folders while none changed: each of these must still be seen.
+    await mkdir(join(repo, 'pkg', 'sub'), { recursive: true });
+    await writeFile(join(repo, 'pkg', 'sub', 'm.py'), 'M = 1\n');
+    expect((await repoFiles(repo)).has('pkg/sub/m.py')).toBe(true);
+    await writeFile(join(repo, 'pkg', 'sub', 'n.py'), 'N = 1\n');
+    expect((await repoFiles(repo)).has('pkg/sub/n.py')).toBe(true);
+    await rename(join(repo, 'pkg', 'sub'), join(repo, 'pkg', 'moved'));
+    expect([...(await repoFiles(repo)).keys()].filter((k) => k.startsWith('pkg/'))).toEqual(['pkg/moved/m.py', 'pkg/moved/n.py']);
+    const before = await stat(join(repo, 'pkg', 'moved', 'm.py'));
+    await writeFile(join(repo, 'pkg', 'moved', 'm.py'), 'M = 7\n');
+    await utimes(join(repo, 'pkg', 'moved', 'm.py'), before.atime, before.mtime);
+    expect((await repoFiles(repo)).get('pkg/moved/m.py')?.toString()).toBe('M = 7\n');
+    const other = await mkdtemp(join(tmpdir(), 'hg-repo-cache-other-'));
+    await writeFile(join(other, 'a.py'), 'A = 1\n');
+    await rm(repo, { recursive: true });
+    await rename(other, repo);
+    expect([...(await repoFiles(repo)).keys()]).toEqual(['a.py']);
   });
 });
