@@ -73,16 +73,23 @@ export function readEpisodeFile(path: string, options: { repair?: boolean } = {}
   if (droppedPartial && options.repair) truncateSync(path, Buffer.byteLength(text.slice(0, end)));
   const issues: Array<{ path: string; message: string }> = [];
   const episodes: EpisodeRecord[] = [];
+  let instances = false;
   text
     .slice(0, end)
     .split('\n')
     .forEach((line, i) => {
-      if (line.trim() === '') return;
+      if (line.trim() === '' || instances) return;
       let value: unknown;
       try {
         value = JSON.parse(line);
       } catch (err) {
         issues.push({ path: `line ${i + 1}`, message: `not JSON (${(err as Error).message})` });
+        return;
+      }
+      // A task instance (generate's output) is not an episode: one line says so, not every missing field.
+      if (value !== null && typeof value === 'object' && 'task' in value && 'id' in value && !('steps' in value) && !('instanceId' in value)) {
+        instances = true;
+        issues.push({ path: `line ${i + 1}`, message: `an instance of task ${JSON.stringify((value as { task: unknown }).task)}, not an episode: this looks like an instances file (what generate writes); this reads what run --out writes` });
         return;
       }
       // Checked against the form it claims (an `error` key: an episode that could not run), so the message names the field.

@@ -68,4 +68,18 @@ describe('episode files', () => {
     expect(err.issues.map((i) => i.path)).toEqual(['line 2', 'line 3']);
     expect(err.issues[1]!.message).toContain('reward');
   });
+
+  it('says in one line that an instances file is not an episodes file, instead of every missing field', async () => {
+    const path = join(dir, 'instances.jsonl');
+    const instance = { id: 'func-localize-x-1', task: 'func-localize', repo: { path: '/r', name: 'r' }, seed: 0, targets: [] };
+    await writeFile(path, `${JSON.stringify(instance)}\n${JSON.stringify({ ...instance, id: 'func-localize-x-2' })}\n`);
+    let err: ValidationError | undefined;
+    try {
+      readEpisodeFile(path);
+    } catch (e) {
+      err = e as ValidationError;
+    }
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err!.issues).toEqual([{ path: 'line 1', message: expect.stringMatching(/an instance of task "func-localize", not an episode: this looks like an instances file/) }]);
+  });
 });
