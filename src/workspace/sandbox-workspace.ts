@@ -242,6 +242,8 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
     stream = await sandbox.archiveOut(sandbox.workdir);
   } catch (err) {
     if (err instanceof WorkspaceError || !(await sandbox.isAlive().catch(() => false))) throw err;
+    // The engine answers 404 ('no such container - Could not find the file') for a path that is not there.
+    if (((err as Error).cause as { statusCode?: number } | undefined)?.statusCode === 404) throw new WorkspaceError('missing', `The workspace ${sandbox.workdir} is missing: it was deleted`);
     throw new WorkspaceError('missing', `The workspace ${sandbox.workdir} is missing or unreadable: ${(err as Error).message}`);
   }
   const extract = tar.extract();

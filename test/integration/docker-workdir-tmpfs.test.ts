@@ -102,6 +102,11 @@ describe.runIf(dockerReady())('the workdir is a tmpfs of its own container', () 
       expect((await s.exec(`stat -f -c %T ${s.workdir}`)).output.trim()).not.toBe('tmpfs');
       await s.exec('echo changed > pkg/a.py');
       expect((await readWorkspace(s)).get('pkg/a.py')?.toString()).toBe('changed\n');
+      // Deleted (it is no mount there): named missing, without the engine's 'no such container'.
+      await s.exec(`cd / && rm -rf ${s.workdir}`);
+      const deleted = await readWorkspace(s).catch((e: Error) => e);
+      expect(deleted).toMatchObject({ name: "WorkspaceError", reason: "missing" });
+      expect((deleted as Error).message).toBe(`The workspace ${s.workdir} is missing: it was deleted`);
     });
   });
 });
