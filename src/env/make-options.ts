@@ -28,12 +28,13 @@ export const MakeOptionsSchema = z.object({
    * per env; with `false` each reset starts its container. @default true
    */
   prepareNext: z.boolean().default(true),
-  /** Limits on reading the agent's final workspace (bytes per file, bytes in all, entries, growth of a file). @default {} */
+  /** Limits on reading the agent's final workspace (bytes per file, bytes in all, entries, path length, growth of a file). @default {} */
   readLimits: z
     .strictObject({
       maxFileBytes: z.number().int().positive().optional(),
       maxTotalBytes: z.number().int().positive().optional(),
       maxFiles: z.number().int().positive().optional(),
+      maxPathBytes: z.number().int().positive().optional(),
       maxGrowthBytes: z.number().int().positive().optional(),
     })
     .default({}),

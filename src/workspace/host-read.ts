@@ -55,6 +55,12 @@ export interface HostReadLimits {
   maxFileBytes: number;
   maxTotalBytes: number;
   maxFiles: number;
+  maxPathBytes: number;
+}
+
+/** A path below the workdir past the limit: the agent's doing (the start of it is enough to name it). */
+export function pathTooLong(rel: string, limit: number): WorkspaceError {
+  return new WorkspaceError('path-too-long', `A path in the workspace is longer than ${limit} bytes: ${rel.slice(0, 120)}...`);
 }
 
 /**
@@ -85,6 +91,11 @@ export async function readHost(
   try {
     await walk(fd, '', (e) => {
       if (++count > limits.maxFiles) throw tooManyFiles(limits.maxFiles);
+      // Checked before the walk goes into a folder: it also bounds how deep it goes (one descriptor held a level).
+      const pathBytes = Buffer.byteLength(e.rel);
+      if (pathBytes > limits.maxPathBytes) throw pathTooLong(e.rel, limits.maxPathBytes);
+      total += pathBytes;
+      if (total > limits.maxTotalBytes) throw new WorkspaceError('too-large', `The workspace holds more than ${limits.maxTotalBytes} bytes`);
       const parts = e.rel.split('/');
       const last = parts[parts.length - 1]!;
       const hidden = parts.slice(0, -1).some(isIgnoredDir) || isIgnoredFile(last);

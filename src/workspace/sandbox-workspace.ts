@@ -6,7 +6,7 @@ import type { FileEntry, HostFolder, Sandbox } from '../sandbox/types.js';
 import { shellQuote } from '../sandbox/subshell.js';
 import { isIgnoredDir, isIgnoredFile, type WorkspaceFiles } from './files.js';
 import { gitRepoEntries } from './git-repo.js';
-import { readHost, snapshotHost, type Snapshot } from './host-read.js';
+import { pathTooLong, readHost, snapshotHost, type HostReadLimits, type Snapshot } from './host-read.js';
 import { isEmptyHostFolder, writeHostTree } from '../sandbox/host-fs.js';
 
 const log = createDebug('hybrid-gym:workspace');
@@ -28,6 +28,7 @@ interface InstalledSize {
   largest: number;
   total: number;
   entries: number;
+  longestPath: number;
 }
 const installedSize = new WeakMap<Sandbox, InstalledSize>();
 
@@ -35,23 +36,32 @@ function sizeOf(entries: FileEntry[]): InstalledSize {
   const folders = new Set<string>();
   let largest = 0;
   let total = 0;
+  let longestPath = 0;
   for (const { path, content } of entries) {
+    longestPath = Math.max(longestPath, Buffer.byteLength(path));
     const bytes = typeof content === 'string' ? Buffer.byteLength(content) : content.byteLength;
     largest = Math.max(largest, bytes);
-    total += bytes;
+    // The reads count names as well as contents.
+    total += bytes + Buffer.byteLength(path);
     for (let d = path.lastIndexOf('/'); d > 0; d = path.lastIndexOf('/', d - 1)) folders.add(path.slice(0, d));
   }
-  return { largest, total, entries: entries.length + folders.size };
+  for (const folder of folders) total += Buffer.byteLength(folder);
+  return { largest, total, entries: entries.length + folders.size, longestPath };
 }
 
 /**
  * The limits of one read of `sandbox`: each on top of the workspace it was given, so a repository
  * with a large file, or a large `.git` pack, never fails every episode; what the agent adds stays bounded.
  */
-function limitsFor(sandbox: Sandbox, limits: ReadLimits): { maxFileBytes: number; maxTotalBytes: number; maxFiles: number } {
-  const { maxFileBytes, maxTotalBytes, maxFiles } = { ...DEFAULT_READ_LIMITS, ...limits };
-  const size = installedSize.get(sandbox) ?? { largest: 0, total: 0, entries: 0 };
-  return { maxFileBytes: Math.max(maxFileBytes, size.largest), maxTotalBytes: maxTotalBytes + size.total, maxFiles: maxFiles + size.entries };
+function limitsFor(sandbox: Sandbox, limits: ReadLimits): HostReadLimits {
+  const { maxFileBytes, maxTotalBytes, maxFiles, maxPathBytes } = { ...DEFAULT_READ_LIMITS, ...limits };
+  const size = installedSize.get(sandbox) ?? { largest: 0, total: 0, entries: 0, longestPath: 0 };
+  return {
+    maxFileBytes: Math.max(maxFileBytes, size.largest),
+    maxTotalBytes: maxTotalBytes + size.total,
+    maxFiles: maxFiles + size.entries,
+    maxPathBytes: Math.max(maxPathBytes, size.longestPath),
+  };
 }
 
 interface HostState {
@@ -148,6 +158,13 @@ export interface ReadLimits {
   /** Number of entries, beyond the workspace's as installed. @default 100000 */
   maxFiles?: number;
   /**
+   * Longest path of an entry below the workdir, in bytes (or the longest as installed, if longer).
+   * It also bounds how deep folders go (what the host holds open while it walks them), and the
+   * engine's archive, which silently leaves out paths past 4,096 bytes, always holds a folder past
+   * this limit on the way to one. @default 1024
+   */
+  maxPathBytes?: number;
+  /**
    * Bytes a file may grow by over the workspace the agent was given (a new file counts whole).
    * Verifiers parse changed files, and a parser's time can grow with the square of what was added:
    * past this the episode scores 0 without parsing. @default 32 KiB
@@ -159,6 +176,7 @@ export const DEFAULT_READ_LIMITS: Required<ReadLimits> = Object.freeze({
   maxFileBytes: 32 * 1024 * 1024,
   maxTotalBytes: 256 * 1024 * 1024,
   maxFiles: 100_000,
+  maxPathBytes: 1024,
   maxGrowthBytes: 32 * 1024,
 });
 
@@ -184,17 +202,17 @@ export function checkGrowth(given: WorkspaceFiles, final: WorkspaceFiles, limits
  * sandbox that is gone is a SandboxError.
  */
 export async function readWorkspace(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
-  const { maxFileBytes, maxTotalBytes, maxFiles } = limitsFor(sandbox, limits);
+  const bounds = limitsFor(sandbox, limits);
   const host = hostState.get(sandbox);
   if (host && !sandbox.closed) {
     try {
-      return nonEmpty(await readHost(host.folder.root, host.folder.inner, host.given, host.snapshot, { maxFileBytes, maxTotalBytes, maxFiles }, specialEntry));
+      return nonEmpty(await readHost(host.folder.root, host.folder.inner, host.given, host.snapshot, bounds, specialEntry));
     } catch (err) {
       if (err instanceof WorkspaceError) throw err;
       log('reading %s from the host failed, reading through the engine: %s', sandbox.id.slice(0, 12), (err as Error).message);
     }
   }
-  return nonEmpty(await readThroughEngine(sandbox, maxFileBytes, maxTotalBytes, maxFiles));
+  return nonEmpty(await readThroughEngine(sandbox, bounds));
 }
 
 /**
@@ -206,9 +224,9 @@ function nonEmpty(files: WorkspaceFiles): WorkspaceFiles {
   return files;
 }
 
-async function readThroughEngine(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes: number, maxFiles: number): Promise<WorkspaceFiles> {
+async function readThroughEngine(sandbox: Sandbox, limits: HostReadLimits): Promise<WorkspaceFiles> {
   try {
-    return await readArchive(sandbox, maxFileBytes, maxTotalBytes, maxFiles);
+    return await readArchive(sandbox, limits);
   } catch (err) {
     if (err instanceof WorkspaceError || err instanceof SandboxError) throw err;
     // The stream broke: a process of the agent's changed the files while they were read, unless the sandbox is gone.
@@ -222,8 +240,7 @@ async function readThroughEngine(sandbox: Sandbox, maxFileBytes: number, maxTota
  * readWorkspace falls back to, and what its host reading must always agree with.
  */
 export async function readWorkspaceFromEngine(sandbox: Sandbox, limits: ReadLimits = {}): Promise<WorkspaceFiles> {
-  const { maxFileBytes, maxTotalBytes, maxFiles } = limitsFor(sandbox, limits);
-  return nonEmpty(await readThroughEngine(sandbox, maxFileBytes, maxTotalBytes, maxFiles));
+  return nonEmpty(await readThroughEngine(sandbox, limitsFor(sandbox, limits)));
 }
 
 /** Whether readWorkspace can read this sandbox's workspace from the host (only what changed). */
@@ -236,7 +253,7 @@ export function specialEntry(type: string, linkname?: string | null): Buffer {
   return Buffer.from(`\0hybrid-gym: a ${type}${type === 'symlink' ? ` to ${linkname ?? '?'}` : ''}, not a regular file\n`);
 }
 
-async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes: number, maxFiles: number): Promise<WorkspaceFiles> {
+async function readArchive(sandbox: Sandbox, { maxFileBytes, maxTotalBytes, maxFiles, maxPathBytes }: HostReadLimits): Promise<WorkspaceFiles> {
   let stream: Readable;
   try {
     stream = await sandbox.archiveOut(sandbox.workdir);
@@ -267,10 +284,12 @@ async function readArchive(sandbox: Sandbox, maxFileBytes: number, maxTotalBytes
     const size = entry.header.size ?? 0;
     // The workdir itself (the archive's first entry) is not one of its files and folders.
     if (rel !== '' && ++count > maxFiles) stop(new WorkspaceError('too-many-files', `The workspace holds more than ${maxFiles} files and folders`));
+    if (Buffer.byteLength(rel) > maxPathBytes) stop(pathTooLong(rel, maxPathBytes));
     if (size > maxFileBytes) {
       stop(new WorkspaceError('file-too-large', `${rel || name} is ${size} bytes, over the limit of ${maxFileBytes} for one file`));
     }
-    total += size;
+    // Names are held too: they count.
+    total += size + Buffer.byteLength(rel);
     if (total > maxTotalBytes) stop(new WorkspaceError('too-large', `The workspace holds more than ${maxTotalBytes} bytes`));
     const parts = rel.split('/');
     const type = entry.header.type;

@@ -311,6 +311,39 @@ describe.runIf(dockerReady())('adversarial: PID 1 stopped by the agent without a
   });
 });
 
+describe.runIf(dockerReady())('adversarial: a file hidden past the engine archive’s 4,096-byte path limit', () => {
+  // WAS A HOLE (closed: paths past maxPathBytes, 1,024, are the agent's doing on both reads;
+  // regression): the engine's archive silently leaves out paths past 4,096 bytes, and one name in
+  // .git that is not UTF-8 made the host read fall back to it, so a new file of code under 2,100
+  // nested folders went unseen and the oracle's edits scored 1 with the forbidden file.
+  const deep = `python3 - <<'PY'
+import os
+os.chdir('/workspace')
+for i in range(2100):
+    os.mkdir('d'); os.chdir('d')
+open('notes.py', 'w').write('import os\\nos.system("echo hi")\\n')
+PY`;
+  it.each([
+    { how: 'alone', command: deep },
+    { how: 'with the engine read forced (a name in .git that is not UTF-8)', command: `${deep}\ntouch $'/workspace/.git/\\xff'` },
+  ])('$how: scored 0 as path-too-long, never 1', async ({ command }) => {
+    const instances = await funcLocalizeTask.generate!({ repo: SHOP, perFile: 10, seed: 1 });
+    const env = await make(funcLocalizeTask, { instances, prepareNext: false });
+    try {
+      await env.reset({ seed: 1 });
+      const inner = env.unwrapped as TaskEnv<FuncLocalizeInstance>;
+      for (const a of await inner.oracleActions()) await env.step(a);
+      await env.step({ tool: 'bash', input: { command, timeout: 120 } });
+      const end = await env.step({ tool: 'finish', input: { message: 'done' } });
+      expect(end.info.infraError).toBeUndefined();
+      expect(end.reward).toBe(0);
+      expect(end.info.verify?.details).toMatchObject({ workspaceError: { reason: 'path-too-long' } });
+    } finally {
+      await env.close();
+    }
+  });
+});
+
 describe.runIf(dockerReady())('adversarial: a repository whose .gitignore ignores some of its own files', () => {
   let repo: string;
 

@@ -245,6 +245,23 @@ describe.runIf(dockerReady())('the final read of only what changed', () => {
     await s.close();
   });
 
+  // WERE HOLES (closed: maxPathBytes on both reads; regressions): 21,000 nested folders held a host
+  // descriptor a level (EMFILE, then the engine read, which leaves out paths past 4,096 bytes), and
+  // with files at the bottom the walk never ended; names of 255 bytes 200 deep made keys of 51 KB.
+  it.each([
+    { what: '21,000 nested folders with files at the bottom', script: "import os\nfor i in range(21000):\n    os.mkdir('d'); os.chdir('d')\nfor i in range(100): open(f'{i}.py', 'w').close()" },
+    { what: 'folders of 255-byte names 200 deep', script: "import os\nfor i in range(200):\n    os.mkdir('n' * 255); os.chdir('n' * 255)\nfor i in range(100): open(f'{i}.py', 'w').close()" },
+  ])('$what: path-too-long on both reads, at once', async ({ script }) => {
+    const s = await provider.create();
+    await installWorkspace(s, given());
+    await s.exec(`cd ${s.workdir} && python3 - <<'PY'\n${script}\nPY`, { timeoutMs: 120_000 });
+    const started = performance.now();
+    await expect(readWorkspace(s)).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'path-too-long' });
+    await expect(readWorkspaceFromEngine(s)).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'path-too-long' });
+    expect(performance.now() - started).toBeLessThan(30_000);
+    await s.close();
+  }, 180_000);
+
   it('bounds what the agent adds, not the workspace it was given: a repository past the limits reads untouched', async () => {
     // WAS A HOLE (closed; regression): a repository with a file or a .git pack over the limits
     // failed every episode, a correct agent's included, as 'file-too-large'.
