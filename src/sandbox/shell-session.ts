@@ -323,8 +323,9 @@ export class ShellSession {
           const quietFor = Date.now() - Math.max(r.lastOutputAt, started);
           if (quietFor >= idleMs) {
             // Quiet because nothing runs any more (the container paused, stopped or removed from
-            // outside) is not the command still running: say the sandbox is gone.
-            void this.hostAlive().then((alive) => {
+            // outside) is not the command still running: say the sandbox is gone. An engine too slow
+            // to answer is not an answer: the command is reported idle as usual.
+            void this.hostAlive(true).then((alive) => {
               if (!alive && r.exitCode === null) r.error ??= (this.dead = new SandboxError(GONE));
               if (r.waiter === finish) finish();
             });
@@ -437,9 +438,10 @@ export class ShellSession {
     return this.dead;
   }
 
-  private async hostAlive(): Promise<boolean> {
+  /** Whether the sandbox is there, as its host says within ALIVE_CHECK_MS (no answer by then: `onTimeout`). */
+  private async hostAlive(onTimeout = false): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ALIVE_CHECK_MS)));
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(onTimeout), ALIVE_CHECK_MS)));
     try {
       return await Promise.race([this.host.alive().catch(() => false), timeout]);
     } finally {

@@ -13,6 +13,15 @@ describe.runIf(dockerReady())('docker sandbox: resource limits', () => {
     await provider?.close();
   });
 
+  it('keeps no log: what root writes to PID 1’s output goes nowhere, never onto the host’s disk', async () => {
+    const s = await provider.create();
+    expect((await s.exec('head -c 1M /dev/zero > /proc/1/fd/1; echo "rc=$?"')).output).toContain('rc=0');
+    const info = await (s as unknown as { container: { inspect(): Promise<{ HostConfig: { LogConfig: { Type: string } }; LogPath: string }> } }).container.inspect();
+    expect(info.HostConfig.LogConfig.Type).toBe('none');
+    expect(info.LogPath).toBe('');
+    await s.close();
+  });
+
   it('contains a memory hog and reports it, and the sandbox keeps working', async () => {
     const s = await provider.create();
     const r = await s.exec(`python3 -c "a=[]\nwhile True: a.append(bytearray(10**7))"`, { timeoutMs: 60_000 });

@@ -146,6 +146,9 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
           NanoCpus: Math.round(o.cpus * 1e9),
           PidsLimit: o.pidsLimit,
           SecurityOpt: ['no-new-privileges'],
+          // Nothing reads a sandbox's log (the shell is an exec), and root inside can write to PID 1's
+          // output (/proc/1/fd/1): with a log, that would fill the host's disk without bound.
+          LogConfig: { Type: 'none', Config: {} },
           ...(o.workspaceTmpfsBytes > 0 && { Mounts: [workdirTmpfs(workdir, o.workspaceTmpfsBytes, tag)] }),
         },
       }), START_MS, 'container create');
