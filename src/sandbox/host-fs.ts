@@ -221,6 +221,13 @@ export interface HostFile {
   mode?: number;
 }
 
+/** Every folder the relative `paths` lie in (their parents, up to the top; '' not included). */
+export function foldersOf(paths: Iterable<string>): Set<string> {
+  const folders = new Set<string>();
+  for (const path of paths) for (let d = posix.dirname(path); d !== '.' && !folders.has(d); d = posix.dirname(d)) folders.add(d);
+  return folders;
+}
+
 /**
  * Run `step(0..count-1)` synchronously, giving the event loop a turn every few milliseconds: each
  * step is a few system calls (microseconds on a tmpfs), where a promise per call costs several times
@@ -259,9 +266,7 @@ export async function writeHostTree(root: string, inner: string, files: HostFile
     });
     // Folders first, each made and then held open, then the files in the order given, then the
     // folders' times, deepest first (writing into a folder moves its times).
-    const folders = new Set<string>();
-    for (const path of paths) for (let d = parentOf(path); d !== '' && !folders.has(d); d = parentOf(d)) folders.add(d);
-    const ordered = [...folders].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+    const ordered = [...foldersOf(paths)].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
     await inSlices(ordered.length, (k) => {
       const rel = ordered[k]!;
       const parent = dirs.get(parentOf(rel))!;

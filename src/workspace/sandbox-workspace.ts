@@ -7,7 +7,7 @@ import { shellQuote } from '../sandbox/subshell.js';
 import { isIgnoredDir, isIgnoredFile, type WorkspaceFiles } from './files.js';
 import { gitRepoEntries } from './git-repo.js';
 import { pathTooLong, readHost, snapshotHost, type HostReadLimits, type Snapshot } from './host-read.js';
-import { isEmptyHostFolder, writeHostTree } from '../sandbox/host-fs.js';
+import { foldersOf, isEmptyHostFolder, writeHostTree } from '../sandbox/host-fs.js';
 
 const log = createDebug('hybrid-gym:workspace');
 
@@ -33,7 +33,7 @@ interface InstalledSize {
 const installedSize = new WeakMap<Sandbox, InstalledSize>();
 
 function sizeOf(entries: FileEntry[]): InstalledSize {
-  const folders = new Set<string>();
+  const folders = foldersOf(entries.map((e) => e.path));
   let largest = 0;
   let total = 0;
   let longestPath = 0;
@@ -43,7 +43,6 @@ function sizeOf(entries: FileEntry[]): InstalledSize {
     largest = Math.max(largest, bytes);
     // The reads count names as well as contents.
     total += bytes + Buffer.byteLength(path);
-    for (let d = path.lastIndexOf('/'); d > 0; d = path.lastIndexOf('/', d - 1)) folders.add(path.slice(0, d));
   }
   for (const folder of folders) total += Buffer.byteLength(folder);
   return { largest, total, entries: entries.length + folders.size, longestPath };

@@ -154,7 +154,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
       }), START_MS, 'container create');
       const id = container.id;
       this.stops.watch(id);
-      await withTimeout(container.start(), START_MS, 'container start', container.id);
+      await withTimeout(container.start(), START_MS, 'container start', id);
       const sandbox = new DockerSandbox(
         container,
         { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars, workdirTmpfs: o.workspaceTmpfsBytes > 0,
@@ -166,9 +166,9 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
           this.untrack(s);
         },
       );
-      await withTimeout(sandbox.openShell(), START_MS, 'the first shell', container.id);
+      await withTimeout(sandbox.openShell(), START_MS, 'the first shell', id);
       this.track(sandbox);
-      log('sandbox %s ready', container.id.slice(0, 12));
+      log('sandbox %s ready', id.slice(0, 12));
       return sandbox;
     } catch (err) {
       await container?.remove({ force: true, v: true }).catch(() => {});

@@ -30,12 +30,9 @@ export interface DockerSandboxSettings {
   /** The workdir is a tmpfs volume: it goes when the container stops. */
   workdirTmpfs: boolean;
   /** Remove the workdir's volume (when its container was removed from outside without it). */
-  removeVolumes?: () => Promise<void>;
-  /**
-   * Whether this stopped container was asked to stop through the engine (see StopWatch); rejects
-   * when that cannot be told. Without it, every stop counts as from outside but an OOM kill.
-   */
-  askedToStop?: () => Promise<boolean>;
+  removeVolumes: () => Promise<void>;
+  /** Whether this stopped container was asked to stop through the engine (see StopWatch); rejects when that cannot be told. */
+  askedToStop: () => Promise<boolean>;
 }
 
 /** What this process sees of a sandbox from outside it: the overlay's merged folder, and the workdir's folder. */
@@ -241,7 +238,7 @@ export class DockerSandbox implements Sandbox {
     if (info.State.Running) return info.State.Paused ? 'paused' : 'running';
     // The events first: the engine's OOMKilled stays set after any OOM kill in the container (a
     // child's, PID 1 surviving it), so a later `docker kill` would pass for the agent's doing.
-    const asked = await (this.settings.askedToStop?.() ?? Promise.reject(new Error('no events followed'))).catch((err: Error) => {
+    const asked = await this.settings.askedToStop().catch((err: Error) => {
       log('who stopped %s is not known from the events (%s): %s', this.id.slice(0, 12), err.message, info.State.OOMKilled ? 'OOM-killed, the agent' : 'from outside');
       return !info.State.OOMKilled;
     });
@@ -324,7 +321,7 @@ export class DockerSandbox implements Sandbox {
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode !== 404) log('remove %s failed: %O', this.id, err);
           // Removed from outside without its volume: the volume goes here.
-          else await this.settings.removeVolumes?.().catch((e: unknown) => log('removing the volume of %s failed: %O', this.id, e));
+          else await this.settings.removeVolumes().catch((e: unknown) => log('removing the volume of %s failed: %O', this.id, e));
         }
         if (this.heldWorkdir !== undefined) closeSync(this.heldWorkdir);
         this.heldWorkdir = undefined;
