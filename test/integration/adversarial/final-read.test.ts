@@ -262,6 +262,17 @@ describe.runIf(dockerReady())('the final read of only what changed', () => {
     await s.close();
   }, 180_000);
 
+  it('counts names toward maxTotalBytes: empty files with long names are not free', async () => {
+    const s = await provider.create();
+    await installWorkspace(s, given());
+    await s.exec(`cd ${s.workdir} && for i in $(seq 1 40); do touch "$(printf 'n%.0s' $(seq 1 200))$i"; done`);
+    // 40 names of ~202 bytes, no content: past 4,000 bytes only by their names.
+    await expect(readWorkspace(s, { maxTotalBytes: 4000 })).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'too-large' });
+    await expect(readWorkspaceFromEngine(s, { maxTotalBytes: 4000 })).rejects.toMatchObject({ name: 'WorkspaceError', reason: 'too-large' });
+    expect((await readWorkspace(s)).size).toBe(given().size + 40);
+    await s.close();
+  });
+
   it('bounds what the agent adds, not the workspace it was given: a repository past the limits reads untouched', async () => {
     // WAS A HOLE (closed; regression): a repository with a file or a .git pack over the limits
     // failed every episode, a correct agent's included, as 'file-too-large'.
