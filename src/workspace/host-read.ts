@@ -94,7 +94,8 @@ export async function readHost(
       // Checked before the walk goes into a folder: it also bounds how deep it goes (one descriptor held a level).
       const pathBytes = Buffer.byteLength(e.rel);
       if (pathBytes > limits.maxPathBytes) throw pathTooLong(e.rel, limits.maxPathBytes);
-      total += pathBytes;
+      // A symlink's target counts too (its marker holds it); lstat's size is the target's length.
+      total += pathBytes + (e.st.isSymbolicLink() ? Number(e.st.size) : 0);
       if (total > limits.maxTotalBytes) throw new WorkspaceError('too-large', `The workspace holds more than ${limits.maxTotalBytes} bytes`);
       const parts = e.rel.split('/');
       const last = parts[parts.length - 1]!;

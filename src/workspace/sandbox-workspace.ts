@@ -31,6 +31,8 @@ interface InstalledSize {
   longestPath: number;
 }
 const installedSize = new WeakMap<Sandbox, InstalledSize>();
+/** The longest path the engine's archive keeps, its first name (the workdir's) and '/' included (measured: 4,094). */
+const ARCHIVE_PATH_MAX = 4094;
 
 function sizeOf(entries: FileEntry[]): InstalledSize {
   const folders = foldersOf(entries.map((e) => e.path));
@@ -59,7 +61,9 @@ function limitsFor(sandbox: Sandbox, limits: ReadLimits): HostReadLimits {
     maxFileBytes: Math.max(maxFileBytes, size.largest),
     maxTotalBytes: maxTotalBytes + size.total,
     maxFiles: maxFiles + size.entries,
-    maxPathBytes: Math.max(maxPathBytes, size.longestPath),
+    // Never so long that the engine's archive could leave out a path with no folder past the limit
+    // on the way to it (it silently drops paths past 4,094 bytes with the workdir's name; a name is at most 255).
+    maxPathBytes: Math.min(Math.max(maxPathBytes, size.longestPath), ARCHIVE_PATH_MAX - Buffer.byteLength(sandbox.workdir) - 256),
   };
 }
 
@@ -279,7 +283,8 @@ async function readArchive(sandbox: Sandbox, { maxFileBytes, maxTotalBytes, maxF
   for await (const entry of extract) {
     const name = entry.header.name.replace(/^\.?\/?/, '');
     // The archive's first path segment is the workdir's own name.
-    const rel = name.split('/').slice(1).join('/');
+    // A folder's name ends with '/' in the archive: not on the host, and not here.
+    const rel = name.split('/').slice(1).join('/').replace(/\/$/, '');
     const size = entry.header.size ?? 0;
     // The workdir itself (the archive's first entry) is not one of its files and folders.
     if (rel !== '' && ++count > maxFiles) stop(new WorkspaceError('too-many-files', `The workspace holds more than ${maxFiles} files and folders`));
@@ -287,8 +292,8 @@ async function readArchive(sandbox: Sandbox, { maxFileBytes, maxTotalBytes, maxF
     if (size > maxFileBytes) {
       stop(new WorkspaceError('file-too-large', `${rel || name} is ${size} bytes, over the limit of ${maxFileBytes} for one file`));
     }
-    // Names are held too: they count.
-    total += size + Buffer.byteLength(rel);
+    // Names are held too, and a symlink's target (its marker holds it): they count.
+    total += size + Buffer.byteLength(rel) + (entry.header.type === 'symlink' ? Buffer.byteLength(entry.header.linkname ?? '') : 0);
     if (total > maxTotalBytes) stop(new WorkspaceError('too-large', `The workspace holds more than ${maxTotalBytes} bytes`));
     const parts = rel.split('/');
     const type = entry.header.type;

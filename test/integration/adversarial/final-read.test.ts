@@ -273,6 +273,31 @@ describe.runIf(dockerReady())('the final read of only what changed', () => {
     await s.close();
   });
 
+  // WERE HOLES (closed; regressions), from a third adversarial review: a maxPathBytes set near
+  // 4,096 let the engine's archive drop a file with no folder past the limit on its way (the hidden
+  // file again); the archive's folders carried a '/' the host's did not (the reads disagreed at
+  // exactly the limit); symlink targets, held in their markers, did not count toward maxTotalBytes.
+  it('a path limit set past what the archive keeps is capped: a file it would drop is still refused', async () => {
+    const s = await provider.create();
+    await installWorkspace(s, given());
+    await s.exec(`cd ${s.workdir} && python3 - <<'PY'\nimport os\nfor i in range(15):\n    os.mkdir('n' * 255); os.chdir('n' * 255)\nopen('x' * 250 + '.py', 'w').write('import os\\n')\nPY`);
+    await expect(readWorkspace(s, { maxPathBytes: 100_000 })).rejects.toMatchObject({ reason: 'path-too-long' });
+    await expect(readWorkspaceFromEngine(s, { maxPathBytes: 100_000 })).rejects.toMatchObject({ reason: 'path-too-long' });
+    await s.close();
+  });
+
+  it('a folder whose path is exactly the limit, and symlink targets, count the same on both reads', async () => {
+    const s = await provider.create();
+    await installWorkspace(s, given());
+    await s.exec(`cd ${s.workdir} && mkdir -p "$(printf 'a%.0s' $(seq 1 511))/$(printf 'b%.0s' $(seq 1 512))"`);
+    expect((await readWorkspace(s)).size).toBe(given().size);
+    expect((await readWorkspaceFromEngine(s)).size).toBe(given().size);
+    await s.exec(`cd ${s.workdir} && for i in $(seq 1 40); do ln -s "$(printf 't%.0s' $(seq 1 4000))" "l$i"; done`);
+    await expect(readWorkspace(s, { maxTotalBytes: 4000 })).rejects.toMatchObject({ reason: 'too-large' });
+    await expect(readWorkspaceFromEngine(s, { maxTotalBytes: 4000 })).rejects.toMatchObject({ reason: 'too-large' });
+    await s.close();
+  });
+
   it('bounds what the agent adds, not the workspace it was given: a repository past the limits reads untouched', async () => {
     // WAS A HOLE (closed; regression): a repository with a file or a .git pack over the limits
     // failed every episode, a correct agent's included, as 'file-too-large'.
