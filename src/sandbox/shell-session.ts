@@ -76,13 +76,14 @@ export function evalInput(command: string): string {
 const MARK_START = '\x1eHG';
 const MARK_END = '\x1e';
 const PARTIAL_MARK = /\x1e(?:H(?:G\d{0,24}\x1e?)?)?$/;
+const WHOLE_MARK = /\x1eHG\d{1,24}\x1e/;
 // It also empties PS1 and PS2 before bash shows them: a prompt the agent set would otherwise be
 // printed after the mark and taken for the output of the next command.
 const PROMPT_FN =
   `__hg_prompt() { local c=$? t=$SRANDOM$SRANDOM; PS1=''; PS2=''; printf '%s %s\\n' "$t" "$c" >&${CONTROL_FD}; ` +
   `printf '\\036HG%s\\036' "$t" >/dev/tty; }`;
 // The first prompt, before the init line defines the hook: token 0.
-const FIRST_PROMPT = `printf '0 %s\\n' "$?" >&${CONTROL_FD}; printf '\\036HG0\\036' >/dev/tty`;
+const FIRST_PROMPT = `printf '0 %s\\n' "$?" >&${CONTROL_FD}; PS1=''; PS2=''; printf '\\036HG0\\036' >/dev/tty`;
 // A command that redirected the terminal away (`exec >/dev/null` cannot hide /dev/tty, but a broken
 // terminal can): after the control line, wait this long for the mark, then end the command anyway.
 const MARK_WAIT_MS = 3000;
@@ -502,9 +503,14 @@ export class ShellSession {
       this.pty = this.pty.slice(this.pty.length - hold);
       return;
     }
+    // The mark can come before the control line names its token (the two are separate streams), and
+    // with a little text after it (bash's own first prompt): a whole mark near the end is held until
+    // the token is known (a mark-like text further back is output, sent on as usual).
+    const near = this.pty.slice(-64);
+    const whole = WHOLE_MARK.exec(near);
     const tail = this.pty.slice(-32);
     const m = PARTIAL_MARK.exec(tail);
-    const keepFrom = m ? this.pty.length - tail.length + m.index : this.pty.length;
+    const keepFrom = whole ? this.pty.length - near.length + whole.index : m ? this.pty.length - tail.length + m.index : this.pty.length;
     this.emit(r, this.pty.slice(0, keepFrom));
     this.pty = this.pty.slice(keepFrom);
   }
