@@ -6,7 +6,7 @@
  * Run (nothing here runs TypeScript directly; esbuild comes with tsup):
  *   npx esbuild bench/episodes-vs-docker-run.ts --bundle --platform=node --format=esm --packages=external \
  *     --outfile=.cache/bench/episodes.mjs && node .cache/bench/episodes.mjs [--repo DIR] [--episodes 40]
- *     [--concurrency 1,2,4] [--docker-runs 20] [--image TAG]
+ *     [--concurrency 1,2,4] [--reuse fresh,reused] [--docker-runs 20] [--image TAG]
  * Without --repo: about 300 files of the system Python's standard library (copied to a temp dir).
  * Needs a running Docker engine and the default image (`hybrid-gym image build`). Prints lines,
  * then a JSON summary last. `hybrid-gym bench --episodes 40` runs the same.
@@ -23,6 +23,7 @@ const result = await benchEpisodes({
   episodes: Number(arg('--episodes') ?? 40),
   concurrencies: (arg('--concurrency') ?? '1,2,4').split(',').map(Number),
   dockerRuns: Number(arg('--docker-runs') ?? 20),
+  reuse: (arg('--reuse') ?? 'fresh,reused').split(',').map((m) => m === 'reused'),
   ...(arg('--image') && { image: arg('--image') }),
   onProgress: (line) => process.stderr.write(`${line}\n`),
 });

@@ -24,11 +24,15 @@ export interface EpisodeBenchOptions {
   dockerRuns?: number;
   /** @default DEFAULT_IMAGE */
   image?: string;
+  /** The sandbox modes the oracle runs in, in turn: a fresh container per episode, reused containers. @default [false, true] */
+  reuse?: boolean[];
   onProgress?: (line: string) => void;
 }
 
 export interface OracleRate {
   concurrency: number;
+  /** Reused containers (the docker provider's `reuse`), else a fresh one per episode. */
+  reuse: boolean;
   episodes: number;
   /** Wall time of the whole rollout (provider start to the last container removed). */
   seconds: number;
@@ -55,6 +59,7 @@ export interface EpisodeBenchResult {
   dockerRunAt: Array<{ concurrency: number; perSec: number }>;
   oracle: OracleRate[];
   bestConcurrency: number;
+  bestReuse: boolean;
   bestEpisodesPerSec: number;
   /** Oracle episodes per second at the best concurrency over docker runs per second. */
   oracleOverDockerRun: number;
@@ -94,20 +99,21 @@ export async function benchEpisodes(options: EpisodeBenchOptions): Promise<Episo
   }
 
   const oracle: OracleRate[] = [];
-  for (const concurrency of concurrencies) {
-    say(`bench: ${list.length} oracle episodes at concurrency ${concurrency}`);
+  for (const reuse of options.reuse ?? [false, true]) for (const concurrency of concurrencies) {
+    say(`bench: ${list.length} oracle episodes at concurrency ${concurrency}${reuse ? ', containers reused' : ''}`);
     const t = performance.now();
     const { episodes: records, summary } = await rollout({
       task: funcLocalizeTask,
       instances: list,
       agent: (env) => new OracleAgent(env),
       concurrency,
-      sandboxOptions: { image },
+      sandboxOptions: { image, reuse },
     });
     const seconds = (performance.now() - t) / 1000;
     const ran = records.filter((r: EpisodeRecord): r is Episode => !isFailed(r));
     oracle.push({
       concurrency,
+      reuse,
       episodes: records.length,
       seconds: round3(seconds),
       episodesPerSec: round3(records.length / seconds),
@@ -128,6 +134,7 @@ export async function benchEpisodes(options: EpisodeBenchOptions): Promise<Episo
     dockerRunAt,
     oracle,
     bestConcurrency: best.concurrency,
+    bestReuse: best.reuse,
     bestEpisodesPerSec: best.episodesPerSec,
     oracleOverDockerRun: round3(best.episodesPerSec / dockerRunPerSec),
   };
@@ -178,9 +185,9 @@ export function formatEpisodeBench(r: EpisodeBenchResult): string {
     ...r.dockerRunAt.map((d) => `docker run c=${d.concurrency}      ${d.perSec} /s (${r.dockerRuns} runs)`),
     ...r.oracle.map(
       (o) =>
-        `oracle c=${o.concurrency}          ${o.episodesPerSec} episodes/s (${o.episodes} in ${o.seconds} s; episode ${o.episodeMs} ms, score ${o.scoreMs} ms; success ${o.successRate}, errors ${o.errors})`,
+        `oracle c=${o.concurrency}${o.reuse ? ' reused' : '       '}   ${o.episodesPerSec} episodes/s (${o.episodes} in ${o.seconds} s; episode ${o.episodeMs} ms, score ${o.scoreMs} ms; success ${o.successRate}, errors ${o.errors})`,
     ),
-    `best / docker run   ${r.oracleOverDockerRun}x (concurrency ${r.bestConcurrency})`,
+    `best / docker run   ${r.oracleOverDockerRun}x (concurrency ${r.bestConcurrency}${r.bestReuse ? ', containers reused' : ''})`,
   ];
   return `${lines.join('\n')}\n`;
 }

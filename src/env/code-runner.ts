@@ -75,7 +75,7 @@ export class SandboxCodeRunner implements CodeRunner {
   async run(files: WorkspaceFiles, check: CodeCheck, options: { image?: string } = {}): Promise<CodeCheckResult> {
     let sandbox: Sandbox;
     try {
-      sandbox = await this.provider.create(options.image ? { image: options.image } : {});
+      sandbox = await this.provider.create({ reuse: false, ...(options.image && { image: options.image }) });
     } catch (err) {
       throw new CheckSandboxError(check.name, `no verification sandbox could start: ${(err as Error).message}`, err);
     }

@@ -5,7 +5,7 @@ import type { Sandbox, SandboxProvider } from './types.js';
 export abstract class BaseProvider<S extends Sandbox> implements SandboxProvider {
   abstract readonly name: string;
   private readonly live = new Set<S>();
-  private isClosed = false;
+  protected isClosed = false;
 
   abstract create(options?: { workdir?: string }): Promise<S>;
 

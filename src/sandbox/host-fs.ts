@@ -1,6 +1,7 @@
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, futimesSync, mkdirSync, opendirSync, openSync, readdirSync, readSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, ftruncateSync, fstatSync, futimesSync, mkdirSync, opendirSync, openSync, readdirSync, readSync, utimesSync, writeSync, type BigIntStats } from 'node:fs';
 import { posix } from 'node:path';
 import { FileTooLargeError } from '../errors.js';
+import type { Owner } from './types.js';
 import { at } from '../util/proc-fd.js';
 
 /**
@@ -15,7 +16,7 @@ import { at } from '../util/proc-fd.js';
  */
 
 // Linux's O_PATH (the same value on x86-64 and arm64); node does not name it.
-const O_PATH = 0o10000000;
+export const O_PATH = 0o10000000;
 const LOOKUP = O_PATH | constants.O_NOFOLLOW;
 /** Longest this process's event loop waits on one host walk or write before it gets a turn. */
 const SLICE_MS = 4;
@@ -195,6 +196,55 @@ export function readHostFile(root: string, path: string, maxBytes: number): Buff
 }
 
 /**
+ * Write one file at `path` (relative to `root`, a folder held open) from the host while the
+ * sandbox's processes run: every folder on the way looked up (or made, owned by `owner`) one name at
+ * a time and never followed through a link, the file itself opened without following a link and
+ * written only when it is a regular file. A HostReadUnsupported where anything else is in the way
+ * (a link, a folder, a pipe): the caller writes as the agent would instead.
+ */
+export function writeHostFile(root: string, path: string, content: Uint8Array, mode: number, owner?: Owner): void {
+  const names = posix.normalize(path).split('/').filter((n) => n !== '');
+  if (names.length === 0 || names.includes('..')) throw new HostReadUnsupported(`${path}: not a file inside the folder`);
+  let dir = openRoot(root, '/');
+  try {
+    for (const name of names.slice(0, -1)) {
+      let next: number;
+      try {
+        next = openSync(at(dir, name), LOOKUP);
+      } catch {
+        try {
+          mkdirSync(at(dir, name), 0o755);
+          next = openSync(at(dir, name), LOOKUP);
+          if (owner) chownSync(`/proc/self/fd/${next}`, owner.uid, owner.gid);
+        } catch (err) {
+          throw new HostReadUnsupported(`${path}: ${(err as Error).message}`);
+        }
+      }
+      closeSync(dir);
+      dir = next;
+      if (!fstatSync(dir).isDirectory()) throw new HostReadUnsupported(`${path}: ${name} is not a folder`);
+    }
+    let fd: number;
+    try {
+      fd = openSync(at(dir, names.at(-1)!), constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, mode);
+    } catch (err) {
+      throw new HostReadUnsupported(`${path}: ${(err as Error).message}`);
+    }
+    try {
+      if (!fstatSync(fd).isFile()) throw new HostReadUnsupported(`${path} is not a regular file`);
+      ftruncateSync(fd, 0);
+      for (let off = 0; off < content.byteLength; ) off += writeSync(fd, content, off, content.byteLength - off);
+      if (owner) fchownSync(fd, owner.uid, owner.gid);
+      fchmodSync(fd, mode);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    closeSync(dir);
+  }
+}
+
+/**
  * Whether the folder `inner` of the sandbox's file system at `root` is there and holds nothing,
  * looked up from the host as every read here is (false when it cannot be told so).
  */
@@ -250,13 +300,13 @@ async function inSlices(count: number, step: (k: number) => void, sliceMs = SLIC
  * the sandbox's root (another owner: a user namespace) or anything is in the way; the caller then
  * empties the folder and writes through the engine.
  */
-export async function writeHostTree(root: string, inner: string, files: HostFile[], time = 0): Promise<void> {
+export async function writeHostTree(root: string, inner: string, files: HostFile[], time = 0, owner?: Owner): Promise<void> {
   const rootFd = openRoot(root, inner);
   const dirs = new Map<string, number>([['', rootFd]]);
   try {
-    const owner = fstatSync(rootFd);
-    if (typeof process.getuid !== 'function' || owner.uid !== process.getuid() || owner.gid !== process.getgid!()) {
-      throw new HostReadUnsupported(`${inner} is owned by ${owner.uid}:${owner.gid}, not this process`);
+    const rootStat = fstatSync(rootFd);
+    if (typeof process.getuid !== 'function' || rootStat.uid !== process.getuid() || rootStat.gid !== process.getgid!()) {
+      throw new HostReadUnsupported(`${inner} is owned by ${rootStat.uid}:${rootStat.gid}, not this process`);
     }
     const parentOf = (rel: string): string => (posix.dirname(rel) === '.' ? '' : posix.dirname(rel));
     const paths = files.map((f) => {
@@ -274,6 +324,7 @@ export async function writeHostTree(root: string, inner: string, files: HostFile
       const fd = openSync(at(parent, posix.basename(rel)), LOOKUP | constants.O_DIRECTORY);
       dirs.set(rel, fd);
       chmodSync(`/proc/self/fd/${fd}`, 0o755); // an O_PATH descriptor: through its /proc name
+      if (owner) chownSync(`/proc/self/fd/${fd}`, owner.uid, owner.gid);
     });
     await inSlices(files.length, (k) => {
       const f = files[k]!;
@@ -282,6 +333,7 @@ export async function writeHostTree(root: string, inner: string, files: HostFile
       try {
         const data = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
         for (let off = 0; off < data.byteLength; ) off += writeSync(fd, data, off, data.byteLength - off);
+        if (owner) fchownSync(fd, owner.uid, owner.gid);
         fchmodSync(fd, mode);
         futimesSync(fd, time, time);
       } finally {

@@ -151,7 +151,7 @@ export class SandboxPool implements AsyncDisposable {
     }
   }
 
-  /** Give a sandbox back: it is closed (never reused), and a fresh one is started in its place. */
+  /** Give a sandbox back: it is closed (its container removed, or reset by a reusing provider), and another is started in its place. */
   release(s: Sandbox): Promise<void> {
     if (!this.out.delete(s)) return Promise.resolve();
     const closing = s.close().catch((err) => log('close of %s failed: %O', s.id, err));

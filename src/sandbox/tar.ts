@@ -1,25 +1,25 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, readlink, symlink, chmod } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, symlink, chmod } from 'node:fs/promises';
 import { dirname, join, posix, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { FileTooLargeError } from '../errors.js';
-import type { FileEntry } from './types.js';
+import type { FileEntry, Owner } from './types.js';
 
 /** A tar stream of in-memory files; `path`s are taken relative to `/` (leading slashes removed). */
-export function packFiles(files: FileEntry[]): Readable {
+export function packFiles(files: FileEntry[], owner?: Owner): Readable {
   const pack = tar.pack();
   for (const f of files) {
     const content = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : Buffer.from(f.content);
-    pack.entry({ name: stripRoot(f.path), mode: f.mode ?? 0o644, mtime: new Date(0) }, content);
+    pack.entry({ name: stripRoot(f.path), mode: f.mode ?? 0o644, mtime: new Date(0), ...owner }, content);
   }
   pack.finalize();
   return pack as unknown as Readable;
 }
 
 /** A tar stream of a host directory's contents placed under `prefix` (symlinks kept as links). */
-export function packDirectory(dir: string, prefix: string): Readable {
+export function packDirectory(dir: string, prefix: string, owner?: Owner): Readable {
   const pack = tar.pack();
   const root = stripRoot(prefix);
   const walk = async (rel: string): Promise<void> => {
@@ -31,13 +31,13 @@ export function packDirectory(dir: string, prefix: string): Readable {
       const name_ = root ? posix.join(root, childRel) : childRel;
       const mode = st.mode & 0o7777;
       if (st.isDirectory()) {
-        pack.entry({ name: name_, type: 'directory', mode });
+        pack.entry({ name: name_, type: 'directory', mode, ...owner });
         await walk(childRel);
       } else if (st.isSymbolicLink()) {
-        pack.entry({ name: name_, type: 'symlink', linkname: await readlink(abs), mode });
+        pack.entry({ name: name_, type: 'symlink', linkname: await readlink(abs), mode, ...owner });
       } else if (st.isFile()) {
         await new Promise<void>((ok, fail) => {
-          const entry = pack.entry({ name: name_, size: st.size, mode, mtime: st.mtime }, (err) =>
+          const entry = pack.entry({ name: name_, size: st.size, mode, mtime: st.mtime, ...owner }, (err) =>
             err ? fail(err) : ok(),
           );
           createReadStream(abs).on('error', fail).pipe(entry);
@@ -45,11 +45,28 @@ export function packDirectory(dir: string, prefix: string): Readable {
       }
     }
   };
-  if (root) pack.entry({ name: root, type: 'directory', mode: 0o755 });
+  if (root) pack.entry({ name: root, type: 'directory', mode: 0o755, ...owner });
   walk('')
     .then(() => pack.finalize())
     .catch((err: Error) => pack.destroy(err));
   return pack as unknown as Readable;
+}
+
+/** The regular files below a host folder as entries under `prefix` (symlinks and other kinds are refused). */
+export async function filesOfFolder(dir: string, prefix: string): Promise<FileEntry[]> {
+  const out: FileEntry[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of (await readdir(join(dir, rel))).sort()) {
+      const childRel = rel ? `${rel}/${name}` : name;
+      const abs = join(dir, ...childRel.split('/'));
+      const st = await lstat(abs);
+      if (st.isDirectory()) await walk(childRel);
+      else if (st.isFile()) out.push({ path: posix.join(prefix, childRel), content: await readFile(abs), mode: st.mode & 0o7777 });
+      else throw new Error(`${abs}: only folders and regular files can be copied into a reused container`);
+    }
+  };
+  await walk('');
+  return out;
 }
 
 /** Extract a tar stream into `dest`, refusing entries that would escape it. */

@@ -41,7 +41,8 @@ export interface FileEntry {
 
 /**
  * A place where an agent's commands run: a container, or a directory on the host. A sandbox serves
- * one episode and is then closed; nothing is reused (see docs/sandboxes.md, "Isolation").
+ * one episode and is then closed: its container removed, or reset and shown clean before another
+ * episode gets it (the docker provider's `reuse`; see docs/sandboxes.md, "Isolation").
  */
 export interface Sandbox extends AsyncDisposable {
   readonly id: string;
@@ -98,12 +99,24 @@ export interface Sandbox extends AsyncDisposable {
 export interface HostFolder {
   root: string;
   inner: string;
+  /** Who the files written there must belong to (the agent's user, where it is not root); this process's own ids when unset. */
+  owner?: Owner;
+}
+
+/** Who files in a sandbox belong to (numeric ids). */
+export interface Owner {
+  uid: number;
+  gid: number;
 }
 
 /** Makes sandboxes of one kind. */
 export interface SandboxProvider extends AsyncDisposable {
   readonly name: string;
-  /** A new sandbox; `image` replaces the provider's image for this one (providers without images ignore it). */
-  create(options?: { workdir?: string; image?: string }): Promise<Sandbox>;
+  /**
+   * A new sandbox; `image` replaces the provider's image for this one (providers without images
+   * ignore it); `reuse: false` asks for a container of its own where the provider reuses them (a
+   * code check needs root in its sandbox).
+   */
+  create(options?: { workdir?: string; image?: string; reuse?: boolean }): Promise<Sandbox>;
   close(): Promise<void>;
 }

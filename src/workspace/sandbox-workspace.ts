@@ -110,7 +110,7 @@ export async function installWorkspace(sandbox: Sandbox, files: WorkspaceFiles):
   const target = folder && (await sandbox.hostWorkdir?.().catch(() => undefined));
   if (target) {
     try {
-      await writeHostTree(target.root, target.inner, entries);
+      await writeHostTree(target.root, target.inner, entries, 0, target.owner);
       written = true;
     } catch (err) {
       log('writing the workspace of %s from the host failed, writing through the engine: %s', sandbox.id.slice(0, 12), (err as Error).message);

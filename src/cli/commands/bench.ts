@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { benchEpisodes, formatEpisodeBench, stdlibBenchRepo } from '../../bench/episode-bench.js';
@@ -25,12 +25,13 @@ export function registerBench(program: Command): void {
       wholeNumber(1),
     )
     .option('--concurrency <list>', 'concurrencies of --episodes, comma-separated', concurrencyList, [1, 2, 4])
+    .option('--reuse <list>', 'sandbox modes of --episodes, comma-separated: fresh (a container per episode), reused (the provider\'s reuse)', modeList, [false, true])
     .option('--docker-runs <n>', '`docker run --rm IMAGE true` of --episodes: this many in sequence, then this many at each --concurrency over 1', wholeNumber(1), 20)
-    .action(async (opts: { json: boolean; steps: number; starts: number; repo: string; episodes?: number; concurrency: number[]; dockerRuns: number }, cmd: Command) => {
+    .action(async (opts: { json: boolean; steps: number; starts: number; repo: string; episodes?: number; concurrency: number[]; reuse: boolean[]; dockerRuns: number }, cmd: Command) => {
       const progress = makeProgress();
       if (opts.episodes !== undefined) {
         const repo = cmd.getOptionValueSource('repo') === 'default' ? stdlibBenchRepo() : resolve(opts.repo);
-        const r = await benchEpisodes({ repo, episodes: opts.episodes, concurrencies: opts.concurrency, dockerRuns: opts.dockerRuns, onProgress: progress });
+        const r = await benchEpisodes({ repo, episodes: opts.episodes, concurrencies: opts.concurrency, reuse: opts.reuse, dockerRuns: opts.dockerRuns, onProgress: progress });
         process.stdout.write(opts.json ? `${JSON.stringify(r)}\n` : formatEpisodeBench(r));
         return;
       }
@@ -64,6 +65,13 @@ export function registerBench(program: Command): void {
 function concurrencyList(value: string): number[] {
   const each = wholeNumber(1);
   return value.split(',').map((v) => each(v));
+}
+
+function modeList(value: string): boolean[] {
+  return value.split(',').map((v) => {
+    if (v === 'fresh' || v === 'reused') return v === 'reused';
+    throw new InvalidArgumentError(`"${v}" is not a sandbox mode: fresh or reused`);
+  });
 }
 
 /** Real Python code that a fresh Debian machine has: the system interpreter's standard library. */

@@ -14,7 +14,7 @@ export interface ExecOutcome {
 export async function dockerExec(
   container: Docker.Container,
   argv: string[],
-  options: { timeoutMs: number; cwd?: string; env?: string[] },
+  options: { timeoutMs: number; cwd?: string; env?: string[]; user?: string },
 ): Promise<ExecOutcome> {
   const seconds = Math.max(1, Math.ceil(options.timeoutMs / 1000));
   const exec = await container.exec({
@@ -23,6 +23,7 @@ export async function dockerExec(
     AttachStderr: true,
     WorkingDir: options.cwd,
     Env: options.env,
+    ...(options.user !== undefined && { User: options.user }),
   });
   const stream = await exec.start({ hijack: true, stdin: false });
   const sink = new PassThrough();
@@ -52,6 +53,7 @@ export async function openShellExec(
   argv: string[],
   env: Record<string, string>,
   cwd: string,
+  user?: string,
 ): Promise<ShellTransport> {
   const exec = await container.exec({
     Cmd: argv,
@@ -61,6 +63,7 @@ export async function openShellExec(
     Tty: false,
     WorkingDir: cwd,
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    ...(user !== undefined && { User: user }),
   });
   const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
   const terminal = new PassThrough();

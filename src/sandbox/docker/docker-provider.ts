@@ -9,7 +9,8 @@ import { parseOptions } from '../../options.js';
 import { LABEL, ownerLabels } from '../owner.js';
 import { BaseProvider } from '../base-provider.js';
 import { connectDocker } from './docker-client.js';
-import { DockerSandbox } from './docker-sandbox.js';
+import { DockerSandbox, type DockerSandboxSettings } from './docker-sandbox.js';
+import { AGENT, AGENT_ENV, ReusedContainer, reusedHostConfig } from './reused-container.js';
 import { reapOnce } from './reaper.js';
 import { StopWatch } from './stop-watch.js';
 import { withTimeout } from '../../util/with-timeout.js';
@@ -21,6 +22,8 @@ const log = createDebug('hybrid-gym:sandbox');
 const KEEPER = ['bash', '-c', "trap '' HUP INT QUIT TERM USR1 USR2 PIPE ALRM; while :; do sleep 2147483647 & wait $!; done"];
 // Longest a container create, start or first shell may take.
 const START_MS = 60_000;
+// Reset containers kept beyond those lent out; more are removed as they come back.
+const MAX_SPARE = 16;
 
 export const DockerProviderOptionsSchema = z.object({
   /** Image of the sandboxes. @default DEFAULT_IMAGE (build it with `hybrid-gym image build`) */
@@ -51,6 +54,18 @@ export const DockerProviderOptionsSchema = z.object({
   commandTimeoutMs: z.number().int().positive().default(120_000),
   /** Characters of output kept from the head and from the tail of each command. @default 50000 */
   keepChars: z.number().int().positive().default(50_000),
+  /**
+   * Serve episode after episode from one container, reset from the host between them (every
+   * process killed, every writable folder emptied, both shown to hold), instead of starting one per
+   * episode: an episode then costs no container start or removal. The agent runs as an unprivileged
+   * user (uid 1000, HOME /home/agent) on a read-only root file system, and can write only in the
+   * workdir, /tmp, /var/tmp, /home/agent, /dev/shm and /dev/mqueue; System V IPC is off. Needs a
+   * local engine on Linux (the host freezes the container's cgroup and empties its folders).
+   * @default false
+   */
+  reuse: z.boolean().default(false),
+  /** Episodes one reused container serves before it is replaced by a fresh one. @default 100 */
+  reuseEpisodes: z.number().int().positive().default(100),
   /** A dockerode client to use instead of one made from DOCKER_HOST. */
   docker: z.custom<Docker>((v) => typeof v === 'object' && v !== null).optional(),
 });
@@ -62,7 +77,7 @@ export type DockerProviderOptions = z.input<typeof DockerProviderOptionsSchema>;
  * archive calls and this process (at the volume's host folder) see it as the shell does; nothing of
  * the image is copied in, and devices and set-uid files do not work there.
  */
-function workdirTmpfs(workdir: string, bytes: number, sandbox: string): Docker.MountSettings {
+function workdirTmpfs(workdir: string, bytes: number, sandbox: string, mode: string): Docker.MountSettings {
   return {
     Type: 'volume',
     Source: '',
@@ -70,7 +85,7 @@ function workdirTmpfs(workdir: string, bytes: number, sandbox: string): Docker.M
     VolumeOptions: {
       NoCopy: true,
       Labels: { ...ownerLabels(), [LABEL.sandbox]: sandbox },
-      DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: `size=${bytes},mode=0755,nosuid,nodev` } },
+      DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: `size=${bytes},mode=${mode},nosuid,nodev` } },
     },
   };
 }
@@ -87,9 +102,14 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     super();
   }
 
+  /** Reused containers reset and waiting for an episode. */
+  private readonly spare: ReusedContainer[] = [];
+  private readonly resetting = new Set<Promise<void>>();
+
   /** Connect to the engine, check the image, and remove containers left by dead processes. */
   static async start(options: DockerProviderOptions = {}): Promise<DockerProvider> {
     const opts = parseOptions(DockerProviderOptionsSchema, options, 'docker sandbox options');
+    if (opts.reuse && opts.workspaceTmpfsBytes === 0) throw new SandboxError('docker sandbox options: reuse needs the workdir to be a tmpfs (workspaceTmpfsBytes > 0)');
     const docker = await connectDocker(opts.docker);
     await reapOnce(docker);
     try {
@@ -113,6 +133,8 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
 
   override async close(): Promise<void> {
     await super.close();
+    await Promise.all(this.resetting);
+    await Promise.all(this.spare.splice(0).map((c) => this.discard(c, 'the provider closes')));
     this.stops.close();
   }
 
@@ -121,60 +143,150 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     return this.options.image;
   }
 
-  async create(options: { workdir?: string; image?: string } = {}): Promise<DockerSandbox> {
+  async create(options: { workdir?: string; image?: string; reuse?: boolean } = {}): Promise<DockerSandbox> {
     this.assertOpen();
     const o = this.options;
     // The engine names a mount's destination normalized ('/workspace/' is '/workspace'): so does the sandbox.
     const workdir = posix.normalize(options.workdir ?? o.workdir).replace(/(.)\/$/, '$1');
     const image = options.image ?? o.image;
+    if (o.reuse && options.reuse !== false) return this.lend(image, workdir);
     // Names the workdir's volume before there is a container: one removed from outside leaves it behind.
     const tag = randomUUID();
     let container: Docker.Container | undefined;
     try {
-      container = await withTimeout(this.docker.createContainer({
-        Image: image,
-        Cmd: KEEPER,
-        WorkingDir: workdir,
-        Labels: { ...o.labels, ...ownerLabels() },
-        Env: Object.entries(o.env).map(([k, v]) => `${k}=${v}`),
-        NetworkDisabled: o.network === 'none',
-        StopTimeout: 1,
-        HostConfig: {
-          NetworkMode: o.network,
-          Memory: o.memoryBytes,
-          MemorySwap: o.memoryBytes,
-          NanoCpus: Math.round(o.cpus * 1e9),
-          PidsLimit: o.pidsLimit,
-          SecurityOpt: ['no-new-privileges'],
-          // Nothing reads a sandbox's log (the shell is an exec), and root inside can write to PID 1's
-          // output (/proc/1/fd/1): with a log, that would fill the host's disk without bound.
-          LogConfig: { Type: 'none', Config: {} },
-          ...(o.workspaceTmpfsBytes > 0 && { Mounts: [workdirTmpfs(workdir, o.workspaceTmpfsBytes, tag)] }),
-        },
-      }), START_MS, 'container create');
+      container = await this.startContainer(image, workdir, tag, {});
       const id = container.id;
-      this.stops.watch(id);
-      await withTimeout(container.start(), START_MS, 'container start', id);
-      const sandbox = new DockerSandbox(
-        container,
-        { workdir, env: o.env, commandTimeoutMs: o.commandTimeoutMs, keepChars: o.keepChars, workdirTmpfs: o.workspaceTmpfsBytes > 0,
-          removeVolumes: () => withTimeout(this.removeVolumesOf(tag), 30_000, 'volume remove', id),
-          askedToStop: () => this.stops.askedToStop(id),
-        },
-        (s) => {
-          this.stops.forget(id);
-          this.untrack(s);
-        },
-      );
+      const sandbox = new DockerSandbox(container, { ...this.sandboxSettings(workdir, tag, id), env: o.env }, (s) => {
+        this.stops.forget(id);
+        this.untrack(s);
+      });
       await withTimeout(sandbox.openShell(), START_MS, 'the first shell', id);
       this.track(sandbox);
       log('sandbox %s ready', id.slice(0, 12));
       return sandbox;
     } catch (err) {
-      await container?.remove({ force: true, v: true }).catch(() => {});
-      if (container) this.stops.forget(container.id);
-      if (err instanceof SandboxError) throw err;
-      throw new SandboxError(`Could not start a sandbox from ${image}: ${(err as Error).message}`, { cause: err });
+      if (container) await this.removeContainer(container);
+      throw this.startError(image, err);
     }
+  }
+
+  private sandboxSettings(workdir: string, tag: string, id: string): Omit<DockerSandboxSettings, 'env'> {
+    const o = this.options;
+    return {
+      workdir,
+      commandTimeoutMs: o.commandTimeoutMs,
+      keepChars: o.keepChars,
+      workdirTmpfs: o.workspaceTmpfsBytes > 0,
+      removeVolumes: () => withTimeout(this.removeVolumesOf(tag), 30_000, 'volume remove', id),
+      askedToStop: () => this.stops.askedToStop(id),
+    };
+  }
+
+  private startError(image: string, err: unknown): SandboxError {
+    if (err instanceof SandboxError) return err;
+    return new SandboxError(`Could not start a sandbox from ${image}: ${(err as Error).message}`, { cause: err });
+  }
+
+  private async removeContainer(container: Docker.Container): Promise<void> {
+    await withTimeout(container.remove({ force: true, v: true }), 60_000, 'remove', container.id).catch((err: unknown) => log('remove %s failed: %O', container.id, err));
+    this.stops.forget(container.id);
+  }
+
+  /** Create and start a container (watched for stops from its start), the workdir a tmpfs volume labelled `tag`. */
+  private async startContainer(image: string, workdir: string, tag: string, extra: Partial<Docker.HostConfig>): Promise<Docker.Container> {
+    const o = this.options;
+    const container = await withTimeout(this.docker.createContainer({
+      Image: image,
+      Cmd: KEEPER,
+      WorkingDir: workdir,
+      Labels: { ...o.labels, ...ownerLabels() },
+      Env: Object.entries(o.env).map(([k, v]) => `${k}=${v}`),
+      NetworkDisabled: o.network === 'none',
+      StopTimeout: 1,
+      HostConfig: {
+        NetworkMode: o.network,
+        Memory: o.memoryBytes,
+        MemorySwap: o.memoryBytes,
+        NanoCpus: Math.round(o.cpus * 1e9),
+        PidsLimit: o.pidsLimit,
+        SecurityOpt: ['no-new-privileges'],
+        // Nothing reads a sandbox's log (the shell is an exec), and root inside can write to PID 1's
+        // output (/proc/1/fd/1): with a log, that would fill the host's disk without bound.
+        LogConfig: { Type: 'none', Config: {} },
+        ...(o.workspaceTmpfsBytes > 0 && { Mounts: [workdirTmpfs(workdir, o.workspaceTmpfsBytes, tag, extra.ReadonlyRootfs ? '1777' : '0755')] }),
+        ...extra,
+      },
+    }), START_MS, 'container create');
+    this.stops.watch(container.id);
+    try {
+      await withTimeout(container.start(), START_MS, 'container start', container.id);
+    } catch (err) {
+      await this.removeContainer(container);
+      throw err;
+    }
+    return container;
+  }
+
+  /** A sandbox on a reused container: a clean spare one when there is one, else a new one. */
+  private async lend(image: string, workdir: string): Promise<DockerSandbox> {
+    const o = this.options;
+    const at = this.spare.findIndex((c) => c.image === image && c.workdirPath === workdir);
+    let reused = at >= 0 ? this.spare.splice(at, 1)[0] : undefined;
+    const tag = randomUUID();
+    try {
+      if (!reused) {
+        const container = await this.startContainer(image, workdir, tag, reusedHostConfig(o.workspaceTmpfsBytes));
+        try {
+          reused = await withTimeout(ReusedContainer.prepare(container, image, workdir), START_MS, 'reuse preparation', container.id);
+        } catch (err) {
+          await this.removeContainer(container);
+          throw err;
+        }
+      }
+    } catch (err) {
+      throw this.startError(image, err);
+    }
+    const lent = reused;
+    lent.episodes++;
+    const sandbox = new DockerSandbox(
+      lent.container,
+      {
+        ...this.sandboxSettings(workdir, tag, lent.id),
+        env: { ...AGENT_ENV, ...o.env },
+        user: `${AGENT.uid}:${AGENT.gid}`,
+        owner: AGENT,
+        lease: { view: { merged: lent.root, workdir: lent.workdir }, giveBack: () => this.giveBack(lent) },
+      },
+      (s) => this.untrack(s),
+    );
+    try {
+      await withTimeout(sandbox.openShell(), START_MS, 'the first shell', lent.id);
+    } catch (err) {
+      await this.discard(lent, `its shell did not start: ${(err as Error).message}`);
+      throw this.startError(image, err);
+    }
+    this.track(sandbox);
+    log('sandbox %s lent (episode %d)', lent.id.slice(0, 12), lent.episodes);
+    return sandbox;
+  }
+
+  /** A lent container back: reset for the next episode, or removed when it cannot be shown clean. */
+  private giveBack(c: ReusedContainer): Promise<void> {
+    const p = (async () => {
+      const t = performance.now();
+      const why = this.isClosed ? 'the provider closes' : c.episodes >= this.options.reuseEpisodes ? `it served ${c.episodes} episodes` : await c.reset();
+      log('sandbox %s %s in %d ms', c.id.slice(0, 12), why === undefined ? 'reset' : 'not reset', Math.round(performance.now() - t));
+      if (why === undefined && !this.isClosed && this.spare.length < MAX_SPARE) this.spare.push(c);
+      else await this.discard(c, why ?? 'enough spare containers');
+    })();
+    this.resetting.add(p);
+    void p.finally(() => this.resetting.delete(p));
+    return p;
+  }
+
+  private async discard(c: ReusedContainer, why: string): Promise<void> {
+    log('sandbox %s not reused: %s', c.id.slice(0, 12), why);
+    c.release();
+    await this.removeContainer(c.container);
   }
 }

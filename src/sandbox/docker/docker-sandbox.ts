@@ -5,13 +5,13 @@ import { closeSync, constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import createDebug from 'debug';
 import { ClosedError, FileTooLargeError, SandboxError, WorkspaceError } from '../../errors.js';
-import { holdMountedFolder, HostReadUnsupported, readHostFile } from '../host-fs.js';
+import { holdMountedFolder, HostReadUnsupported, readHostFile, writeHostFile } from '../host-fs.js';
 import { ShellSession } from '../shell-session.js';
 import { runInSubshell } from '../subshell.js';
-import { readSmallFile, writeSmallFiles } from './shell-files.js';
+import { readSmallFile, writeFilesByExec, writeSmallFiles } from './shell-files.js';
 import type { ShellHost } from '../shell-transport.js';
-import { extractTar, packDirectory, packFiles, readFirstFile } from '../tar.js';
-import type { ExecResult, FileEntry, HostFolder, RunOptions, Sandbox } from '../types.js';
+import { extractTar, filesOfFolder, packDirectory, packFiles, readFirstFile } from '../tar.js';
+import type { ExecResult, FileEntry, HostFolder, Owner, RunOptions, Sandbox } from '../types.js';
 import { dockerExec, openShellExec } from './docker-exec.js';
 import { withTimeout } from '../../util/with-timeout.js';
 
@@ -33,10 +33,16 @@ export interface DockerSandboxSettings {
   removeVolumes: () => Promise<void>;
   /** Whether this stopped container was asked to stop through the engine (see StopWatch); rejects when that cannot be told. */
   askedToStop: () => Promise<boolean>;
+  /** The user every process of the agent's runs as (`uid:gid`); the image's own when unset. */
+  user?: string;
+  /** Who files written into the sandbox belong to (the agent's user); root when unset. */
+  owner?: Owner;
+  /** A container lent for one episode (the provider's reuse): given back when the sandbox closes, not removed. */
+  lease?: { view: HostView; giveBack: () => Promise<void> };
 }
 
 /** What this process sees of a sandbox from outside it: the overlay's merged folder, and the workdir's folder. */
-interface HostView {
+export interface HostView {
   merged: string;
   workdir: HostFolder;
 }
@@ -60,9 +66,10 @@ export class DockerSandbox implements Sandbox {
   ) {
     this.id = container.id;
     this.workdir = settings.workdir;
+    if (settings.lease) this.view = Promise.resolve(settings.lease.view);
     this.host = {
-      openShell: (argv, env, cwd) => openShellExec(container, argv, env, cwd),
-      runScript: (script, timeoutMs) => dockerExec(container, ['sh', '-c', script], { timeoutMs }),
+      openShell: (argv, env, cwd) => openShellExec(container, argv, env, cwd, settings.user),
+      runScript: (script, timeoutMs) => dockerExec(container, ['sh', '-c', script], { timeoutMs, user: settings.user }),
       alive: () => this.isAlive(),
       atProcessLimit: () => this.atProcessLimit(),
     };
@@ -139,7 +146,7 @@ export class DockerSandbox implements Sandbox {
     const quick = await this.guard('execDetached', () => runInSubshell(this.shell, argv, options.cwd ?? this.workdir, timeoutMs));
     if (quick) return quick;
     const out = await this.guard('execDetached', () =>
-      dockerExec(this.container, argv, { timeoutMs, cwd: options.cwd ?? this.workdir }),
+      dockerExec(this.container, argv, { timeoutMs, cwd: options.cwd ?? this.workdir, user: this.settings.user }),
     );
     const durationMs = Date.now() - started;
     return {
@@ -161,7 +168,31 @@ export class DockerSandbox implements Sandbox {
     this.session();
     const entries = files.map((f) => ({ ...f, path: this.abs(f.path) }));
     if (await this.guard('writeFiles', () => writeSmallFiles(this.shell, entries))) return;
-    await this.guard('writeFiles', () => withTimeout(this.container.putArchive(packFiles(entries), { path: '/' }), ENGINE_MS, 'putArchive', this.id));
+    if (this.settings.lease) {
+      await this.guard('writeFiles', () => this.writeLent(entries));
+      return;
+    }
+    await this.guard('writeFiles', () => withTimeout(this.container.putArchive(packFiles(entries, this.settings.owner), { path: '/' }), ENGINE_MS, 'putArchive', this.id));
+  }
+
+  /**
+   * Writing into a lent container, whose root file system is read-only to the engine's archive too:
+   * a file of the workdir from the host where nothing odd is in the way, else as the agent's user.
+   */
+  private async writeLent(entries: FileEntry[]): Promise<void> {
+    const workdir = (await this.hostWorkdir())!;
+    const rest: FileEntry[] = [];
+    for (const f of entries) {
+      const content = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
+      try {
+        if (!this.inWorkdir(f.path) || f.path === this.workdir) throw new HostReadUnsupported('outside the workdir');
+        writeHostFile(workdir.root, posix.relative(this.workdir, f.path), content, f.mode ?? 0o644, this.settings.owner);
+      } catch (err) {
+        if (!(err instanceof HostReadUnsupported)) throw err;
+        rest.push(f);
+      }
+    }
+    await writeFilesByExec((argv) => dockerExec(this.container, argv, { timeoutMs: ENGINE_MS, user: this.settings.user }), rest);
   }
 
   async readFile(path: string): Promise<Buffer> {
@@ -191,7 +222,11 @@ export class DockerSandbox implements Sandbox {
   async copyIn(hostDir: string, dest?: string): Promise<void> {
     this.session();
     const target = this.abs(dest ?? this.workdir);
-    await this.guard('copyIn', () => withTimeout(this.container.putArchive(packDirectory(hostDir, target), { path: '/' }), ENGINE_MS, 'putArchive', this.id));
+    if (this.settings.lease) {
+      await this.writeFiles(await filesOfFolder(hostDir, target));
+      return;
+    }
+    await this.guard('copyIn', () => withTimeout(this.container.putArchive(packDirectory(hostDir, target, this.settings.owner), { path: '/' }), ENGINE_MS, 'putArchive', this.id));
   }
 
   async archiveOut(path: string): Promise<Readable> {
@@ -316,6 +351,12 @@ export class DockerSandbox implements Sandbox {
       this.closing = (async () => {
         await this.shell?.close().catch(() => {});
         await this.view?.catch(() => undefined);
+        if (this.settings.lease) {
+          // The container goes back to the provider, which resets it or removes it.
+          await this.settings.lease.giveBack().catch((err: unknown) => log('giving back %s failed: %O', this.id, err));
+          this.onClose(this);
+          return;
+        }
         try {
           await withTimeout(this.container.remove({ force: true, v: true }), ENGINE_MS, 'remove', this.id);
         } catch (err) {

@@ -36,3 +36,25 @@ export async function writeSmallFiles(shell: ShellSession | null, files: FileEnt
   const r = await shell.run(`(${script}) </dev/null`, { timeoutMs: 60_000 });
   return r.exitCode === 0;
 }
+
+// One argument of a command line holds at most 128 KiB (MAX_ARG_STRLEN): base64 in pieces below it.
+const ARG_CHUNK = 96 * 1024;
+
+/**
+ * Write files as a process of the sandbox's user would (its own view of links and permissions), in
+ * pieces passed on command lines: where the engine cannot write (a read-only root file system) and
+ * the shell is busy or the files are large. `run` runs one argv in the sandbox.
+ */
+export async function writeFilesByExec(run: (argv: string[]) => Promise<{ exitCode: number; output: string }>, files: FileEntry[]): Promise<void> {
+  for (const f of files) {
+    const b64 = Buffer.from(typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content).toString('base64');
+    const mode = (f.mode ?? 0o644).toString(8);
+    for (let off = 0, first = true; first || off < b64.length; off += ARG_CHUNK, first = false) {
+      const script = first
+        ? 'mkdir -p "$(dirname "$1")" && printf %s "$2" | base64 -d > "$1" && chmod "$3" "$1"'
+        : 'printf %s "$2" | base64 -d >> "$1"';
+      const r = await run(['sh', '-c', script, 'sh', f.path, b64.slice(off, off + ARG_CHUNK), mode]);
+      if (r.exitCode !== 0) throw new Error(`writing ${f.path} failed: ${r.output.trim().slice(-300) || `exit code ${r.exitCode}`}`);
+    }
+  }
+}
