@@ -227,46 +227,54 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     return container;
   }
 
-  /** A sandbox on a reused container: a clean spare one when there is one, else a new one. */
+  /** A sandbox on a reused container: a clean spare one when there is one (one gone bad meanwhile is removed), else a new one. */
   private async lend(image: string, workdir: string): Promise<DockerSandbox> {
-    const o = this.options;
-    const at = this.spare.findIndex((c) => c.image === image && c.workdirPath === workdir);
-    let reused = at >= 0 ? this.spare.splice(at, 1)[0] : undefined;
-    const tag = randomUUID();
-    try {
-      if (!reused) {
-        const container = await this.startContainer(image, workdir, tag, reusedHostConfig(o.workspaceTmpfsBytes));
-        try {
-          reused = await withTimeout(ReusedContainer.prepare(container, image, workdir), START_MS, 'reuse preparation', container.id);
-        } catch (err) {
-          await this.removeContainer(container);
-          throw err;
-        }
+    for (;;) {
+      const at = this.spare.findIndex((c) => c.image === image && c.workdirPath === workdir);
+      const spare = at >= 0 ? this.spare.splice(at, 1)[0] : undefined;
+      let c: ReusedContainer;
+      try {
+        c = spare ?? (await this.newReused(image, workdir));
+        return await this.lendOne(c);
+      } catch (err) {
+        if (!spare) throw this.startError(image, err);
       }
-    } catch (err) {
-      throw this.startError(image, err);
     }
-    const lent = reused;
-    lent.episodes++;
+  }
+
+  private async newReused(image: string, workdir: string): Promise<ReusedContainer> {
+    const tag = randomUUID();
+    const container = await this.startContainer(image, workdir, tag, reusedHostConfig(this.options.workspaceTmpfsBytes));
+    try {
+      return await withTimeout(ReusedContainer.prepare(container, image, workdir, tag), START_MS, 'reuse preparation', container.id);
+    } catch (err) {
+      await this.removeContainer(container);
+      throw err;
+    }
+  }
+
+  private async lendOne(c: ReusedContainer): Promise<DockerSandbox> {
     const sandbox = new DockerSandbox(
-      lent.container,
+      c.container,
       {
-        ...this.sandboxSettings(workdir, tag, lent.id),
-        env: { ...AGENT_ENV, ...o.env },
+        ...this.sandboxSettings(c.workdirPath, c.tag, c.id),
+        env: { ...AGENT_ENV, ...this.options.env },
         user: `${AGENT.uid}:${AGENT.gid}`,
         owner: AGENT,
-        lease: { view: { merged: lent.root, workdir: lent.workdir }, giveBack: () => this.giveBack(lent) },
+        lease: { view: { merged: c.root, workdir: c.workdir }, giveBack: () => this.giveBack(c) },
       },
       (s) => this.untrack(s),
     );
     try {
-      await withTimeout(sandbox.openShell(), START_MS, 'the first shell', lent.id);
+      if (!c.alive()) throw new SandboxError(`Sandbox ${c.id.slice(0, 12)} stopped while it waited for an episode`, { sandboxId: c.id });
+      c.episodes++;
+      await withTimeout(sandbox.openShell(), START_MS, 'the first shell', c.id);
     } catch (err) {
-      await this.discard(lent, `its shell did not start: ${(err as Error).message}`);
-      throw this.startError(image, err);
+      await this.discard(c, `it could not be lent: ${(err as Error).message}`);
+      throw err;
     }
     this.track(sandbox);
-    log('sandbox %s lent (episode %d)', lent.id.slice(0, 12), lent.episodes);
+    log('sandbox %s lent (episode %d)', c.id.slice(0, 12), c.episodes);
     return sandbox;
   }
 

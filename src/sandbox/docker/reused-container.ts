@@ -45,6 +45,8 @@ export class ReusedContainer {
     readonly container: Docker.Container,
     readonly image: string,
     readonly workdirPath: string,
+    /** The label of its workdir's volume. */
+    readonly tag: string,
     private held: number | undefined,
     private heldRoot: number | undefined,
     private readonly target: ResetTarget,
@@ -68,7 +70,7 @@ export class ReusedContainer {
   }
 
   /** Learn how to reach a started container from the host; a SandboxError when this host cannot reset it. */
-  static async prepare(container: Docker.Container, image: string, workdir: string): Promise<ReusedContainer> {
+  static async prepare(container: Docker.Container, image: string, workdir: string, tag: string): Promise<ReusedContainer> {
     const info = await container.inspect();
     const fail = (why: string): never => {
       throw new SandboxError(`Sandbox ${container.id.slice(0, 12)} cannot be reused: ${why}`, { sandboxId: container.id });
@@ -96,7 +98,12 @@ export class ReusedContainer {
       agent: AGENT,
       upper: { dir: data!.UpperDir!, names: namesBelow(data!.UpperDir!) },
     };
-    return new ReusedContainer(container, image, workdir, held, heldRoot, target);
+    return new ReusedContainer(container, image, workdir, tag, held, heldRoot, target);
+  }
+
+  /** Its PID 1 still runs (the same process): a cheap look at the host's /proc. */
+  alive(): boolean {
+    return this.held !== undefined && startTimeOf(this.target.pid) === this.target.startTime;
   }
 
   /** Reset it for the next episode: undefined when it is clean, else why it must go. */

@@ -112,7 +112,7 @@ describe.runIf(dockerReady())('a reused container: nothing of one episode reache
 });
 
 describe.runIf(dockerReady())('a reused container is given up when in doubt', () => {
-  it('is not lent again once its PID 1 is gone, nor once its root file system layer changed', async () => {
+  it('is not lent again once its PID 1 is gone (lent or waiting), nor once its root file system layer changed', async () => {
     await withProvider({ reuse: true }, async (provider) => {
       const a = (await provider.create()) as DockerSandbox;
       await a.container.kill();
@@ -126,6 +126,12 @@ describe.runIf(dockerReady())('a reused container is given up when in doubt', ()
       const c = (await provider.create()) as DockerSandbox;
       expect(c.id).not.toBe(b.id);
       await c.close();
+      // One that stops while it waits for an episode is removed, and the episode gets another.
+      await c.container.kill();
+      const d = (await provider.create()) as DockerSandbox;
+      expect(d.id).not.toBe(c.id);
+      expect((await d.exec('echo ok')).output).toBe('ok\n');
+      await d.close();
     });
   });
 
