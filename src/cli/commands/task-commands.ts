@@ -203,13 +203,15 @@ export function registerTaskCommands(program: Command): void {
     .addArgument(new Argument('<instances>', 'instances file (.jsonl)').argParser(existingFile));
   addAgentOptions(run)
     .addOption(new Option('--sandbox <kind>', `where episodes run: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
+    .option('--reuse', 'with --sandbox docker: reused containers, reset and shown clean between episodes; the agent runs as an unprivileged user on a read-only root (docs/sandboxes.md, "Reused containers")', false)
     .option('--concurrency <n>', 'episodes at once (whole number >= 1)', wholeNumber(1), 1)
     .option('--max-steps <n>', 'steps per episode (whole number >= 1)', wholeNumber(1), 50)
     .option('--out <file>', 'append each episode (trajectory) as a JSON line here as it ends (its folder must exist)', outputFile)
     .option('--resume', 'with --out: run only what the file lacks (episodes that ended on an infrastructure failure run again)', false)
     .option('--episodes-per-instance <k>', 'episodes of each instance (whole number >= 1)', wholeNumber(1), 1)
-    .action(async (path: string, opts: AgentCliOptions & { sandbox: SandboxKind; concurrency: number; maxSteps: number; out?: string; resume: boolean; episodesPerInstance: number }) => {
+    .action(async (path: string, opts: AgentCliOptions & { sandbox: SandboxKind; reuse: boolean; concurrency: number; maxSteps: number; out?: string; resume: boolean; episodesPerInstance: number }) => {
       checkAgentOptions(opts);
+      if (opts.reuse && opts.sandbox !== 'docker') throw new UsageError('--reuse: only docker sandboxes are reused (--sandbox docker)', { option: '--reuse' });
       const { task, instances: all } = await loadInstanceFile(path);
       const schedule = runSchedule(all, opts);
       const instances = schedule.instances;
@@ -239,6 +241,7 @@ export function registerTaskCommands(program: Command): void {
         agent,
         concurrency: opts.concurrency,
         sandbox: opts.sandbox,
+        ...(opts.reuse && { sandboxOptions: { reuse: true } }),
         maxSteps: opts.maxSteps,
         signal: controller.signal,
         onEpisode: (e: EpisodeRecord) => {

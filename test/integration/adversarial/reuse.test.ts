@@ -10,6 +10,8 @@ import { runEpisode } from '../../../src/rollout/run-episode.js';
 import { SandboxPool } from '../../../src/sandbox/pool.js';
 import { depSearchTask } from '../../../src/tasks/dep-search/index.js';
 import { funcLocalizeTask } from '../../../src/tasks/func-localize/index.js';
+import { toJsonl } from '../../../src/tasks/instances-io.js';
+import { requireBuild, runCli } from '../../support/run-cli.js';
 import { blockProvider, dockerReady, withProvider } from '../helpers.js';
 
 /**
@@ -182,5 +184,23 @@ describe.runIf(dockerReady())('episodes on reused containers score as on fresh o
       // Every episode but those the env prepared ahead ran on a container an earlier one had used.
       expect(new Set(made).size).toBeLessThan(made.length / 2);
     });
+  });
+});
+
+describe.runIf(dockerReady())('hybrid-gym run --reuse', () => {
+  it('runs every episode on reused containers, the oracle scoring 1', async () => {
+    requireBuild();
+    const dir = mkdtempSync(join(tmpdir(), 'hg-run-reuse-'));
+    try {
+      const instances = await funcLocalizeTask.generate!({ repo: 'test/fixtures/func-localize/shop', n: 2, seed: 0 });
+      writeFileSync(join(dir, 'i.jsonl'), toJsonl(instances));
+      const r = await runCli(['run', join(dir, 'i.jsonl'), '--agent', 'oracle', '--reuse', '--episodes-per-instance', '3'], { timeoutMs: 120_000, env: { DEBUG: 'hybrid-gym:sandbox' } });
+      // A container served a second episode.
+      expect(r.stderr).toMatch(/lent \(episode [2-9]\)/);
+      const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { reward?: number; successRate?: number });
+      expect(lines.slice(0, -1).map((l) => l.reward)).toEqual([1, 1, 1, 1, 1, 1]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
