@@ -103,6 +103,7 @@ const cases: Case[] = [
   ['run: an --agent module that does not exist', () => ['run', T('good.jsonl'), '--agent', './nope-agent.mjs'], /--agent .*nope-agent\.mjs: no such module/],
   ['run: --sandbox foo', () => ['run', T('good.jsonl'), '--agent', 'noop', '--sandbox', 'foo'], /--sandbox foo: expected one of: docker, local/],
   ['run: --reuse with local sandboxes', () => ['run', T('good.jsonl'), '--agent', 'noop', '--sandbox', 'local', '--reuse'], /--reuse: only docker sandboxes are reused \(--sandbox docker\)/],
+  ['serve: --reuse with local sandboxes', () => ['serve', '--env', 'hybrid-gym/func-localize-v0', '--instances', T('good.jsonl'), '--sandbox', 'local', '--reuse'], /--reuse: only docker sandboxes are reused \(--sandbox docker\)/],
   ['run: --concurrency 0', () => ['run', T('good.jsonl'), '--agent', 'noop', '--concurrency', '0'], /--concurrency 0: expected a whole number >= 1/],
   ['run: --concurrency 1.5', () => ['run', T('good.jsonl'), '--agent', 'noop', '--concurrency', '1.5'], /--concurrency 1\.5: expected a whole number >= 1/],
   ['run: --max-steps 0', () => ['run', T('good.jsonl'), '--agent', 'noop', '--max-steps', '0'], /--max-steps 0: expected a whole number >= 1/],

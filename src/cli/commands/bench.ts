@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { benchEpisodes, formatEpisodeBench, stdlibBenchRepo } from '../../bench/episode-bench.js';
@@ -25,7 +25,7 @@ export function registerBench(program: Command): void {
       wholeNumber(1),
     )
     .option('--concurrency <list>', 'concurrencies of --episodes, comma-separated', concurrencyList, [1, 2, 4])
-    .option('--reuse <list>', 'sandbox modes of --episodes, comma-separated: fresh (a container per episode), reused (the provider\'s reuse)', modeList, [false, true])
+    .addOption(new Option('--reuse <list>', 'sandbox modes of --episodes, comma-separated: fresh (a container per episode), reused (the provider\'s reuse)').argParser(modeList).default([false, true], 'fresh,reused'))
     .option('--docker-runs <n>', '`docker run --rm IMAGE true` of --episodes: this many in sequence, then this many at each --concurrency over 1', wholeNumber(1), 20)
     .action(async (opts: { json: boolean; steps: number; starts: number; repo: string; episodes?: number; concurrency: number[]; reuse: boolean[]; dockerRuns: number }, cmd: Command) => {
       const progress = makeProgress();

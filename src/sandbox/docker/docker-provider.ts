@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import type Docker from 'dockerode';
 import createDebug from 'debug';
 import { z } from 'zod';
-import { SandboxError } from '../../errors.js';
+import { SandboxError, ValidationError } from '../../errors.js';
 import { buildHint, DEFAULT_IMAGE, IMAGE_WORKDIR } from '../../image/default-image.js';
 import { parseOptions } from '../../options.js';
 import { LABEL, ownerLabels } from '../owner.js';
@@ -109,7 +109,9 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
   /** Connect to the engine, check the image, and remove containers left by dead processes. */
   static async start(options: DockerProviderOptions = {}): Promise<DockerProvider> {
     const opts = parseOptions(DockerProviderOptionsSchema, options, 'docker sandbox options');
-    if (opts.reuse && opts.workspaceTmpfsBytes === 0) throw new SandboxError('docker sandbox options: reuse needs the workdir to be a tmpfs (workspaceTmpfsBytes > 0)');
+    if (opts.reuse && opts.workspaceTmpfsBytes === 0) {
+      throw new ValidationError('docker sandbox options', [{ path: 'reuse', message: 'a reused container needs its workdir a tmpfs: workspaceTmpfsBytes > 0, not 0' }]);
+    }
     const docker = await connectDocker(opts.docker);
     await reapOnce(docker);
     try {

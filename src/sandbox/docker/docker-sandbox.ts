@@ -223,7 +223,7 @@ export class DockerSandbox implements Sandbox {
     this.session();
     const target = this.abs(dest ?? this.workdir);
     if (this.settings.lease) {
-      await this.writeFiles(await filesOfFolder(hostDir, target));
+      await this.writeFiles(await this.guard('copyIn', () => filesOfFolder(hostDir, target)));
       return;
     }
     await this.guard('copyIn', () => withTimeout(this.container.putArchive(packDirectory(hostDir, target, this.settings.owner), { path: '/' }), ENGINE_MS, 'putArchive', this.id));

@@ -10,6 +10,8 @@ import { runEpisode } from '../../../src/rollout/run-episode.js';
 import { SandboxPool } from '../../../src/sandbox/pool.js';
 import { depSearchTask } from '../../../src/tasks/dep-search/index.js';
 import { funcLocalizeTask } from '../../../src/tasks/func-localize/index.js';
+import { ValidationError } from '../../../src/errors.js';
+import { DockerProvider } from '../../../src/sandbox/docker/docker-provider.js';
 import { toJsonl } from '../../../src/tasks/instances-io.js';
 import { requireBuild, runCli } from '../../support/run-cli.js';
 import { blockProvider, dockerReady, withProvider } from '../helpers.js';
@@ -114,6 +116,11 @@ describe.runIf(dockerReady())('a reused container: nothing of one episode reache
 });
 
 describe.runIf(dockerReady())('a reused container is given up when in doubt', () => {
+  it('needs its workdir a tmpfs: a ValidationError naming the option otherwise', async () => {
+    await expect(DockerProvider.start({ reuse: true, workspaceTmpfsBytes: 0 })).rejects.toThrow(ValidationError);
+    await expect(DockerProvider.start({ reuse: true, workspaceTmpfsBytes: 0 })).rejects.toThrow(/reuse: a reused container needs its workdir a tmpfs/);
+  });
+
   it('is not lent again once its PID 1 is gone (lent or waiting), nor once its root file system layer changed', async () => {
     await withProvider({ reuse: true }, async (provider) => {
       const a = (await provider.create()) as DockerSandbox;
