@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
 import { mkdir, chown, readdir, rm } from 'node:fs/promises';
-import { posix } from 'node:path';
 import type { Owner } from '../types.js';
 
 /**
@@ -45,8 +44,12 @@ export function freezerOf(pid: number): Freezer | undefined {
 }
 
 export interface ResetTarget {
-  /** PID 1's pid on the host. */
+  /** PID 1's pid on the host (its processes and its network namespace). */
   pid: number;
+  /** The container's root as its processes see it, held open (`/proc/self/fd/N`): what the wipe goes through. */
+  root: string;
+  /** PID 1's network namespace as it started (see netState). */
+  net: string;
   /** PID 1's start time (field 22 of its stat): tells it from a later process given the same pid. */
   startTime: string;
   freezer: Freezer;
@@ -54,6 +57,8 @@ export interface ResetTarget {
   wipe: string[];
   /** The workdir's tmpfs, held open on the host: `/proc/self/fd/N`. */
   workdir: string;
+  /** Entries the workdir may hold besides MAX_WIPE_ENTRIES (a workspace as installed). */
+  workdirEntries: number;
   /** The agent's home, made anew (empty, the agent's) after the wipe. */
   home: string;
   agent: Owner;
@@ -63,6 +68,12 @@ export interface ResetTarget {
 
 const FREEZE_MS = 2_000;
 const REAP_MS = 3_000;
+/**
+ * Most entries one emptied folder may hold (the workdir: beyond a workspace as installed): more, and the
+ * container is removed instead (the engine frees a tmpfs at once; emptying a million files from
+ * here would take this process minutes and gigabytes).
+ */
+export const MAX_WIPE_ENTRIES = 20_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -74,6 +85,23 @@ export function startTimeOf(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Inodes in use on the file system of `dir` (a tmpfs: its files, folders and links). */
+function usedInodes(dir: string): number {
+  const st = statfsSync(dir);
+  return st.files - st.ffree;
+}
+
+/**
+ * What of a network namespace outlives its processes and an agent could set: the loopback's
+ * counters and every socket table (TIME_WAIT entries stay a minute). Equal before and after an
+ * episode only when the episode left nothing there.
+ */
+export function netState(pid: number): string {
+  const read = (f: string): string => readFileSync(`/proc/${pid}/net/${f}`, 'utf8');
+  const tables = ['tcp', 'tcp6', 'udp', 'udp6', 'raw', 'raw6', 'unix'].map((f) => `${f}:${read(f).split('\n').filter(Boolean).length}`);
+  return [read('dev').split('\n').filter((l) => /^\s*lo:/.test(l)).join(''), ...tables].join(' ');
 }
 
 /** Every name below `dir`, recursively, sorted (the upper layer holds a few mount points). */
@@ -89,12 +117,28 @@ export async function resetContainer(t: ResetTarget): Promise<string | undefined
   if (startTimeOf(t.pid) !== t.startTime) return 'its PID 1 is gone';
   const killed = await killAllButInit(t);
   if (killed) return killed;
-  const root = `/proc/${t.pid}/root`;
-  for (const dir of [...t.wipe.map((d) => root + d), t.workdir]) {
-    const names = await readdir(dir);
+  // Sockets left in TIME_WAIT (chosen addresses and ports), loopback counters set to a value: state
+  // of the network namespace that outlives every process and could carry data to the next episode.
+  // (A socket of a killed process can take a moment to go: passed in a message, it is collected later.)
+  for (let k = 0; netState(t.pid) !== t.net; k++) {
+    if (k === 10) return `its network namespace holds state of the episode (sockets or loopback traffic): ${netState(t.pid)}, was ${t.net}`;
+    await sleep(20);
+  }
+  const { root } = t;
+  const dirs = [...t.wipe.map((d) => root + d), t.workdir];
+  for (const dir of dirs) {
+    const used = usedInodes(dir);
+    if (used > MAX_WIPE_ENTRIES + (dir === t.workdir ? t.workdirEntries : 0)) return `${dir} holds ${used} entries, too many to empty from the host`;
+  }
+  for (const dir of dirs) {
+    // As bytes: a name that is not UTF-8 is removed as any other.
+    const at = Buffer.from(`${dir}/`);
+    const names = await readdir(dir, { encoding: 'buffer' });
     // Nothing of the agent's runs any more: nothing can swap a folder for a link meanwhile, and rm
-    // follows no link.
-    await Promise.all(names.map((n) => rm(posix.join(dir, n), { recursive: true, force: true })));
+    // follows no link. A few at a time: the thread pool is shared with every other episode.
+    for (let k = 0; k < names.length; k += 16) {
+      await Promise.all(names.slice(k, k + 16).map((n) => rm(Buffer.concat([at, n]), { recursive: true, force: true })));
+    }
     const left = await readdir(dir);
     if (left.length > 0) return `${dir} is not empty after the wipe (${left.slice(0, 3).join(', ')})`;
   }

@@ -210,12 +210,26 @@ export class DockerSandbox implements Sandbox {
     }
     const small = await this.guard('readFile', () => readSmallFile(this.shell, abs));
     if (small) return small;
+    // In a lent container the agent is not root: what it asks to read is read as it would read it.
+    if (this.settings.lease) return this.readAsAgent(abs);
     await this.assertWorkdirThere(abs);
     const stream = await this.guard('readFile', async () =>
       (await withTimeout(this.container.getArchive({ path: abs }), ENGINE_MS, 'getArchive', this.id)) as Readable,
     );
     const data = await readFirstFile(stream, READ_FILE_MAX_BYTES, abs);
     if (data === undefined) throw new SandboxError(`Not a regular file: ${abs}`, { sandboxId: this.id });
+    return data;
+  }
+
+  private async readAsAgent(abs: string): Promise<Buffer> {
+    const script = '[ -e "$1" ] || exit 4; [ -f "$1" ] && [ -r "$1" ] || exit 3; head -c "$2" -- "$1" 2>/dev/null | base64 -w0';
+    const r = await this.guard('readFile', () => dockerExec(this.container, ['sh', '-c', script, 'sh', abs, String(READ_FILE_MAX_BYTES + 1)], { timeoutMs: ENGINE_MS, user: this.settings.user }));
+    // Errors of the path (an errno code, no library error): the agent's to see, not the sandbox's failure.
+    if (r.exitCode === 4) throw Object.assign(new Error(`${abs}: no such file`), { code: 'ENOENT' });
+    if (r.exitCode === 3) throw Object.assign(new Error(`${abs}: not a regular file the sandbox's user may read`), { code: 'EACCES' });
+    if (r.exitCode !== 0) throw new SandboxError(`readFile of ${abs} failed in sandbox ${this.id.slice(0, 12)}: ${r.output.slice(-300)}`, { sandboxId: this.id });
+    const data = Buffer.from(r.output.trim(), 'base64');
+    if (data.byteLength > READ_FILE_MAX_BYTES) throw new FileTooLargeError(abs, data.byteLength, READ_FILE_MAX_BYTES);
     return data;
   }
 
@@ -310,7 +324,8 @@ export class DockerSandbox implements Sandbox {
     const view = await this.hostView();
     if (!view) return undefined;
     if (this.inWorkdir(abs)) return { root: view.workdir.root, path: posix.join(view.workdir.inner, posix.relative(this.workdir, abs)) };
-    return { root: view.merged, path: abs };
+    // The host reads as root: outside the workdir of a lent container (its agent not root) it does not read at all.
+    return this.settings.lease ? undefined : { root: view.merged, path: abs };
   }
 
   private hostView(): Promise<HostView | undefined> {

@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 import { SandboxError } from '../../errors.js';
 import { holdMountedFolder, O_PATH } from '../host-fs.js';
 import type { HostFolder, Owner } from '../types.js';
-import { freezerOf, namesBelow, resetContainer, startTimeOf, type ResetTarget } from './container-reset.js';
+import { freezerOf, namesBelow, netState, resetContainer, startTimeOf, type ResetTarget } from './container-reset.js';
 
 /**
  * A container that serves episode after episode (the provider's `reuse`), reset between them from
@@ -84,12 +84,18 @@ export class ReusedContainer {
     const mount = info.Mounts?.find((m) => m.Destination === workdir);
     if (mount?.Type !== 'volume' || !posix.isAbsolute(mount.Source)) fail(`its workdir ${workdir} is not a tmpfs volume`);
     const held = holdMountedFolder(mount!.Source) ?? fail(`its workdir's volume ${mount!.Source} is not mounted`);
-    const root = `/proc/${pid}/root`;
-    const heldRoot = openSync(root, O_PATH | constants.O_DIRECTORY);
+    const heldRoot = openSync(`/proc/${pid}/root`, O_PATH | constants.O_DIRECTORY);
+    // Everything from here through the held root: a pid the host gave another process since would
+    // otherwise name that process's root.
+    const root = `/proc/self/fd/${heldRoot}`;
     await mkdir(root + AGENT_HOME, { mode: 0o755 });
     await chown(root + AGENT_HOME, AGENT.uid, AGENT.gid);
     const target: ResetTarget = {
       pid,
+      root,
+      net: netState(pid),
+      // Room for a large repository's workspace as installed (files, folders and its .git).
+      workdirEntries: 80_000,
       startTime: startTime!,
       freezer,
       wipe: [...SCRATCH, ...ENGINE_SCRATCH],

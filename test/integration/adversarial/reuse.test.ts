@@ -94,6 +94,26 @@ describe.runIf(dockerReady())('a reused container: nothing of one episode reache
     await s.close();
   });
 
+  it('empties names that are not UTF-8 as any other', async () => {
+    let s = (await provider().create()) as DockerSandbox;
+    await s.exec("touch \"$(printf '/workspace/\\377name')\" \"$(printf '/tmp/\\376')\"; mkdir \"$(printf '/var/tmp/\\375d')\"");
+    s = await next(s);
+    expect((await s.exec('ls -A /workspace /tmp /var/tmp | grep -v : | grep -c .')).output.trim()).toBe('0');
+    await s.close();
+  });
+
+  it('reads files outside the workdir as the agent would: nothing of root\'s, nothing the host sees that the agent does not', async () => {
+    const s = (await provider().create()) as DockerSandbox;
+    // The kernel shows its symbols' addresses to root only (the host reading it as root would leak them).
+    const kallsyms = (await s.readFile('/proc/kallsyms')).toString().split('\n')[0]!;
+    expect(kallsyms).toMatch(/^0{16} /);
+    await expect(s.readFile('/etc/shadow')).rejects.toMatchObject({ code: 'EACCES' });
+    await expect(s.readFile('/tmp/none')).rejects.toMatchObject({ code: 'ENOENT' });
+    await s.exec("python3 -c \"open('/tmp/big', 'w').write('z' * 100000)\"");
+    expect((await s.readFile('/tmp/big')).toString()).toBe('z'.repeat(100_000));
+    await s.close();
+  });
+
   it('follows no link the agent left: the reset and the editor\'s writes stay inside the container', async () => {
     const host = mkdtempSync(join(tmpdir(), 'hg-reuse-canary-'));
     writeFileSync(join(host, 'canary'), 'host\n');
@@ -141,6 +161,21 @@ describe.runIf(dockerReady())('a reused container is given up when in doubt', ()
       expect(d.id).not.toBe(c.id);
       expect((await d.exec('echo ok')).output).toBe('ok\n');
       await d.close();
+    });
+  });
+
+  it.each([
+    ['more entries than the host empties quickly', "python3 -c \"import os\nfor i in range(25000): os.close(os.open('/tmp/f%d' % i, os.O_CREAT | os.O_WRONLY))\""],
+    // A socket left in TIME_WAIT on a chosen address and port outlives its process by a minute.
+    ['state in its network namespace', "python3 -c \"import socket\nl = socket.socket(); l.bind(('127.0.0.1', 4242)); l.listen()\nc = socket.create_connection(('127.0.0.1', 4242), source_address=('127.7.7.7', 4243)); a, _ = l.accept(); c.close(); a.close()\""],
+  ])('is removed, not emptied, when it holds %s', async (_what, command) => {
+    await withProvider({ reuse: true }, async (provider) => {
+      const a = (await provider.create()) as DockerSandbox;
+      expect((await a.exec(`${command} && echo done`)).output).toBe('done\n');
+      await a.close();
+      const b = await provider.create();
+      expect(b.id).not.toBe(a.id);
+      await b.close();
     });
   });
 
