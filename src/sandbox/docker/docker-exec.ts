@@ -2,6 +2,9 @@ import type Docker from 'dockerode';
 import { PassThrough, type Duplex } from 'node:stream';
 import { endSignal, type ShellTransport } from '../shell-transport.js';
 
+// How long past its own timeout an exec may run before the host stops waiting for it.
+const HOST_GRACE_MS = 5_000;
+
 export interface ExecOutcome {
   exitCode: number;
   output: string;
@@ -30,11 +33,18 @@ export async function dockerExec(
   const chunks: Buffer[] = [];
   sink.on('data', (c: Buffer) => chunks.push(c));
   container.modem.demuxStream(stream, sink, sink);
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
+  let hostTimer: NodeJS.Timeout | undefined;
+  const ended = await new Promise<boolean>((resolve, reject) => {
+    stream.on('end', () => resolve(true));
+    stream.on('close', () => resolve(true));
     stream.on('error', reject);
-  });
+    // The `timeout` inside runs as the sandbox's user, who can stop it: the host keeps its own.
+    if (options.timeoutMs > 0) hostTimer = setTimeout(() => resolve(false), options.timeoutMs + HOST_GRACE_MS);
+  }).finally(() => clearTimeout(hostTimer));
+  if (!ended) {
+    (stream as { destroy?: () => void }).destroy?.();
+    return { exitCode: 137, output: `${Buffer.concat(chunks).toString('utf8')}\n[killed: still running ${Math.round((options.timeoutMs + HOST_GRACE_MS) / 1000)} s after it was started, past its timeout]` };
+  }
   // The exit code can lag the end of the stream by a moment.
   let info = await exec.inspect();
   for (let i = 0; info.Running && i < 50; i++) {

@@ -227,7 +227,11 @@ export class DockerSandbox implements Sandbox {
     // Errors of the path (an errno code, no library error): the agent's to see, not the sandbox's failure.
     if (r.exitCode === 4) throw Object.assign(new Error(`${abs}: no such file`), { code: 'ENOENT' });
     if (r.exitCode === 3) throw Object.assign(new Error(`${abs}: not a regular file the sandbox's user may read`), { code: 'EACCES' });
-    if (r.exitCode !== 0) throw new SandboxError(`readFile of ${abs} failed in sandbox ${this.id.slice(0, 12)}: ${r.output.slice(-300)}`, { sandboxId: this.id });
+    if (r.exitCode !== 0) {
+      // The reader runs as the agent's user, which can stop or kill it: its doing, while the sandbox is there.
+      if (!(await this.isAlive())) throw new SandboxError(`readFile of ${abs} failed: sandbox ${this.id.slice(0, 12)} is gone`, { sandboxId: this.id });
+      throw Object.assign(new Error(`${abs} could not be read as the sandbox's user (its reader ended with ${r.exitCode}: stopped or killed)`), { code: 'EACCES' });
+    }
     const data = Buffer.from(r.output.trim(), 'base64');
     if (data.byteLength > READ_FILE_MAX_BYTES) throw new FileTooLargeError(abs, data.byteLength, READ_FILE_MAX_BYTES);
     return data;

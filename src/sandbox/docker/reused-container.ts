@@ -94,8 +94,6 @@ export class ReusedContainer {
       pid,
       root,
       net: netState(pid),
-      // Room for a large repository's workspace as installed (files, folders and its .git).
-      workdirEntries: 80_000,
       startTime: startTime!,
       freezer,
       wipe: [...SCRATCH, ...ENGINE_SCRATCH],

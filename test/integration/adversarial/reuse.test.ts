@@ -11,6 +11,7 @@ import { SandboxPool } from '../../../src/sandbox/pool.js';
 import { depSearchTask } from '../../../src/tasks/dep-search/index.js';
 import { funcLocalizeTask } from '../../../src/tasks/func-localize/index.js';
 import { ValidationError } from '../../../src/errors.js';
+import { dockerExec } from '../../../src/sandbox/docker/docker-exec.js';
 import { DockerProvider } from '../../../src/sandbox/docker/docker-provider.js';
 import { toJsonl } from '../../../src/tasks/instances-io.js';
 import { requireBuild, runCli } from '../../support/run-cli.js';
@@ -114,6 +115,17 @@ describe.runIf(dockerReady())('a reused container: nothing of one episode reache
     await s.close();
   });
 
+  it('takes a reader of a file the agent stopped or killed for its doing, and waits for no exec the agent stopped', async () => {
+    const s = (await provider().create()) as DockerSandbox;
+    await s.exec("head -c 100000 /dev/zero > /tmp/big; nohup python3 -c \"import os, time\nwhile True:\n  for p in os.listdir('/proc'):\n    try:\n      if open('/proc/%s/cmdline' % p, 'rb').read().startswith(b'timeout\\0-s\\0KILL'): os.kill(int(p), 9)\n    except (OSError, ValueError): pass\n  time.sleep(0.005)\" > /dev/null 2>&1 &");
+    await expect(s.readFile('/tmp/big')).rejects.toMatchObject({ code: 'EACCES' });
+    await s.exec('pkill -f cmdline; true');
+    // The exec's own `timeout` stopped by what runs in it: the host stops waiting at its own limit.
+    const r = await dockerExec(s.container, ['sh', '-c', 'kill -STOP $PPID; sleep 100'], { timeoutMs: 1_000, user: '1000:1000' });
+    expect(r.exitCode).toBe(137);
+    await s.close();
+  }, 30_000);
+
   it('follows no link the agent left: the reset and the editor\'s writes stay inside the container', async () => {
     const host = mkdtempSync(join(tmpdir(), 'hg-reuse-canary-'));
     writeFileSync(join(host, 'canary'), 'host\n');
@@ -168,6 +180,8 @@ describe.runIf(dockerReady())('a reused container is given up when in doubt', ()
     ['more entries than the host empties quickly', "python3 -c \"import os\nfor i in range(25000): os.close(os.open('/tmp/f%d' % i, os.O_CREAT | os.O_WRONLY))\""],
     // A socket left in TIME_WAIT on a chosen address and port outlives its process by a minute.
     ['state in its network namespace', "python3 -c \"import socket\nl = socket.socket(); l.bind(('127.0.0.1', 4242)); l.listen()\nc = socket.create_connection(('127.0.0.1', 4242), source_address=('127.7.7.7', 4243)); a, _ = l.accept(); c.close(); a.close()\""],
+    // A send that finds no route (network none) moves a protocol counter and no packet.
+    ['a counter of its network namespace moved', "python3 -c \"import socket\nu = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nfor i in range(123):\n  try: u.sendto(b'x', ('10.9.9.9', 9))\n  except OSError: pass\""],
   ])('is removed, not emptied, when it holds %s', async (_what, command) => {
     await withProvider({ reuse: true }, async (provider) => {
       const a = (await provider.create()) as DockerSandbox;
