@@ -107,17 +107,24 @@ export class EpisodeSandboxes<I extends BaseInstance> {
       } catch {
         // Logged in prepare(); a fresh attempt below says what is wrong, if anything still is.
       }
-      if (sandbox && prepared.instance?.id === instance.id) return { sandbox, handedOver: true };
-      if (sandbox && prepared.image !== instance.image) {
+      if (sandbox && prepared.instance?.id === instance.id && !sandbox.servedBefore?.(instance.id)) return { sandbox, handedOver: true };
+      if (sandbox && (prepared.image !== instance.image || prepared.instance?.id === instance.id)) {
         void this.pool.release(sandbox);
         sandbox = undefined;
       }
     }
     sandbox ??= await this.acquire(instance.image);
+    if (sandbox.servedBefore?.(instance.id)) {
+      // A reused container that served this instance before: counters that outlive its reset could
+      // carry what an earlier episode found to this one. One that never served it takes its place.
+      void this.pool.release(sandbox);
+      sandbox = await this.pool.acquire({ ...(instance.image !== undefined && { image: instance.image }), unserved: instance.id });
+      sandbox.servedBefore?.(instance.id);
+    }
     return { sandbox: await this.install(sandbox, instance), handedOver: false };
   }
 
-  /** Close a used sandbox (never reused: nothing of its episode reaches another). */
+  /** Close a used sandbox (its container removed, or reset and shown clean by a reusing provider). */
   release(sandbox: Sandbox): Promise<void> {
     return this.pool.release(sandbox);
   }

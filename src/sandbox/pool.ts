@@ -106,12 +106,13 @@ export class SandboxPool implements AsyncDisposable {
 
   /**
    * A fresh sandbox: a started one when there is one, else one started now (or the next to be
-   * ready). One of another `image` than the provider's is started for the caller (not kept warm).
+   * ready). One of another `image` than the provider's, or one whose container never served
+   * `unserved` (see Sandbox.servedBefore), is made for the caller (not kept warm).
    */
-  async acquire(options: { image?: string } = {}): Promise<Sandbox> {
+  async acquire(options: { image?: string; unserved?: string } = {}): Promise<Sandbox> {
     if (this.isClosed) throw new ClosedError('Sandbox pool');
-    if (options.image !== undefined) {
-      const own = await this.provider.create({ image: options.image });
+    if (options.image !== undefined || options.unserved !== undefined) {
+      const own = await this.provider.create({ ...options });
       if (this.isClosed) {
         await own.close();
         throw new ClosedError('Sandbox pool');

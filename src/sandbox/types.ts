@@ -87,6 +87,13 @@ export interface Sandbox extends AsyncDisposable {
   /** Release every resource. Safe to call twice. */
   close(): Promise<void>;
   /**
+   * Whether the container behind this sandbox served an episode of `key` (an instance) before, and
+   * note that it serves one now: only a reusing provider's sandboxes ever say yes. An env asks
+   * before it installs an instance, and takes another sandbox when the answer is yes: counters that
+   * outlive a reset (process ids, say) could carry a finding to a later episode of the same instance.
+   */
+  servedBefore?(key: string): boolean;
+  /**
    * Where this process can see the sandbox's workdir from outside it, without any process in the
    * sandbox taking part (with a local Docker engine: the workdir's tmpfs volume, or the overlay's
    * merged folder): workspace installs and reads go there. Undefined when there is no such place
@@ -115,8 +122,9 @@ export interface SandboxProvider extends AsyncDisposable {
   /**
    * A new sandbox; `image` replaces the provider's image for this one (providers without images
    * ignore it); `reuse: false` asks for a container of its own where the provider reuses them (a
-   * code check needs root in its sandbox).
+   * code check needs root in its sandbox); `unserved` asks for a container that never served an
+   * episode of that key (see Sandbox.servedBefore).
    */
-  create(options?: { workdir?: string; image?: string; reuse?: boolean }): Promise<Sandbox>;
+  create(options?: { workdir?: string; image?: string; reuse?: boolean; unserved?: string }): Promise<Sandbox>;
   close(): Promise<void>;
 }

@@ -145,13 +145,13 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
     return this.options.image;
   }
 
-  async create(options: { workdir?: string; image?: string; reuse?: boolean } = {}): Promise<DockerSandbox> {
+  async create(options: { workdir?: string; image?: string; reuse?: boolean; unserved?: string } = {}): Promise<DockerSandbox> {
     this.assertOpen();
     const o = this.options;
     // The engine names a mount's destination normalized ('/workspace/' is '/workspace'): so does the sandbox.
     const workdir = posix.normalize(options.workdir ?? o.workdir).replace(/(.)\/$/, '$1');
     const image = options.image ?? o.image;
-    if (o.reuse && options.reuse !== false) return this.lend(image, workdir);
+    if (o.reuse && options.reuse !== false) return this.lend(image, workdir, options.unserved);
     // Names the workdir's volume before there is a container: one removed from outside leaves it behind.
     const tag = randomUUID();
     let container: Docker.Container | undefined;
@@ -230,9 +230,9 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
   }
 
   /** A sandbox on a reused container: a clean spare one when there is one (one gone bad meanwhile is removed), else a new one. */
-  private async lend(image: string, workdir: string): Promise<DockerSandbox> {
+  private async lend(image: string, workdir: string, unserved?: string): Promise<DockerSandbox> {
     for (;;) {
-      const at = this.spare.findIndex((c) => c.image === image && c.workdirPath === workdir);
+      const at = this.spare.findIndex((c) => c.image === image && c.workdirPath === workdir && (unserved === undefined || !c.served.has(unserved)));
       const spare = at >= 0 ? this.spare.splice(at, 1)[0] : undefined;
       let c: ReusedContainer;
       try {
@@ -263,7 +263,7 @@ export class DockerProvider extends BaseProvider<DockerSandbox> {
         env: { ...AGENT_ENV, ...this.options.env },
         user: `${AGENT.uid}:${AGENT.gid}`,
         owner: AGENT,
-        lease: { view: { merged: c.root, workdir: c.workdir }, giveBack: () => this.giveBack(c) },
+        lease: { view: { merged: c.root, workdir: c.workdir }, giveBack: () => this.giveBack(c), served: c.served },
       },
       (s) => this.untrack(s),
     );

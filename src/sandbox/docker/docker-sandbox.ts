@@ -38,7 +38,7 @@ export interface DockerSandboxSettings {
   /** Who files written into the sandbox belong to (the agent's user); root when unset. */
   owner?: Owner;
   /** A container lent for one episode (the provider's reuse): given back when the sandbox closes, not removed. */
-  lease?: { view: HostView; giveBack: () => Promise<void> };
+  lease?: { view: HostView; giveBack: () => Promise<void>; served: Set<string> };
 }
 
 /** What this process sees of a sandbox from outside it: the overlay's merged folder, and the workdir's folder. */
@@ -77,6 +77,14 @@ export class DockerSandbox implements Sandbox {
 
   get closed(): boolean {
     return this.isClosed;
+  }
+
+  servedBefore(key: string): boolean {
+    const served = this.settings.lease?.served;
+    if (!served) return false;
+    const had = served.has(key);
+    served.add(key);
+    return had;
   }
 
   /**

@@ -40,6 +40,8 @@ export const AGENT_ENV = { HOME: AGENT_HOME, USER: 'agent', LOGNAME: 'agent' };
 export class ReusedContainer {
   /** Episodes served so far. */
   episodes = 0;
+  /** The keys (instances) of the episodes it served (see Sandbox.servedBefore). */
+  readonly served = new Set<string>();
 
   private constructor(
     readonly container: Docker.Container,

@@ -6,6 +6,7 @@ import type { DockerSandbox } from '../../../src/sandbox/docker/docker-sandbox.j
 import { installWorkspace, readWorkspace } from '../../../src/workspace/sandbox-workspace.js';
 import { OracleAgent } from '../../../src/agents/simple-agents.js';
 import { make } from '../../../src/env/registry.js';
+import type { TaskEnv } from '../../../src/env/task-env.js';
 import { runEpisode } from '../../../src/rollout/run-episode.js';
 import { SandboxPool } from '../../../src/sandbox/pool.js';
 import { depSearchTask } from '../../../src/tasks/dep-search/index.js';
@@ -239,6 +240,29 @@ describe.runIf(dockerReady())('episodes on reused containers score as on fresh o
       }
       // Every episode but those the env prepared ahead ran on a container an earlier one had used.
       expect(new Set(made).size).toBeLessThan(made.length / 2);
+    });
+  });
+});
+
+describe.runIf(dockerReady())('a reused container never serves one instance twice', () => {
+  it('gives each episode of an instance a container that served no other of it, and still reuses across instances', async () => {
+    const [x, y] = await funcLocalizeTask.generate!({ repo: 'test/fixtures/func-localize/shop', n: 2, seed: 0 });
+    await withProvider({ reuse: true }, async (provider) => {
+      const pool = new SandboxPool(provider, { warm: 0 });
+      const env = await make('hybrid-gym/func-localize-v0', { instances: [x!, y!], pool });
+      const hosts: Record<string, string[]> = { [x!.id]: [], [y!.id]: [] };
+      try {
+        for (const instance of [x!, y!, x!, y!, x!, y!]) {
+          const e = await runEpisode(env, new OracleAgent(env), { options: { instanceId: instance.id } });
+          expect(e.reward).toBe(1);
+          hosts[instance.id]!.push((env.unwrapped as unknown as TaskEnv).sandbox!.id);
+        }
+      } finally {
+        await env.close();
+      }
+      // (Counters that outlive a reset could carry what one episode found to the next of its instance.)
+      for (const ids of Object.values(hosts)) expect(new Set(ids).size).toBe(3);
+      expect(new Set([...hosts[x!.id]!, ...hosts[y!.id]!]).size).toBeLessThan(6);
     });
   });
 });
