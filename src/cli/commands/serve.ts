@@ -9,7 +9,7 @@ import { isLoopback } from '../../serve/access.js';
 import { serve, type SessionEvent } from '../../serve/server.js';
 import type { SandboxKind } from '../../sandbox/create-provider.js';
 import { existingDir, existingFile, keyValue, nonEmpty, oneOf, seed, wholeNumber } from '../args.js';
-import { SANDBOXES } from './task-commands.js';
+import { REUSE_OPTION, reuseOptions, SANDBOXES } from './task-commands.js';
 
 interface ServeCliOptions {
   env: string;
@@ -87,7 +87,7 @@ export function registerServe(program: Command): void {
     .option('--seed <seed>', 'with --repo: seed of the generator\'s sampling', seed)
     .addOption(new Option('--sandbox <kind>', `where episodes run: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
     .option('--image <tag>', 'the sandbox image (default: the default image, or each instance\'s own)', nonEmpty)
-    .option('--reuse', 'with --sandbox docker: reused containers, reset and shown clean between episodes; the agent runs as an unprivileged user on a read-only root (docs/sandboxes.md, "Reused containers")', false)
+    .option(...REUSE_OPTION)
     .option('--import <module>', 'a module to import first, which registers your envs (repeatable)', collect, [])
     .option('--allow-origin <origin>', 'a browser origin allowed to connect (repeatable; browsers are refused by default)', collect, [])
     .action(async (opts: ServeCliOptions) => {
@@ -103,7 +103,7 @@ export function registerServe(program: Command): void {
       if ((Object.keys(opts.set).length > 0 || opts.seed !== undefined) && opts.repo === undefined) {
         throw new UsageError(`${opts.seed !== undefined ? '--seed' : '--set'} goes with --repo (it is for the generator)`, { option: opts.seed !== undefined ? '--seed' : '--set' });
       }
-      if (opts.reuse && opts.sandbox !== 'docker') throw new UsageError('--reuse: only docker sandboxes are reused (--sandbox docker)', { option: '--reuse' });
+      const reuse = reuseOptions(opts.reuse, opts.sandbox);
       const token = opts.token ?? (process.env.HYBRID_GYM_TOKEN || undefined);
       if (!isLoopback(opts.host) && token === undefined) {
         throw new UsageError(`--host ${opts.host} is reachable from other machines: give --token <token> (or set HYBRID_GYM_TOKEN); sessions run commands`, { option: '--token' });
@@ -120,7 +120,7 @@ export function registerServe(program: Command): void {
         maxSteps: opts.maxSteps,
         maxSeconds: opts.maxSeconds,
         sandbox: opts.sandbox,
-        ...((opts.image || opts.reuse) && { sandboxOptions: { ...(opts.image && { image: opts.image }), ...(opts.reuse && { reuse: true }) } }),
+        ...((opts.image || reuse) && { sandboxOptions: { ...(opts.image && { image: opts.image }), ...reuse } }),
         allowedOrigins: opts.allowOrigin,
         onSession: (e: SessionEvent) => log(`session ${e.sessionId?.slice(0, 8) ?? '-'} ${e.type}${e.reason ? ` (${e.reason})` : ''}: ${e.active}/${e.maxSessions} in use`),
       }).catch((err: unknown) => {

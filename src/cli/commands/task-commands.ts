@@ -26,6 +26,16 @@ import { progressBar } from '../progress-bar.js';
 
 export const SANDBOXES = ['docker', 'local'] as const satisfies readonly SandboxKind[];
 
+/** `--reuse` of the commands that run episodes: reused docker containers (the provider's `reuse`). */
+export const REUSE_OPTION = ['--reuse', 'with --sandbox docker: reused containers, reset and shown clean between episodes; the agent runs as an unprivileged user on a read-only root (docs/sandboxes.md, "Reused containers")', false] as const;
+
+/** The sandbox options `--reuse` asks for; a UsageError with any sandbox but docker. */
+export function reuseOptions(reuse: boolean, sandbox: SandboxKind): { reuse: true } | undefined {
+  if (!reuse) return undefined;
+  if (sandbox !== 'docker') throw new UsageError('--reuse: only docker sandboxes are reused (--sandbox docker)', { option: '--reuse' });
+  return { reuse: true };
+}
+
 /** Registered task types that have a generator, by name. */
 function generatorTasks(): Array<TaskDefinition<BaseInstance>> {
   const names = new Set(registeredEnvs().map((id) => registeredTask(id)?.name).filter((n): n is string => n !== undefined));
@@ -203,7 +213,7 @@ export function registerTaskCommands(program: Command): void {
     .addArgument(new Argument('<instances>', 'instances file (.jsonl)').argParser(existingFile));
   addAgentOptions(run)
     .addOption(new Option('--sandbox <kind>', `where episodes run: ${SANDBOXES.join(' | ')}`).argParser(oneOf(SANDBOXES)).default('docker'))
-    .option('--reuse', 'with --sandbox docker: reused containers, reset and shown clean between episodes; the agent runs as an unprivileged user on a read-only root (docs/sandboxes.md, "Reused containers")', false)
+    .option(...REUSE_OPTION)
     .option('--concurrency <n>', 'episodes at once (whole number >= 1)', wholeNumber(1), 1)
     .option('--max-steps <n>', 'steps per episode (whole number >= 1)', wholeNumber(1), 50)
     .option('--out <file>', 'append each episode (trajectory) as a JSON line here as it ends (its folder must exist)', outputFile)
@@ -211,7 +221,7 @@ export function registerTaskCommands(program: Command): void {
     .option('--episodes-per-instance <k>', 'episodes of each instance (whole number >= 1)', wholeNumber(1), 1)
     .action(async (path: string, opts: AgentCliOptions & { sandbox: SandboxKind; reuse: boolean; concurrency: number; maxSteps: number; out?: string; resume: boolean; episodesPerInstance: number }) => {
       checkAgentOptions(opts);
-      if (opts.reuse && opts.sandbox !== 'docker') throw new UsageError('--reuse: only docker sandboxes are reused (--sandbox docker)', { option: '--reuse' });
+      const reuse = reuseOptions(opts.reuse, opts.sandbox);
       const { task, instances: all } = await loadInstanceFile(path);
       const schedule = runSchedule(all, opts);
       const instances = schedule.instances;
@@ -241,7 +251,7 @@ export function registerTaskCommands(program: Command): void {
         agent,
         concurrency: opts.concurrency,
         sandbox: opts.sandbox,
-        ...(opts.reuse && { sandboxOptions: { reuse: true } }),
+        ...(reuse && { sandboxOptions: reuse }),
         maxSteps: opts.maxSteps,
         signal: controller.signal,
         onEpisode: (e: EpisodeRecord) => {

@@ -53,7 +53,7 @@ export interface ResetTarget {
   /** PID 1's start time (field 22 of its stat): tells it from a later process given the same pid. */
   startTime: string;
   freezer: Freezer;
-  /** Folders inside the container the agent can write (tmpfs mounts), emptied through PID 1's root. */
+  /** Folders inside the container the agent can write (tmpfs mounts), emptied through `root`. */
   wipe: string[];
   /** The workdir's tmpfs, held open on the host: `/proc/self/fd/N`. */
   workdir: string;

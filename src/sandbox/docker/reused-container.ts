@@ -60,7 +60,8 @@ export class ReusedContainer {
 
   /**
    * The container's file system as its processes see it (PID 1's root, its tmpfs folders mounted),
-   * held open: reads outside the workdir go there (the overlay's merged folder lacks the tmpfs ones).
+   * held open: what the reset empties goes through it. Nothing is read there for the agent: the
+   * host reads as root, so a lent sandbox reads outside its workdir as the agent (DockerSandbox).
    */
   get root(): string {
     return `/proc/self/fd/${this.heldRoot}`;
